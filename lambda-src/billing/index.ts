@@ -1,0 +1,5 @@
+// Skeleton: logs what it receives. The domain logic comes with the services work.
+export const handler = async (event: unknown) => {
+  console.log(JSON.stringify({ service: "billing", event }));
+  return { batchItemFailures: [] };
+};

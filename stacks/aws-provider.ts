@@ -1,0 +1,32 @@
+import { Construct } from "constructs";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { StateSettings } from "./environments";
+
+export interface ProviderAndStateProps {
+  readonly region: string;
+  readonly allowedAccountIds: string[];
+  readonly tags: Record<string, string>;
+  readonly state: StateSettings;
+}
+
+/**
+ * The AWS provider (pinned to the allowed accounts, tagging every resource) and the stack's
+ * backend: S3 with encryption and S3-native locking, or a local file.
+ */
+export function configureProviderAndState(stack: TerraformStack, props: ProviderAndStateProps): AwsProvider {
+  const { state } = props;
+  if (state.kind === "s3") {
+    if (!state.bucket) throw new Error(`stack "${stack.node.id}" keeps its state in S3 but names no state bucket`);
+    new S3Backend(stack, { bucket: state.bucket, key: state.key, region: state.region, encrypt: true });
+    // cdktf 0.21 has no typed prop for S3-native locking (Terraform ≥ 1.10).
+    stack.addOverride("terraform.backend.s3.use_lockfile", true);
+  } else {
+    new LocalBackend(stack, { path: state.path });
+  }
+  return new AwsProvider(stack as Construct, "aws", {
+    region: props.region,
+    ...(props.allowedAccountIds.length > 0 ? { allowedAccountIds: props.allowedAccountIds } : {}),
+    defaultTags: [{ tags: props.tags }],
+  });
+}

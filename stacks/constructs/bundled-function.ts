@@ -1,0 +1,89 @@
+import { Construct } from "constructs";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AssetType, TerraformAsset } from "cdktf";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { PolicyStatement, policyDocument } from "./policy";
+
+/** Where `npm run build` writes one folder per function. */
+export const BUNDLE_ROOT = path.resolve(__dirname, "..", "..", "dist");
+
+export interface BundledFunctionProps {
+  readonly functionName: string;
+  /** Folder under dist/ holding index.js, as built by `npm run build` from lambda-src/<bundle>. */
+  readonly bundle: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly logRetentionDays: number;
+  readonly environment: Record<string, string>;
+  /** What the function may do beyond writing its own logs and traces. */
+  readonly statements: PolicyStatement[];
+  /** Default: BUNDLE_ROOT. */
+  readonly bundleRoot?: string;
+}
+
+/**
+ * A Lambda function (nodejs22.x, arm64, X-Ray active) from an esbuild bundle, with its own log group
+ * and a role that grants its logs, its traces and the given statements, nothing else.
+ */
+export class BundledFunction extends Construct {
+  readonly fn: LambdaFunction;
+  readonly role: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly timeoutSeconds: number;
+  readonly functionName: string;
+
+  constructor(scope: Construct, id: string, props: BundledFunctionProps) {
+    super(scope, id);
+    const bundleDir = path.join(props.bundleRoot ?? BUNDLE_ROOT, props.bundle);
+    if (!fs.existsSync(path.join(bundleDir, "index.js"))) {
+      throw new Error(`function "${props.functionName}": bundle ${bundleDir}/index.js not found; run \`npm run build\` first`);
+    }
+    this.functionName = props.functionName;
+    this.timeoutSeconds = props.timeoutSeconds;
+    const asset = new TerraformAsset(this, "bundle", { path: bundleDir, type: AssetType.ARCHIVE });
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionInDays: props.logRetentionDays,
+    });
+    this.role = new IamRole(this, "role", {
+      name: `${props.functionName}-role`,
+      assumeRolePolicy: policyDocument([
+        { principals: { Service: ["lambda.amazonaws.com"] }, actions: ["sts:AssumeRole"] },
+      ]),
+    });
+    const rolePolicy = new IamRolePolicy(this, "policy", {
+      role: this.role.id,
+      name: "function",
+      policy: policyDocument([
+        {
+          sid: "OwnLogGroup",
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          resources: [`${this.logGroup.arn}:*`],
+        },
+        // X-Ray has no resource-level permissions: "*" is the only resource it accepts.
+        { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
+        ...props.statements,
+      ]),
+    });
+    this.fn = new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      role: this.role.arn,
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      filename: asset.path,
+      sourceCodeHash: asset.assetHash,
+      memorySize: props.memoryMb,
+      timeout: props.timeoutSeconds,
+      tracingConfig: { mode: "Active" },
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...props.environment } },
+      dependsOn: [this.logGroup, rolePolicy],
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import { Construct } from "constructs";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+import { Fn } from "cdktf";
+import { requireFifoName } from "./fifo";
+import { denyInsecureTransport, policyDocument } from "./policy";
+
+export interface FifoTopicProps {
+  /** Must end with `.fifo`. */
+  readonly name: string;
+  /** Customer managed key; SNS cannot deliver to SQS under the AWS-managed key. */
+  readonly kmsKeyArn: string;
+  /** Days SNS keeps messages for replay. Default: 0 (no archive). */
+  readonly archiveRetentionDays?: number;
+  /** Per-message-group throughput quotas instead of per-topic. Default: false. */
+  readonly highThroughput?: boolean;
+}
+
+/**
+ * An SNS FIFO topic. Content-based deduplication is off: publishers set MessageDeduplicationId
+ * themselves (the eventId), which survives a retried publish with a changed body.
+ * Its policy denies plain-HTTP access; call `restrictPublishersTo` to name who may publish.
+ */
+export class FifoTopic extends Construct {
+  readonly topic: SnsTopic;
+  readonly arn: string;
+  readonly name: string;
+  private publishersRestricted = false;
+
+  constructor(scope: Construct, id: string, props: FifoTopicProps) {
+    super(scope, id);
+    requireFifoName("SNS topic", props.name);
+    const archiveDays = props.archiveRetentionDays ?? 0;
+    this.name = props.name;
+    this.topic = new SnsTopic(this, "topic", {
+      name: props.name,
+      fifoTopic: true,
+      contentBasedDeduplication: false,
+      kmsMasterKeyId: props.kmsKeyArn,
+      ...(archiveDays > 0 ? { archivePolicy: Fn.jsonencode({ MessageRetentionPeriod: archiveDays }) } : {}),
+      ...(props.highThroughput ? { fifoThroughputScope: "MessageGroup" } : {}),
+    });
+    this.arn = this.topic.arn;
+  }
+
+  /** Writes the topic policy: only these roles may publish, and nobody over plain HTTP. */
+  restrictPublishersTo(roleArns: string[]): void {
+    if (this.publishersRestricted) throw new Error(`FifoTopic "${this.name}": publishers are already restricted`);
+    if (roleArns.length === 0) throw new Error(`FifoTopic "${this.name}": name at least one publisher role`);
+    this.publishersRestricted = true;
+    new SnsTopicPolicy(this, "policy", {
+      arn: this.topic.arn,
+      policy: policyDocument([
+        { sid: "PublishersPublish", principals: { AWS: roleArns }, actions: ["sns:Publish"], resources: [this.arn] },
+        {
+          sid: "OnlyPublishersPublish",
+          effect: "Deny",
+          principals: "*",
+          actions: ["sns:Publish"],
+          resources: [this.arn],
+          conditions: { ArnNotEquals: { "aws:PrincipalArn": roleArns } },
+        },
+        denyInsecureTransport("sns", [this.arn]),
+      ]),
+    });
+  }
+}

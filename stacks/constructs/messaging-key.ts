@@ -1,0 +1,65 @@
+import { Construct } from "constructs";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { policyDocument } from "./policy";
+
+export interface MessagingKeyProps {
+  /** Alias without the `alias/` prefix. */
+  readonly alias: string;
+  readonly accountId: string;
+  readonly partition: string;
+  /**
+   * ARNs of the SNS topics allowed to use the key. They are built from names rather than taken
+   * from the topics, because the topics are encrypted with this key: referencing them would be a
+   * dependency cycle.
+   */
+  readonly topicArns: string[];
+  /** Lets CloudWatch alarms publish to a topic encrypted with this key. Default: false. */
+  readonly allowCloudWatchAlarms?: boolean;
+  /** Default: 30. */
+  readonly deletionWindowDays?: number;
+}
+
+/**
+ * A customer managed key for SNS topics and the SQS queues subscribed to them. SNS cannot deliver
+ * to a queue encrypted with the AWS-managed SQS key, hence a customer key whose policy lets
+ * sns.amazonaws.com generate data keys for these topics only. Rotation is on.
+ */
+export class MessagingKey extends Construct {
+  readonly key: KmsKey;
+  readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: MessagingKeyProps) {
+    super(scope, id);
+    const root = `arn:${props.partition}:iam::${props.accountId}:root`;
+    const useKey = ["kms:GenerateDataKey*", "kms:Decrypt"];
+    this.key = new KmsKey(this, "key", {
+      description: `Encrypts ${props.alias} topics and queues`,
+      enableKeyRotation: true,
+      deletionWindowInDays: props.deletionWindowDays ?? 30,
+      policy: policyDocument([
+        { sid: "AccountAdministers", principals: { AWS: [root] }, actions: ["kms:*"], resources: ["*"] },
+        {
+          sid: "SnsUsesKeyForTheseTopics",
+          principals: { Service: ["sns.amazonaws.com"] },
+          actions: useKey,
+          resources: ["*"],
+          conditions: { ArnEquals: { "aws:SourceArn": props.topicArns } },
+        },
+        ...(props.allowCloudWatchAlarms
+          ? [
+              {
+                sid: "CloudWatchAlarmsPublish",
+                principals: { Service: ["cloudwatch.amazonaws.com"] },
+                actions: useKey,
+                resources: ["*"],
+                conditions: { StringEquals: { "aws:SourceAccount": [props.accountId] } },
+              },
+            ]
+          : []),
+      ]),
+    });
+    new KmsAlias(this, "alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
+    this.arn = this.key.arn;
+  }
+}

@@ -1,0 +1,39 @@
+import { Construct } from "constructs";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+
+export interface OnDemandTableProps {
+  readonly name: string;
+  /** String partition key. */
+  readonly partitionKey: string;
+  /** Attribute holding an epoch-seconds expiry. Default: none. */
+  readonly ttlAttribute?: string;
+  /** Deletion protection and point-in-time recovery. */
+  readonly protect: boolean;
+}
+
+/** A DynamoDB table billed per request, encrypted, with a string partition key. */
+export class OnDemandTable extends Construct {
+  readonly table: DynamodbTable;
+
+  constructor(scope: Construct, id: string, props: OnDemandTableProps) {
+    super(scope, id);
+    this.table = new DynamodbTable(this, "table", {
+      name: props.name,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: props.partitionKey,
+      attribute: [{ name: props.partitionKey, type: "S" }],
+      serverSideEncryption: { enabled: true },
+      pointInTimeRecovery: { enabled: props.protect },
+      deletionProtectionEnabled: props.protect,
+      ...(props.ttlAttribute ? { ttl: { attributeName: props.ttlAttribute, enabled: true } } : {}),
+    });
+  }
+
+  get arn(): string {
+    return this.table.arn;
+  }
+
+  get name(): string {
+    return this.table.name;
+  }
+}

@@ -1,0 +1,139 @@
+import { Construct } from "constructs";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { BundledFunction } from "./bundled-function";
+import { SubscriberQueue } from "./subscriber-queue";
+import { FIFO_MAX_BATCH_SIZE, VISIBILITY_TIMEOUT_FACTOR } from "./fifo";
+import { PolicyStatement } from "./policy";
+
+export interface QueueConsumerProps {
+  /** Short service name, e.g. `inventory`; used in alarm names. */
+  readonly service: string;
+  readonly functionName: string;
+  readonly bundle: string;
+  /** Default: dist/ (see BundledFunction). */
+  readonly bundleRoot?: string;
+  readonly queue: SubscriberQueue;
+  /** Key the queue is encrypted with; the function gets kms:Decrypt on it. */
+  readonly kmsKeyArn: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly logRetentionDays: number;
+  /** 1 to 10 (FIFO). */
+  readonly batchSize: number;
+  /** Pollers Lambda may run for this queue, 2 to 1000. */
+  readonly maxConcurrency: number;
+  readonly environment: Record<string, string>;
+  /** Table and bucket grants this service needs, on those resources alone. */
+  readonly statements: PolicyStatement[];
+  /** Alarms notify this SNS topic. */
+  readonly alarmTopicArn: string;
+  /** Alarm when the oldest message is older than this. Default: 300 s. */
+  readonly maxMessageAgeSeconds?: number;
+}
+
+/**
+ * A Lambda that consumes one FIFO subscriber queue: the function and its role (receive/delete on
+ * its own queue, decrypt with the queue's key), the event source mapping with partial batch
+ * responses, and alarms on the DLQ, message age, errors and throttles.
+ */
+export class QueueConsumer extends Construct {
+  readonly function: BundledFunction;
+  readonly eventSourceMapping: LambdaEventSourceMapping;
+
+  constructor(scope: Construct, id: string, props: QueueConsumerProps) {
+    super(scope, id);
+    const { queue } = props;
+    const where = `QueueConsumer "${props.functionName}"`;
+    if (!Number.isInteger(props.batchSize) || props.batchSize < 1 || props.batchSize > FIFO_MAX_BATCH_SIZE) {
+      throw new Error(`${where}: batch size ${props.batchSize} is not allowed on a FIFO queue (1 to ${FIFO_MAX_BATCH_SIZE})`);
+    }
+    const minimumVisibility = VISIBILITY_TIMEOUT_FACTOR * props.timeoutSeconds;
+    if (queue.visibilityTimeoutSeconds < minimumVisibility) {
+      throw new Error(
+        `${where}: queue "${queue.queueName}" has a visibility timeout of ${queue.visibilityTimeoutSeconds} s, ` +
+          `under ${VISIBILITY_TIMEOUT_FACTOR} × the function timeout of ${props.timeoutSeconds} s (${minimumVisibility} s)`,
+      );
+    }
+    if (!Number.isInteger(props.maxConcurrency) || props.maxConcurrency < 2 || props.maxConcurrency > 1000) {
+      throw new Error(`${where}: maximum concurrency must be 2 to 1000, got ${props.maxConcurrency}`);
+    }
+
+    this.function = new BundledFunction(this, "handler", {
+      functionName: props.functionName,
+      bundle: props.bundle,
+      bundleRoot: props.bundleRoot,
+      memoryMb: props.memoryMb,
+      timeoutSeconds: props.timeoutSeconds,
+      logRetentionDays: props.logRetentionDays,
+      environment: props.environment,
+      statements: [
+        {
+          sid: "ConsumeOwnQueue",
+          actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+          resources: [queue.arn],
+        },
+        { sid: "DecryptOwnQueue", actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] },
+        ...props.statements,
+      ],
+    });
+    this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source", {
+      eventSourceArn: queue.arn,
+      functionName: this.function.fn.arn,
+      batchSize: props.batchSize,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      scalingConfig: { maximumConcurrency: props.maxConcurrency },
+    });
+    this.addAlarms(props);
+  }
+
+  private addAlarms(props: QueueConsumerProps): void {
+    const common = {
+      alarmActions: [props.alarmTopicArn],
+      okActions: [props.alarmTopicArn],
+      comparisonOperator: "GreaterThanThreshold",
+      evaluationPeriods: 1,
+      period: 60,
+      treatMissingData: "notBreaching",
+    } satisfies Partial<CloudwatchMetricAlarmConfig>;
+    const queueMetric = (queueName: string) => ({ namespace: "AWS/SQS", dimensions: { QueueName: queueName } });
+    const functionMetric = { namespace: "AWS/Lambda", dimensions: { FunctionName: props.functionName } };
+    const alarms: Record<string, Partial<CloudwatchMetricAlarmConfig>> = {
+      "dlq-messages": {
+        ...queueMetric(props.queue.deadLetterQueue.name),
+        metricName: "ApproximateNumberOfMessagesVisible",
+        statistic: "Maximum",
+        threshold: 0,
+        alarmDescription: `Messages of ${props.service} are in its dead-letter queue`,
+      },
+      "oldest-message-age": {
+        ...queueMetric(props.queue.queue.name),
+        metricName: "ApproximateAgeOfOldestMessage",
+        statistic: "Maximum",
+        threshold: props.maxMessageAgeSeconds ?? 300,
+        alarmDescription: `${props.service} is falling behind its queue`,
+      },
+      errors: {
+        ...functionMetric,
+        metricName: "Errors",
+        statistic: "Sum",
+        threshold: 0,
+        alarmDescription: `${props.functionName} failed invocations`,
+      },
+      throttles: {
+        ...functionMetric,
+        metricName: "Throttles",
+        statistic: "Sum",
+        threshold: 0,
+        alarmDescription: `${props.functionName} was throttled`,
+      },
+    };
+    for (const [suffix, alarm] of Object.entries(alarms)) {
+      new CloudwatchMetricAlarm(this, suffix, {
+        ...common,
+        ...alarm,
+        alarmName: `${props.functionName}-${suffix}`,
+      } as CloudwatchMetricAlarmConfig);
+    }
+  }
+}
