@@ -57,9 +57,19 @@ type BaseSettings = Omit<EnvironmentSettings, "name" | "state" | "namePrefix" | 
   readonly alarmEmail?: string;
 };
 
+/** What every environment shares unless it says otherwise. */
+const COMMON = {
+  region: "eu-west-1",
+  lambda: { memoryMb: 1024, timeoutSeconds: 10 },
+  maxReceiveCount: 5,
+  dlqRetentionSeconds: 14 * 24 * 3600,
+  reviewThresholdCents: 100_000,
+  deletionProtection: false,
+} as const;
+
 const BASE: Record<EnvironmentName, BaseSettings> = {
   dev: {
-    region: "eu-west-1",
+    ...COMMON,
     logRetentionDays: 14,
     lambda: { memoryMb: 512, timeoutSeconds: 10 },
     eventSource: { batchSize: 10, maxConcurrency: 2 },
@@ -67,39 +77,28 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     dlqRetentionSeconds: 4 * 24 * 3600,
     highThroughputFifo: false,
     snsArchiveRetentionDays: 0,
-    reviewThresholdCents: 100_000,
     apiAuthorization: "NONE",
     apiThrottle: { burstLimit: 50, rateLimit: 20 },
-    deletionProtection: false,
     notification: { transport: "ses", senderEmail: "orders-dev@example.com" },
     tags: { project: "order-fanout", environment: "dev" },
   },
   staging: {
-    region: "eu-west-1",
+    ...COMMON,
     logRetentionDays: 30,
-    lambda: { memoryMb: 1024, timeoutSeconds: 10 },
     eventSource: { batchSize: 10, maxConcurrency: 5 },
-    maxReceiveCount: 5,
-    dlqRetentionSeconds: 14 * 24 * 3600,
     highThroughputFifo: true,
     snsArchiveRetentionDays: 7,
-    reviewThresholdCents: 100_000,
     apiAuthorization: "AWS_IAM",
     apiThrottle: { burstLimit: 200, rateLimit: 100 },
-    deletionProtection: false,
     notification: { transport: "ses", senderEmail: "orders-staging@example.com" },
     tags: { project: "order-fanout", environment: "staging" },
   },
   prod: {
-    region: "eu-west-1",
+    ...COMMON,
     logRetentionDays: 90,
-    lambda: { memoryMb: 1024, timeoutSeconds: 10 },
     eventSource: { batchSize: 10, maxConcurrency: 20 },
-    maxReceiveCount: 5,
-    dlqRetentionSeconds: 14 * 24 * 3600,
     highThroughputFifo: true,
     snsArchiveRetentionDays: 30,
-    reviewThresholdCents: 100_000,
     apiAuthorization: "AWS_IAM",
     apiThrottle: { burstLimit: 1000, rateLimit: 500 },
     deletionProtection: true,
@@ -108,18 +107,16 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
   },
   // Runs in the embedded emulators (npm start); never applied to AWS.
   local: {
+    ...COMMON,
     region: "us-east-1",
     logRetentionDays: 1,
     lambda: { memoryMb: 512, timeoutSeconds: 5 },
     eventSource: { batchSize: 10, maxConcurrency: 4 },
     maxReceiveCount: 3,
-    dlqRetentionSeconds: 4 * 24 * 3600,
     highThroughputFifo: false,
     snsArchiveRetentionDays: 0,
-    reviewThresholdCents: 100_000,
     apiAuthorization: "NONE",
     apiThrottle: { burstLimit: 500, rateLimit: 500 },
-    deletionProtection: false,
     notification: { transport: "outbox", senderEmail: "orders@localhost" },
     tags: { project: "order-fanout", environment: "local" },
   },
