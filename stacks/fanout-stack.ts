@@ -94,8 +94,9 @@ export class FanoutStack extends TerraformStack {
       resources: [table.arn],
     });
     const recordsOutcome = tableAccess(orders, ["GetItem", "UpdateItem"]);
+    // Powertools idempotency records of the notification service (see lambda-src/notification/notify.ts).
     const usesIdempotency = tableAccess(idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"]);
-    const common = { ORDERS_TABLE: orders.name, IDEMPOTENCY_TABLE: idempotency.name };
+    const common = { ORDERS_TABLE: orders.name };
     const emailByOutbox = s.notification.transport === "outbox";
 
     const specs: Record<ConsumerService, ConsumerSpec> = {
@@ -109,11 +110,13 @@ export class FanoutStack extends TerraformStack {
       },
       notification: {
         environment: {
+          IDEMPOTENCY_TABLE: idempotency.name,
           EMAIL_TRANSPORT: s.notification.transport,
           SENDER_EMAIL: s.notification.senderEmail,
           ...(emailByOutbox ? { DOCUMENTS_BUCKET: documents.name } : {}),
         },
         statements: [
+          usesIdempotency,
           emailByOutbox
             ? { actions: ["s3:PutObject"], resources: [`${documents.arn}/outbox/*`] }
             : {
@@ -158,7 +161,7 @@ export class FanoutStack extends TerraformStack {
         batchSize: s.eventSource.batchSize,
         maxConcurrency: s.eventSource.maxConcurrency,
         environment: { POWERTOOLS_SERVICE_NAME: service, ...common, ...spec.environment },
-        statements: [recordsOutcome, usesIdempotency, ...spec.statements],
+        statements: [recordsOutcome, ...spec.statements],
         alarmTopicArn: alarms.arn,
       });
       queueUrls[service] = queue.url;
@@ -180,7 +183,6 @@ export class FanoutStack extends TerraformStack {
       statements: [
         tableAccess(orders, ["GetItem", "PutItem", "UpdateItem"]),
         tableAccess(products, ["GetItem", "BatchGetItem"]),
-        usesIdempotency,
         { actions: ["sns:Publish"], resources: [topic.arn] },
         { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [key.arn] },
       ],

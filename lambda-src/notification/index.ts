@@ -1,5 +1,23 @@
-// Skeleton: logs what it receives. The domain logic comes with the services work.
-export const handler = async (event: unknown) => {
-  console.log(JSON.stringify({ service: "notification", event }));
-  return { batchItemFailures: [] };
-};
+import { fifoConsumer } from "../shared/fifo-consumer";
+import { documentClient, dynamoDbClient, s3Client, sesClient } from "../shared/clients";
+import { readEnvironment } from "../shared/environment";
+import { outboxTransport, sesTransport } from "./email";
+import { notify, onceIdempotent } from "./notify";
+
+export const ENVIRONMENT = ["ORDERS_TABLE", "IDEMPOTENCY_TABLE", "EMAIL_TRANSPORT", "SENDER_EMAIL"] as const;
+/** Read only when EMAIL_TRANSPORT is `outbox`. */
+export const OUTBOX_ENVIRONMENT = ["DOCUMENTS_BUCKET"] as const;
+
+const env = readEnvironment(ENVIRONMENT);
+const transport =
+  env.EMAIL_TRANSPORT === "outbox"
+    ? outboxTransport(s3Client(), readEnvironment(OUTBOX_ENVIRONMENT).DOCUMENTS_BUCKET)
+    : sesTransport(sesClient());
+const dynamoDb = dynamoDbClient();
+const { deliver, config } = onceIdempotent(transport, dynamoDb, env.IDEMPOTENCY_TABLE);
+const deps = { ddb: documentClient(dynamoDb), ordersTable: env.ORDERS_TABLE, sender: env.SENDER_EMAIL, deliver };
+
+export const handler = fifoConsumer((event, context) => {
+  config.registerLambdaContext(context);
+  return notify(deps, event);
+});

@@ -1,0 +1,67 @@
+/** The e-mails the notification service sends, and the two ways it can send them. */
+import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { OrderEvent } from "../shared/events";
+import { OrderRecord } from "../shared/order-record";
+
+export interface EmailMessage {
+  readonly from: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+}
+
+/** One e-mail for one event; the eventId is what makes a second delivery recognisable. */
+export interface Delivery {
+  readonly eventId: string;
+  readonly message: EmailMessage;
+}
+
+export type EmailTransport = (delivery: Delivery) => Promise<void>;
+
+const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
+
+export function emailFor(event: OrderEvent, order: OrderRecord, from: string): EmailMessage {
+  if (event.eventType === "OrderPlaced") {
+    const lines = event.items.map((i) => `  ${i.quantity} × ${i.sku} at ${money(i.unitPriceCents, event.currency)}`);
+    return {
+      from,
+      to: event.customer.email,
+      subject: `Order ${event.orderId} confirmed`,
+      text: [`Thank you for your order ${event.orderId}.`, "", ...lines, "", `Total: ${money(event.totalCents, event.currency)}`].join("\n"),
+    };
+  }
+  return {
+    from,
+    to: order.customer.email,
+    subject: `Order ${event.orderId} cancelled`,
+    text: `Your order ${event.orderId} was cancelled (${event.reason || "no reason given"}). ` +
+      `Any payment of ${money(order.totalCents, order.currency)} will be refunded.`,
+  };
+}
+
+export function sesTransport(ses: SESv2Client): EmailTransport {
+  return async ({ message }) => {
+    await ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: message.from,
+        Destination: { ToAddresses: [message.to] },
+        Content: { Simple: { Subject: { Data: message.subject }, Body: { Text: { Data: message.text } } } },
+      }),
+    );
+  };
+}
+
+/** The local stand-in for SES: the same message as JSON at `outbox/<eventId>.json` in the bucket. */
+export function outboxTransport(s3: S3Client, bucket: string): EmailTransport {
+  return async ({ eventId, message }) => {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `outbox/${eventId}.json`,
+        Body: JSON.stringify(message, null, 2),
+        ContentType: "application/json",
+      }),
+    );
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Sending an e-mail exactly once is impossible: SES can accept a message and the process die
+ * before anything records that it did, and no SES call can be made conditional on our own record.
+ * What this guarantees instead: the delivery is wrapped in Powertools idempotency keyed by
+ * eventId, which stores an in-progress record before sending and a completed record after. A
+ * redelivery after completion sends nothing; a concurrent duplicate finds the in-progress record
+ * and fails (to be retried later, when the record is complete). Only a crash between SES accepting
+ * and the completed record being written sends a second e-mail, after the in-progress record
+ * expires with the function's remaining time: at least once, and in practice once.
+ */
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import { OrderEvent } from "../shared/events";
+import { FulfilmentStatus } from "../shared/order-record";
+import { recordFulfilment } from "../shared/fulfilment";
+import { loadOrder } from "../shared/orders";
+import { EmailTransport, emailFor } from "./email";
+
+export interface NotificationDeps {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly ordersTable: string;
+  readonly sender: string;
+  /** Sends at most once per eventId once it has completed; see onceIdempotent. */
+  readonly deliver: EmailTransport;
+}
+
+export async function notify(deps: NotificationDeps, event: OrderEvent): Promise<FulfilmentStatus> {
+  const order = await loadOrder(deps.ddb, deps.ordersTable, event.orderId);
+  await deps.deliver({ eventId: event.eventId, message: emailFor(event, order, deps.sender) });
+  const outcome = event.eventType === "OrderPlaced" ? "CONFIRMATION_SENT" : "CANCELLATION_SENT";
+  await recordFulfilment(deps.ddb, deps.ordersTable, "notification", event, outcome);
+  return outcome;
+}
+
+/** Days a sent e-mail's record is kept; a redelivery later than this would send again. */
+const SENT_RECORD_DAYS = 14;
+
+/** Wraps a transport so that each eventId is delivered once (see the module comment). */
+export function onceIdempotent(transport: EmailTransport, dynamoDb: DynamoDBClient, tableName: string) {
+  const config = new IdempotencyConfig({ eventKeyJmesPath: "eventId", expiresAfterSeconds: SENT_RECORD_DAYS * 24 * 3600 });
+  const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamoDb });
+  const deliver = makeIdempotent(transport, { persistenceStore, config });
+  return { deliver: deliver as EmailTransport, config };
+}

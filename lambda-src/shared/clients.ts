@@ -1,0 +1,22 @@
+/**
+ * AWS SDK v3 clients, one per process. Region, credentials and endpoints come from the standard
+ * variables (AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>), which is how the local runtime points them at
+ * the emulators without a line of code here knowing.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+
+export const dynamoDbClient = () => new DynamoDBClient({});
+
+export const documentClient = (client = dynamoDbClient()) =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+
+export const snsClient = () => new SNSClient({});
+
+/** Path-style addressing works with AWS and with S3 emulators on localhost alike. */
+export const s3Client = () => new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) });
+
+export const sesClient = () => new SESv2Client({});

@@ -1,0 +1,43 @@
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { EVENT_SEQUENCE, OrderEvent } from "./events";
+import { FulfilmentStatus, Service } from "./order-record";
+
+/**
+ * Records a service's outcome on the order as `fulfilment.<service>`. The condition keeps a later
+ * event's outcome from being replaced by an earlier event's (a redelivered OrderPlaced after the
+ * OrderCancelled was handled), and a redelivery of the same event rewrites the same value.
+ * Returns false when a later outcome was already recorded; throws when the order does not exist.
+ */
+export async function recordFulfilment(
+  ddb: DynamoDBDocumentClient,
+  ordersTable: string,
+  service: Service,
+  event: OrderEvent,
+  status: FulfilmentStatus,
+  now: () => Date = () => new Date(),
+): Promise<boolean> {
+  const sequence = EVENT_SEQUENCE[event.eventType];
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: ordersTable,
+        Key: { orderId: event.orderId },
+        UpdateExpression: "SET fulfilment.#service = :outcome",
+        ConditionExpression:
+          "attribute_exists(orderId) AND (attribute_not_exists(fulfilment.#service) OR fulfilment.#service.#sequence <= :sequence)",
+        ExpressionAttributeNames: { "#service": service, "#sequence": "sequence" },
+        ExpressionAttributeValues: {
+          ":outcome": { status, at: now().toISOString(), eventId: event.eventId, sequence },
+          ":sequence": sequence,
+        },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!error.Item) throw new Error(`order ${event.orderId} does not exist; cannot record ${service} outcome`);
+    return false;
+  }
+}
