@@ -1,0 +1,271 @@
+import { mockClient } from "aws-sdk-client-mock";
+import { DynamoDBClient, ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { ordersApi } from "../../lambda-src/orders-api/router";
+import { orderIdFor } from "../../lambda-src/orders-api/orders";
+import { snsPublisher } from "../../lambda-src/shared/publisher";
+import { OrderRecord } from "../../lambda-src/shared/order-record";
+import { apiRequest } from "../support/events";
+
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const snsMock = mockClient(SNSClient);
+const TOPIC = "arn:aws:sns:eu-west-1:123456789012:order-fanout-dev-order-events.fifo";
+const api = ordersApi({
+  ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: "eu-west-1" })),
+  ordersTable: "orders",
+  productsTable: "products",
+  publisher: snsPublisher(new SNSClient({ region: "eu-west-1" }), TOPIC),
+  now: () => new Date("2026-11-01T10:00:00.000Z"),
+});
+
+const PRODUCTS = [
+  { sku: "KB-01", unitPriceCents: 4_500, currency: "EUR", stock: 10 },
+  { sku: "MS-02", unitPriceCents: 2_000, currency: "EUR", stock: 10 },
+];
+const goodBody = {
+  customer: { id: "c-1", email: "ada@example.com" },
+  items: [
+    { sku: "KB-01", quantity: 2 },
+    { sku: "MS-02", quantity: 1 },
+  ],
+};
+const place = (body: unknown = goodBody, headers: Record<string, string> = { "idempotency-key": "key-1" }) =>
+  api(apiRequest("POST /orders", { body, headers }));
+const bodyOf = (answer: { body?: string }) => JSON.parse(answer.body ?? "null");
+
+beforeEach(() => {
+  ddbMock.reset();
+  snsMock.reset();
+  ddbMock.on(GetCommand).resolves({});
+  ddbMock.on(BatchGetCommand).resolves({ Responses: { products: PRODUCTS } });
+  ddbMock.on(PutCommand).resolves({});
+  ddbMock.on(UpdateCommand).resolves({});
+  snsMock.on(PublishCommand).resolves({ MessageId: "m-1" });
+});
+
+describe("POST /orders", () => {
+  it("stores the order priced from the products table, publishes OrderPlaced and answers 202", async () => {
+    const answer = await place();
+    const orderId = orderIdFor("key-1");
+    expect(answer.statusCode).toBe(202);
+    expect(answer.headers?.location).toBe(`/orders/${orderId}`);
+    expect(bodyOf(answer)).toEqual({ orderId, status: "PLACED", totalCents: 11_000, currency: "EUR" });
+
+    const [put] = ddbMock.commandCalls(PutCommand);
+    expect(put.args[0].input.ConditionExpression).toBe("attribute_not_exists(orderId)");
+    expect(put.args[0].input.Item).toMatchObject({ orderId, placedPublished: false, totalCents: 11_000 });
+
+    const [publish] = snsMock.commandCalls(PublishCommand);
+    const input = publish.args[0].input;
+    expect(input).toMatchObject({
+      TopicArn: TOPIC,
+      MessageGroupId: orderId,
+      MessageDeduplicationId: `${orderId}:OrderPlaced`,
+      MessageAttributes: {
+        eventType: { DataType: "String", StringValue: "OrderPlaced" },
+        totalCents: { DataType: "Number", StringValue: "11000" },
+        currency: { DataType: "String", StringValue: "EUR" },
+      },
+    });
+    expect(JSON.parse(input.Message!)).toMatchObject({ eventType: "OrderPlaced", version: 1, totalCents: 11_000 });
+    const [marked] = ddbMock.commandCalls(UpdateCommand);
+    expect(marked.args[0].input.ExpressionAttributeNames).toEqual({ "#flag": "placedPublished" });
+  });
+
+  it("answers 503 when publishing fails, keeps the order unpublished, and a retry publishes it once", async () => {
+    snsMock.on(PublishCommand).rejectsOnce(new Error("SNS unavailable"));
+    const failed = await place();
+    expect(failed.statusCode).toBe(503);
+    expect(bodyOf(failed)).toMatchObject({ error: "PublishFailed" });
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    const stored = ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord;
+    expect(stored.placedPublished).toBe(false);
+
+    ddbMock.on(GetCommand).resolves({ Item: stored });
+    const retried = await place();
+    expect(retried.statusCode).toBe(202);
+    expect(bodyOf(retried).orderId).toBe(stored.orderId);
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(1);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it("answers a retry of a published order with the same order and publishes nothing", async () => {
+    const first = await place();
+    const stored = { ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord), placedPublished: true };
+    ddbMock.on(GetCommand).resolves({ Item: stored });
+    const second = await place();
+    expect(bodyOf(second)).toEqual(bodyOf(first));
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
+  });
+
+  it("handles a concurrent retry that stored the order first", async () => {
+    await place();
+    const stored = { ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord), placedPublished: true };
+    ddbMock.reset();
+    ddbMock.on(GetCommand).resolvesOnce({}).resolves({ Item: stored });
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { products: PRODUCTS } });
+    ddbMock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: "exists", $metadata: {} }));
+    const answer = await place();
+    expect(answer.statusCode).toBe(202);
+    expect(bodyOf(answer).orderId).toBe(stored.orderId);
+  });
+
+  it("answers 409 when the key was used for a different body", async () => {
+    await place();
+    const stored = ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord;
+    ddbMock.on(GetCommand).resolves({ Item: { ...stored, placedPublished: true } });
+    const answer = await place({ ...goodBody, items: [{ sku: "KB-01", quantity: 3 }] });
+    expect(answer.statusCode).toBe(409);
+    expect(bodyOf(answer)).toEqual({
+      error: "IdempotencyKeyReused",
+      message: 'Idempotency-Key "key-1" was already used for a different request',
+    });
+  });
+
+  const refusals: [string, () => ReturnType<typeof place>, number, string, RegExp][] = [
+    ["a missing Idempotency-Key", () => place(goodBody, {}), 400, "MissingIdempotencyKey", /Idempotency-Key header is required/],
+    ["an over-long Idempotency-Key", () => place(goodBody, { "idempotency-key": "k".repeat(129) }), 400, "InvalidIdempotencyKey", /1 to 128 printable/],
+    ["a body that is not JSON", () => place("{oops", { "idempotency-key": "k" }), 400, "InvalidJson", /not valid JSON/],
+    ["a wrong content type", () => place(goodBody, { "idempotency-key": "k", "content-type": "text/plain" }), 415, "UnsupportedMediaType", /Content-Type application\/json, got "text\/plain"/],
+    ["a body of 64 KB or more", () => place({ ...goodBody, pad: "x".repeat(64 * 1024) }, { "idempotency-key": "k" }), 413, "PayloadTooLarge", /must be under 65536/],
+    ["no items", () => place({ ...goodBody, items: [] }), 400, "ValidationError", /^items: Too small/],
+    ["51 items", () => place({ ...goodBody, items: Array.from({ length: 51 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) }), 400, "ValidationError", /^items: Too big/],
+    ["a quantity of 0", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 0 }] }), 400, "ValidationError", /^items\[0\]\.quantity: Too small/],
+    ["a quantity over 1000", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1001 }] }), 400, "ValidationError", /^items\[0\]\.quantity: Too big/],
+    ["a fractional quantity", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1.5 }] }), 400, "ValidationError", /^items\[0\]\.quantity/],
+    ["a bad e-mail", () => place({ ...goodBody, customer: { id: "c-1", email: "not-an-email" } }), 400, "ValidationError", /^customer\.email: Invalid email/],
+    ["a missing customer", () => place({ items: goodBody.items }), 400, "ValidationError", /^customer: /],
+    ["a client-supplied price", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1, unitPriceCents: 1 }] }), 400, "ValidationError", /items\[0\]: Unrecognized key: "unitPriceCents"/],
+    ["a repeated SKU", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1 }, { sku: "KB-01", quantity: 1 }] }), 400, "ValidationError", /each SKU may appear once/],
+    ["an unsupported currency", () => place({ ...goodBody, currency: "JPY" }), 400, "ValidationError", /^currency: Invalid option/],
+  ];
+
+  it.each(refusals)("refuses %s with %i, storing and publishing nothing", async (_name, send, status, code, message) => {
+    const answer = await send();
+    expect(answer.statusCode).toBe(status);
+    const body = bodyOf(answer);
+    expect(body.error).toBe(code);
+    expect(body.message).toMatch(message);
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it("names every invalid field in details", async () => {
+    const answer = await place({ customer: { id: "", email: "x" }, items: [{ sku: "kb", quantity: 0 }] });
+    expect(bodyOf(answer).details.map((d: { field: string }) => d.field)).toEqual([
+      "customer.id",
+      "customer.email",
+      "items[0].sku",
+      "items[0].quantity",
+    ]);
+  });
+
+  it("answers 422 naming an unknown SKU, storing and publishing nothing", async () => {
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { products: [PRODUCTS[0]] } });
+    const answer = await place();
+    expect(answer.statusCode).toBe(422);
+    expect(bodyOf(answer)).toMatchObject({ error: "UnknownSku", message: "unknown SKU: MS-02", details: [{ field: "items[1].sku" }] });
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it("answers 422 when a product is priced in another currency", async () => {
+    const answer = await place({ ...goodBody, currency: "USD" });
+    expect(answer.statusCode).toBe(422);
+    expect(bodyOf(answer)).toMatchObject({ error: "CurrencyMismatch", message: "SKU KB-01 is priced in EUR, not USD" });
+  });
+
+  it("answers 500 without internals when the table fails", async () => {
+    ddbMock.on(GetCommand).rejects(new Error("connection reset at /var/task/index.js:1:2"));
+    const answer = await place();
+    expect(answer.statusCode).toBe(500);
+    expect(bodyOf(answer)).toEqual({ error: "InternalError", message: "the request failed unexpectedly; it is safe to retry" });
+  });
+});
+
+describe("GET /orders/{orderId}", () => {
+  const stored: OrderRecord = {
+    orderId: orderIdFor("key-1"),
+    idempotencyKey: "key-1",
+    requestHash: "h",
+    status: "PLACED",
+    customer: goodBody.customer,
+    items: [{ sku: "KB-01", quantity: 2, unitPriceCents: 4_500 }],
+    totalCents: 9_000,
+    currency: "EUR",
+    createdAt: "2026-11-01T10:00:00.000Z",
+    placedPublished: true,
+    fulfilment: { billing: { status: "INVOICED", at: "2026-11-01T10:00:01.000Z", eventId: "e", sequence: 1 } },
+  };
+
+  it("answers the order with its fulfilment and without internal fields", async () => {
+    ddbMock.on(GetCommand).resolves({ Item: stored });
+    const answer = await api(apiRequest("GET /orders/{orderId}", { orderId: stored.orderId }));
+    expect(answer.statusCode).toBe(200);
+    const body = bodyOf(answer);
+    expect(body.fulfilment.billing.status).toBe("INVOICED");
+    expect(body.requestHash).toBeUndefined();
+    expect(body.idempotencyKey).toBeUndefined();
+  });
+
+  it("answers 404 for an unknown order", async () => {
+    const answer = await api(apiRequest("GET /orders/{orderId}", { orderId: orderIdFor("nobody") }));
+    expect(answer.statusCode).toBe(404);
+    expect(bodyOf(answer)).toEqual({ error: "OrderNotFound", message: `order ${orderIdFor("nobody")} does not exist` });
+  });
+
+  it("answers 404 for an id that cannot be an order, without reading the table", async () => {
+    const answer = await api(apiRequest("GET /orders/{orderId}", { orderId: "../etc" }));
+    expect(answer.statusCode).toBe(404);
+    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it("answers 404 for an unknown route", async () => {
+    const answer = await api(apiRequest("DELETE /orders/{orderId}", { orderId: stored.orderId }));
+    expect(answer.statusCode).toBe(404);
+    expect(bodyOf(answer).error).toBe("RouteNotFound");
+  });
+
+  describe("POST /orders/{orderId}/cancel", () => {
+    const cancelled = { ...stored, status: "CANCELLED", cancelledAt: "2026-11-01T10:05:00.000Z", cancelReason: "late", cancelPublished: false };
+
+    it("cancels a PLACED order and publishes OrderCancelled in the order's group", async () => {
+      ddbMock.on(GetCommand).resolvesOnce({ Item: stored }).resolves({ Item: cancelled });
+      const answer = await api(apiRequest("POST /orders/{orderId}/cancel", { orderId: stored.orderId, body: { reason: "late" } }));
+      expect(answer.statusCode).toBe(202);
+      expect(bodyOf(answer).status).toBe("CANCELLED");
+      const [update] = ddbMock.commandCalls(UpdateCommand);
+      expect(update.args[0].input.ConditionExpression).toBe("#status = :placed");
+      const [publish] = snsMock.commandCalls(PublishCommand);
+      expect(publish.args[0].input).toMatchObject({
+        MessageGroupId: stored.orderId,
+        MessageDeduplicationId: `${stored.orderId}:OrderCancelled`,
+      });
+      expect(JSON.parse(publish.args[0].input.Message!)).toMatchObject({ eventType: "OrderCancelled", reason: "late" });
+    });
+
+    it("treats a second cancel as a no-op 202", async () => {
+      ddbMock.on(GetCommand).resolves({ Item: { ...cancelled, cancelPublished: true } });
+      const answer = await api(apiRequest("POST /orders/{orderId}/cancel", { orderId: stored.orderId }));
+      expect(answer.statusCode).toBe(202);
+      expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it("answers 404 for an unknown order", async () => {
+      const answer = await api(apiRequest("POST /orders/{orderId}/cancel", { orderId: orderIdFor("nobody") }));
+      expect(answer.statusCode).toBe(404);
+    });
+
+    it("refuses a cancel body that is not valid", async () => {
+      const answer = await api(
+        apiRequest("POST /orders/{orderId}/cancel", { orderId: stored.orderId, body: { reason: "x".repeat(501) } }),
+      );
+      expect(answer.statusCode).toBe(400);
+      expect(bodyOf(answer).message).toMatch(/^reason: Too big/);
+    });
+  });
+});
