@@ -1,0 +1,45 @@
+/**
+ * The stack and the handlers must agree: each bundle's entry module is loaded with exactly the
+ * environment its synthesized function gets. A handler reading a variable the stack does not set
+ * fails that load with the variable's name.
+ */
+import { committedSettings, fanoutStack, resourcesOf, synthJson } from "../support/synth";
+
+const HANDLERS = ["orders-api", "inventory", "billing", "notification", "review"];
+
+function loadWith(environment: Record<string, string>, handler: string): unknown {
+  const saved = process.env;
+  process.env = { AWS_REGION: "eu-west-1", POWERTOOLS_LOG_LEVEL: "SILENT", ...environment };
+  try {
+    let loaded: unknown;
+    jest.isolateModules(() => {
+      loaded = require(`../../lambda-src/${handler}/index.ts`);
+    });
+    return loaded;
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe.each(["dev", "local"] as const)("order-fanout-%s functions", (name) => {
+  const plan = synthJson(fanoutStack(committedSettings(name)));
+  const functions = Object.values(resourcesOf(plan, "aws_lambda_function"));
+
+  it.each(HANDLERS)("%s loads with exactly the variables the stack sets", (handler) => {
+    const fn = functions.find((f) => f.function_name === `order-fanout-${name}-${handler}`);
+    expect(fn).toBeDefined();
+    const loaded = loadWith(fn.environment.variables, handler) as { handler: unknown; ENVIRONMENT: string[] };
+    expect(typeof loaded.handler).toBe("function");
+    for (const variable of loaded.ENVIRONMENT) expect(Object.keys(fn.environment.variables)).toContain(variable);
+  });
+});
+
+it.each(HANDLERS)("%s refuses to start without its variables, naming them", (handler) => {
+  expect(() => loadWith({}, handler)).toThrow(/missing environment variables?: ORDERS_TABLE/);
+});
+
+it("review refuses a threshold that is not whole cents", () => {
+  expect(() => loadWith({ ORDERS_TABLE: "o", REVIEW_THRESHOLD_CENTS: "12.5" }, "review")).toThrow(
+    'REVIEW_THRESHOLD_CENTS must be a whole number of cents, got "12.5"',
+  );
+});
