@@ -65,11 +65,14 @@ describe("inventory", () => {
   });
 
   it("records OUT_OF_STOCK, decrementing nothing, when a line is short", async () => {
-    ddbMock.on(TransactWriteCommand).rejectsOnce(cancelledReasons("None", "None", "ConditionalCheckFailed")).resolves({});
-    ddbMock.on(GetCommand).resolves({ Item: storedOrder({ reservation: { eventId: "e", status: "OUT_OF_STOCK", items: [] } }) });
+    ddbMock.on(TransactWriteCommand).rejects(cancelledReasons("None", "None", "ConditionalCheckFailed"));
+    ddbMock
+      .on(UpdateCommand, { ConditionExpression: "attribute_exists(orderId)" })
+      .resolves({ Attributes: { reservation: { eventId: "e", status: "OUT_OF_STOCK", items: [] } } });
     expect(await handleInventoryEvent({ ddb, tables }, orderPlaced())).toBe("OUT_OF_STOCK");
-    const second = ddbMock.commandCalls(TransactWriteCommand)[1].args[0].input.TransactItems!;
-    expect(second).toHaveLength(1); // only the order: no stock update
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1); // the refused one: no stock moved
+    const [recorded] = ddbMock.commandCalls(UpdateCommand, { ConditionExpression: "attribute_exists(orderId)" });
+    expect(recorded.args[0].input.ExpressionAttributeValues![":reservation"].status).toBe("OUT_OF_STOCK");
     expect(outcomeWrites()[0].args[0].input.ExpressionAttributeValues![":outcome"].status).toBe("OUT_OF_STOCK");
   });
 

@@ -4,7 +4,7 @@
  * never goes negative, two orders racing for the last unit reserve it once, and a redelivered event
  * finds its reservation and changes nothing.
  */
-import { TransactWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { OrderCancelled, OrderEvent, OrderPlaced } from "../shared/events";
 import { recordFulfilment } from "../shared/fulfilment";
@@ -99,7 +99,10 @@ export async function reserveStock(
   }
 }
 
-/** Short stock is a business outcome, recorded once like a reservation, not a retry. */
+/**
+ * Short stock is a business outcome, recorded once like a reservation, not a retry. If a
+ * concurrent delivery of the same event reserved meanwhile, its reservation stands.
+ */
 async function recordOutOfStock(
   ddb: DynamoDBDocumentClient,
   tables: StockTables,
@@ -107,24 +110,17 @@ async function recordOutOfStock(
   items: Reservation["items"],
 ): Promise<FulfilmentStatus> {
   const reservation: Reservation = { eventId: event.eventId, status: "OUT_OF_STOCK", items };
-  await transactWithConflictRetry(
-    ddb,
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Update: {
-            TableName: tables.orders,
-            Key: { orderId: event.orderId },
-            UpdateExpression: "SET reservation = if_not_exists(reservation, :reservation)",
-            ConditionExpression: "attribute_exists(orderId)",
-            ExpressionAttributeValues: { ":reservation": reservation },
-          },
-        },
-      ],
+  const { Attributes } = await ddb.send(
+    new UpdateCommand({
+      TableName: tables.orders,
+      Key: { orderId: event.orderId },
+      UpdateExpression: "SET reservation = if_not_exists(reservation, :reservation)",
+      ConditionExpression: "attribute_exists(orderId)",
+      ExpressionAttributeValues: { ":reservation": reservation },
+      ReturnValues: "ALL_NEW",
     }),
   );
-  const stored = await reservationOf(ddb, tables, event.orderId);
-  return stored?.status === "OUT_OF_STOCK" ? "OUT_OF_STOCK" : "RESERVED";
+  return (Attributes?.reservation as Reservation | undefined)?.status === "RESERVED" ? "RESERVED" : "OUT_OF_STOCK";
 }
 
 /** Gives a reservation's stock back once; a cancelled order that reserved nothing is recorded too. */
