@@ -110,7 +110,8 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     ...COMMON,
     region: "us-east-1",
     logRetentionDays: 1,
-    lambda: { memoryMb: 512, timeoutSeconds: 5 },
+    // Short, so a failed message is visible again after 12 s (6 × timeout) and local retries are quick.
+    lambda: { memoryMb: 512, timeoutSeconds: 2 },
     eventSource: { batchSize: 10, maxConcurrency: 4 },
     maxReceiveCount: 3,
     highThroughputFifo: false,
