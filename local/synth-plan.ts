@@ -20,6 +20,7 @@ export interface TerraformPlan {
  */
 export function synthLocalPlan(outdir: string): TerraformPlan {
   fs.rmSync(outdir, { recursive: true, force: true });
+  fs.mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir });
   new FanoutStack(app, LOCAL_STACK, { settings: environmentSettings("local", {}) });
   app.synth();

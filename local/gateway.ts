@@ -1,0 +1,160 @@
+/**
+ * The HTTP API on localhost: serves the plan's routes as API Gateway v2 payload 2.0 events to the
+ * function behind each, and answers unknown routes 404 as API Gateway does. `/_local/*` is the
+ * runtime's own: status, and fault injection.
+ */
+import * as http from "node:http";
+import { randomUUID } from "node:crypto";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { LocalRoute } from "./plan";
+import { FunctionHost } from "./function-host";
+import { LOCAL_ACCOUNT } from "./aws-clients";
+
+interface CompiledRoute {
+  routeKey: string;
+  method: string;
+  pattern: RegExp;
+  parameterNames: string[];
+  host: FunctionHost;
+}
+
+export interface LocalEndpoints {
+  status(): Promise<unknown>;
+  /** Applies a fault spec; throws to answer 400 with the message. */
+  addFault(spec: unknown): void;
+  clearFaults(): void;
+}
+
+export type RequestLog = (line: { method: string; path: string; status: number; ms: number }) => void;
+
+function compile(route: LocalRoute, host: FunctionHost): CompiledRoute {
+  const [method, template] = route.routeKey.split(" ");
+  const parameterNames: string[] = [];
+  const pattern = template
+    .split("/")
+    .map((segment) => {
+      const parameter = /^\{(\w+)\}$/.exec(segment);
+      if (!parameter) return segment.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
+      parameterNames.push(parameter[1]);
+      return "([^/]+)";
+    })
+    .join("/");
+  return { routeKey: route.routeKey, method, pattern: new RegExp(`^${pattern}$`), parameterNames, host };
+}
+
+function payloadEvent(request: http.IncomingMessage, url: URL, body: Buffer, route: CompiledRoute, match: RegExpExecArray): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+  const query = Object.fromEntries(url.searchParams.entries());
+  const now = new Date();
+  return {
+    version: "2.0",
+    routeKey: route.routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(route.parameterNames.length > 0 ? { pathParameters } : {}),
+    requestContext: {
+      accountId: LOCAL_ACCOUNT,
+      apiId: "local",
+      domainName: headers.host ?? "localhost",
+      domainPrefix: "localhost",
+      http: {
+        method: route.method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: randomUUID(),
+      routeKey: route.routeKey,
+      stage: "$default",
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: body.toString("utf8") } : {}),
+    isBase64Encoded: false,
+  };
+}
+
+function send(response: http.ServerResponse, status: number, body: unknown): number {
+  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  return status;
+}
+
+function writeResult(response: http.ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined): number {
+  // A function may return a bare value: API Gateway then answers 200 with it as JSON.
+  if (typeof result !== "object" || result === null || result.statusCode === undefined) return send(response, 200, result);
+  const body = result.body === undefined ? "" : result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
+  response.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) }).end(body);
+  return result.statusCode;
+}
+
+export async function startGateway(
+  port: number,
+  routes: LocalRoute[],
+  hosts: Map<string, FunctionHost>,
+  local: LocalEndpoints,
+  log: RequestLog,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const compiled = routes.map((route) => compile(route, hosts.get(route.functionName)!));
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk) => chunks.push(chunk));
+    request.on("end", async () => {
+      const started = Date.now();
+      const url = new URL(request.url ?? "/", "http://localhost");
+      const body = Buffer.concat(chunks);
+      let status: number;
+      try {
+        status = await handle(request, response, url, body);
+      } catch (error) {
+        status = send(response, 500, { message: "Internal Server Error" });
+        console.error(`gateway: ${(error as Error).message}`);
+      }
+      if (!url.pathname.startsWith("/_local/")) log({ method: request.method ?? "", path: url.pathname, status, ms: Date.now() - started });
+    });
+  });
+
+  async function handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL, body: Buffer): Promise<number> {
+    if (url.pathname === "/_local/status" && request.method === "GET") return send(response, 200, await local.status());
+    if (url.pathname === "/_local/faults") {
+      if (request.method === "DELETE") {
+        local.clearFaults();
+        return send(response, 200, { faults: "cleared" });
+      }
+      if (request.method === "POST") {
+        try {
+          local.addFault(JSON.parse(body.toString("utf8") || "{}"));
+          return send(response, 201, { faults: "added" });
+        } catch (error) {
+          return send(response, 400, { message: (error as Error).message });
+        }
+      }
+    }
+    for (const route of compiled) {
+      const match = route.pattern.exec(url.pathname);
+      if (!match || route.method !== request.method) continue;
+      try {
+        const result = await route.host.invoke(payloadEvent(request, url, body, route, match));
+        return writeResult(response, result as APIGatewayProxyStructuredResultV2);
+      } catch {
+        return send(response, 500, { message: "Internal Server Error" });
+      }
+    }
+    return send(response, 404, { message: "Not Found" });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return {
+    url: `http://localhost:${port}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

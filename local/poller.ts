@@ -1,0 +1,146 @@
+/**
+ * One poller per event source mapping, with Lambda's semantics for SQS: long polling, the
+ * mapping's batch size and maximum concurrency, records shaped as Lambda delivers them, and after
+ * the invocation: delete every message the partial batch response does not name; delete nothing
+ * when the function throws or names a message that was not in the batch. Retries and redrive are
+ * left to the queue's own visibility timeout and redrive policy.
+ */
+import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
+import { DeleteMessageBatchCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { LocalEventSource } from "./plan";
+import { FunctionHost } from "./function-host";
+import { Faults } from "./faults";
+import { LOCAL_REGION } from "./aws-clients";
+
+export interface PollerStats {
+  batches: number;
+  received: number;
+  deleted: number;
+  failed: number;
+}
+
+export function lambdaRecord(message: Message, queueArn: string): SQSRecord {
+  const a = message.Attributes ?? {};
+  const attributes: SQSRecord["attributes"] = {
+    ApproximateReceiveCount: a.ApproximateReceiveCount ?? "1",
+    SentTimestamp: a.SentTimestamp ?? "",
+    SenderId: a.SenderId ?? "",
+    ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? "",
+    ...(a.SequenceNumber ? { SequenceNumber: a.SequenceNumber } : {}),
+    ...(a.MessageGroupId ? { MessageGroupId: a.MessageGroupId } : {}),
+    ...(a.MessageDeduplicationId ? { MessageDeduplicationId: a.MessageDeduplicationId } : {}),
+  };
+  const messageAttributes: SQSRecord["messageAttributes"] = Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+      name,
+      {
+        dataType: value.DataType ?? "String",
+        ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+        ...(value.BinaryValue !== undefined ? { binaryValue: Buffer.from(value.BinaryValue).toString("base64") } : {}),
+        stringListValues: [],
+        binaryListValues: [],
+      },
+    ]),
+  );
+  return {
+    messageId: message.MessageId ?? "",
+    receiptHandle: message.ReceiptHandle ?? "",
+    body: message.Body ?? "",
+    attributes,
+    messageAttributes,
+    md5OfBody: message.MD5OfBody ?? "",
+    ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
+    eventSource: "aws:sqs",
+    eventSourceARN: queueArn,
+    awsRegion: LOCAL_REGION,
+  } as SQSRecord;
+}
+
+export class QueuePoller {
+  readonly stats: PollerStats = { batches: 0, received: 0, deleted: 0, failed: 0 };
+  private readonly abort = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    readonly source: LocalEventSource,
+    private readonly queue: { url: string; arn: string },
+    private readonly sqs: SQSClient,
+    private readonly host: FunctionHost,
+    private readonly faults: Faults,
+  ) {}
+
+  start(): void {
+    this.loops = Array.from({ length: this.source.maxConcurrency }, () => this.loop());
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        await this.pollOnce();
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        console.error(`poller ${this.source.address}: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    const { Messages = [] } = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queue.url,
+        MaxNumberOfMessages: this.source.batchSize,
+        WaitTimeSeconds: 20,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
+      { abortSignal: this.abort.signal },
+    );
+    if (Messages.length === 0) return;
+    this.stats.batches++;
+    this.stats.received += Messages.length;
+    const records = Messages.map((m) => lambdaRecord(m, this.queue.arn));
+    const failedIds = await this.invoke(records);
+    if (failedIds === "all") {
+      this.stats.failed += records.length;
+      return;
+    }
+    const done = records.filter((r) => !failedIds.has(r.messageId));
+    this.stats.failed += records.length - done.length;
+    await this.delete(done);
+  }
+
+  /** The ids to keep on the queue, or "all" when nothing may be deleted. */
+  private async invoke(records: SQSRecord[]): Promise<Set<string> | "all"> {
+    const fn = this.host.fn.name;
+    if (this.faults.failsInvocation(fn)) return "all";
+    const { handled, failedIds } = this.faults.splitBatch(fn, records);
+    let response: SQSBatchResponse | undefined;
+    if (handled.length > 0) {
+      try {
+        response = (await this.host.invoke({ Records: handled })) as SQSBatchResponse | undefined;
+      } catch {
+        return "all";
+      }
+    }
+    if (!this.source.reportBatchItemFailures) return new Set(failedIds);
+    const reported = (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier);
+    const known = new Set(handled.map((r) => r.messageId));
+    // Lambda treats a response naming a message it did not send as a failure of the whole batch.
+    if (reported.some((id) => !known.has(id))) return "all";
+    return new Set([...failedIds, ...reported]);
+  }
+
+  private async delete(records: SQSRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i += 10) {
+      const entries = records.slice(i, i + 10).map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle }));
+      const answer = await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: this.queue.url, Entries: entries }));
+      this.stats.deleted += answer.Successful?.length ?? 0;
+    }
+  }
+}

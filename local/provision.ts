@@ -1,0 +1,101 @@
+/** Creates what a loaded plan declares in the emulators, through the real AWS SDK clients. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CreateTableCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { CreateQueueCommand } from "@aws-sdk/client-sqs";
+import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { LocalModel, LocalQueue } from "./plan";
+import { LocalClients } from "./aws-clients";
+
+/** Dead-letter queues first: a queue's redrive policy names a queue that must exist. */
+function inCreationOrder(queues: LocalQueue[]): LocalQueue[] {
+  const targets = new Set(queues.map((q) => q.deadLetterQueue).filter(Boolean));
+  return [...queues.filter((q) => targets.has(q.name)), ...queues.filter((q) => !targets.has(q.name))];
+}
+
+async function step<T>(address: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    throw new Error(`creating ${address} in the emulator failed: ${(error as Error).message}`);
+  }
+}
+
+/** Creates everything; answers each queue's URL as the emulator gave it, by queue name. */
+export async function provision(model: LocalModel, clients: LocalClients): Promise<Map<string, string>> {
+  await Promise.all(
+    model.tables.map((table) =>
+      step(table.address, async () => {
+        await clients.dynamodb.send(
+          new CreateTableCommand({
+            TableName: table.name,
+            BillingMode: "PAY_PER_REQUEST",
+            KeySchema: [{ AttributeName: table.partitionKey, KeyType: "HASH" }],
+            AttributeDefinitions: [{ AttributeName: table.partitionKey, AttributeType: "S" }],
+          }),
+        );
+        if (table.ttlAttribute) {
+          await clients.dynamodb.send(
+            new UpdateTimeToLiveCommand({
+              TableName: table.name,
+              TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+            }),
+          );
+        }
+      }),
+    ),
+  );
+  for (const bucket of model.buckets) await step(`bucket ${bucket}`, () => clients.s3.send(new CreateBucketCommand({ Bucket: bucket })));
+  for (const topic of model.topics) {
+    await step(topic.address, () => clients.sns.send(new CreateTopicCommand({ Name: topic.name, Attributes: topic.attributes })));
+  }
+  const queueUrls = new Map<string, string>();
+  for (const queue of inCreationOrder(model.queues)) {
+    const { QueueUrl } = await step(queue.address, () =>
+      clients.sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: queue.attributes })),
+    );
+    queueUrls.set(queue.name, QueueUrl!);
+  }
+  for (const subscription of model.subscriptions) {
+    await step(subscription.address, () =>
+      clients.sns.send(
+        new SubscribeCommand({
+          TopicArn: subscription.topicArn,
+          Protocol: "sqs",
+          Endpoint: subscription.queueArn,
+          Attributes: subscription.attributes,
+          ReturnSubscriptionArn: true,
+        }),
+      ),
+    );
+  }
+  return queueUrls;
+}
+
+export const PRODUCT_FIXTURES = path.join(__dirname, "fixtures", "products.json");
+
+export interface ProductFixture {
+  sku: string;
+  name: string;
+  unitPriceCents: number;
+  currency: string;
+  stock: number;
+}
+
+export function productFixtures(file = PRODUCT_FIXTURES): ProductFixture[] {
+  return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+
+/** Writes the products into the table whose name the orders-api function is given. */
+export async function seedProducts(clients: LocalClients, table: string, products: ProductFixture[]): Promise<void> {
+  for (let i = 0; i < products.length; i += 25) {
+    const batch = products.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    let pending: Record<string, unknown>[] | undefined = batch;
+    while (pending && pending.length > 0) {
+      const answer = await clients.documents.send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
+      pending = answer.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined;
+    }
+  }
+}

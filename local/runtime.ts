@@ -1,0 +1,243 @@
+/**
+ * The embedded local runtime: emulators, the synthesized local stack created in them, one worker
+ * per function running its bundle, one poller per event source mapping, and the HTTP gateway.
+ * The plan is the contract: what runs here is what `order-fanout-local` declares.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { startDynamoDbLocal, startFauxqs, requireFreePort, Emulator } from "./emulators";
+import { synthLocalPlan, TerraformPlan } from "./synth-plan";
+import { loadPlan, LocalModel } from "./plan";
+import { functionAwsEnvironment, LOCAL_ACCOUNT, LOCAL_REGION, localClients, LocalClients } from "./aws-clients";
+import { productFixtures, provision, seedProducts } from "./provision";
+import { bundlesByHash, DIST, FunctionHost, LogRecord } from "./function-host";
+import { QueuePoller } from "./poller";
+import { Faults, FaultSpec } from "./faults";
+import { startFaultProxy } from "./fault-proxy";
+import { startGateway } from "./gateway";
+
+export interface RuntimeOptions {
+  apiPort?: number;
+  awsPort?: number;
+  dynamodbPort?: number;
+  /** Synthesized plan and function logs. Default: .local-data/ */
+  dataDir?: string;
+  /** A plan to run instead of synthesizing the local stack (tests). */
+  plan?: TerraformPlan;
+  /** Where dist/ bundles are. */
+  dist?: string;
+  /** Receives the console's lines: one per processed message and per API request. */
+  print?: (line: string) => void;
+}
+
+export interface ProcessedMessage {
+  service: string;
+  orderId: string;
+  eventType: string;
+  outcome: string;
+  ms: number;
+  failed: boolean;
+}
+
+export const DEFAULT_PORTS = { api: 3000, aws: 4566, dynamodb: 8000 };
+
+export class LocalRuntime {
+  readonly faults = new Faults();
+  /** Every message outcome the consumers logged, in order: for tests and the demo. */
+  readonly processed: ProcessedMessage[] = [];
+  apiUrl = "";
+  startupMs = 0;
+  private readonly stops: (() => Promise<void>)[] = [];
+  private hosts = new Map<string, FunctionHost>();
+  private pollers: QueuePoller[] = [];
+  /** Queue URLs as the emulator answered them, by queue name. */
+  queueUrls = new Map<string, string>();
+
+  constructor(
+    readonly model: LocalModel,
+    readonly clients: LocalClients,
+    readonly endpoints: { aws: string; dynamodb: string },
+  ) {}
+
+  onStop(stop: () => Promise<void>): void {
+    this.stops.unshift(stop);
+  }
+
+  addHost(host: FunctionHost): void {
+    this.hosts.set(host.fn.name, host);
+  }
+
+  addPoller(poller: QueuePoller): void {
+    this.pollers.push(poller);
+  }
+
+  get functionHosts(): Map<string, FunctionHost> {
+    return this.hosts;
+  }
+
+  queueUrl(name: string): string {
+    const url = this.queueUrls.get(name);
+    if (!url) throw new Error(`queue ${name} is not part of the local plan`);
+    return url;
+  }
+
+  addFault(spec: unknown): void {
+    this.faults.add(spec as FaultSpec);
+  }
+
+  async queueDepths(name: string): Promise<{ visible: number; inFlight: number }> {
+    const { Attributes = {} } = await this.clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.queueUrl(name),
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    );
+    return { visible: Number(Attributes.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) };
+  }
+
+  /** Per queue: visible, in flight, and its DLQ's depth; per function: invocations and outcomes. */
+  async status() {
+    const queues: Record<string, unknown> = {};
+    for (const source of this.model.eventSources) {
+      const queue = this.model.queues.find((q) => q.name === source.queueName)!;
+      const depths = await this.queueDepths(queue.name);
+      const dlq = queue.deadLetterQueue ? await this.queueDepths(queue.deadLetterQueue) : undefined;
+      queues[queue.name] = { ...depths, deadLetter: dlq ? dlq.visible + dlq.inFlight : 0 };
+    }
+    const functions = Object.fromEntries(
+      [...this.hosts].map(([name, host]) => {
+        const poller = this.pollers.find((p) => p.source.functionName === name);
+        return [name, { ...host.stats, ...(poller ? { messages: { ...poller.stats } } : {}) }];
+      }),
+    );
+    return { queues, functions };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.pollers.map((p) => p.stop()));
+    for (const stop of this.stops) {
+      try {
+        await stop();
+      } catch (error) {
+        console.error(`stopping: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+function consoleLineFor(record: LogRecord): ProcessedMessage | undefined {
+  if (record.message !== "processed" && record.message !== "failed") return undefined;
+  const error = record.error as { message?: string } | undefined;
+  return {
+    service: String(record.service ?? "?"),
+    orderId: String(record.orderId ?? "?"),
+    eventType: String(record.eventType ?? "?"),
+    outcome: record.message === "processed" ? String(record.outcome) : `FAILED: ${error?.message ?? "error"}`,
+    ms: Number(record.ms ?? 0),
+    failed: record.message === "failed",
+  };
+}
+
+export function formatProcessed(p: ProcessedMessage): string {
+  return `  ${p.service.padEnd(13)} ${p.orderId.padEnd(28)} ${p.eventType.padEnd(15)} ${p.outcome.padEnd(20)} ${p.ms} ms`;
+}
+
+async function startFunctions(runtime: LocalRuntime, dataDir: string, dist: string, snsEndpoint: string, print: (line: string) => void) {
+  const bundles = bundlesByHash(dist);
+  const logDir = path.join(dataDir, "logs");
+  fs.mkdirSync(logDir, { recursive: true });
+  const awsEnvironment = functionAwsEnvironment({ ...runtime.endpoints, sns: snsEndpoint });
+  for (const fn of runtime.model.functions) {
+    const bundleDir = bundles.get(fn.bundleHash);
+    if (!bundleDir) {
+      throw new Error(`${fn.address}: no folder in ${dist} has the planned bundle hash ${fn.bundleHash}; run \`npm run build\``);
+    }
+    const log = fs.createWriteStream(path.join(logDir, `${fn.name}.log`), { flags: "a" });
+    runtime.onStop(() => new Promise((resolve) => log.end(resolve)));
+    const host = new FunctionHost(fn, bundleDir, {
+      ...awsEnvironment,
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    }, (record, raw) => {
+      log.write(`${raw}\n`);
+      const processed = consoleLineFor(record);
+      if (!processed) return;
+      runtime.processed.push(processed);
+      print(formatProcessed(processed));
+    });
+    runtime.addHost(host);
+    runtime.onStop(() => host.stop());
+  }
+  await Promise.all([...runtime.functionHosts.values()].map((h) => h.started()));
+}
+
+/** Starts everything; on any failure, stops what had started and rethrows. */
+export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalRuntime> {
+  const started = Date.now();
+  const ports = { api: options.apiPort ?? DEFAULT_PORTS.api, aws: options.awsPort ?? DEFAULT_PORTS.aws, dynamodb: options.dynamodbPort ?? DEFAULT_PORTS.dynamodb };
+  const dataDir = path.resolve(options.dataDir ?? ".local-data");
+  const dist = options.dist ?? DIST;
+  const print = options.print ?? ((line: string) => console.log(line));
+  await requireFreePort(ports.api, "the API gateway", "--api-port");
+
+  const emulators: Emulator[] = [];
+  const stopEmulators = async () => {
+    await Promise.all(emulators.splice(0).map((e) => e.stop()));
+  };
+  // DynamoDB Local's JVM starts while this process synthesizes the plan.
+  const dynamoStarting = startDynamoDbLocal(ports.dynamodb).then((e) => (emulators.push(e), e));
+  try {
+    const fauxqs = await startFauxqs(ports.aws);
+    emulators.push(fauxqs);
+    const plan = options.plan ?? synthLocalPlan(path.join(dataDir, "plan"));
+    const model = loadPlan(plan, {
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      sqsEndpoint: fauxqs.endpoint,
+      apiEndpoint: `http://localhost:${ports.api}`,
+    });
+    const dynamo = await dynamoStarting;
+    const runtime = new LocalRuntime(model, localClients({ aws: fauxqs.endpoint, dynamodb: dynamo.endpoint }), {
+      aws: fauxqs.endpoint,
+      dynamodb: dynamo.endpoint,
+    });
+    runtime.onStop(stopEmulators);
+    try {
+      runtime.queueUrls = await provision(model, runtime.clients);
+      await seed(runtime);
+      const proxy = await startFaultProxy(fauxqs.endpoint, runtime.faults);
+      runtime.onStop(proxy.stop);
+      await startFunctions(runtime, dataDir, dist, proxy.endpoint, print);
+      for (const source of model.eventSources) {
+        const queue = model.queues.find((q) => q.name === source.queueName)!;
+        const poller = new QueuePoller(source, { url: runtime.queueUrl(queue.name), arn: queue.arn }, runtime.clients.sqs, runtime.functionHosts.get(source.functionName)!, runtime.faults);
+        runtime.addPoller(poller);
+        poller.start();
+      }
+      const gateway = await startGateway(ports.api, model.routes, runtime.functionHosts, {
+        status: () => runtime.status(),
+        addFault: (spec) => runtime.addFault(spec),
+        clearFaults: () => runtime.faults.clear(),
+      }, ({ method, path: p, status, ms }) => print(`  ${"api".padEnd(13)} ${`${method} ${p}`.padEnd(44)} ${String(status).padEnd(20)} ${ms} ms`));
+      runtime.onStop(gateway.stop);
+      runtime.apiUrl = gateway.url;
+      runtime.startupMs = Date.now() - started;
+      return runtime;
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
+  } catch (error) {
+    await dynamoStarting.catch(() => undefined);
+    await stopEmulators();
+    throw error;
+  }
+}
+
+/** Products from local/fixtures/ into the table the orders API prices from. */
+async function seed(runtime: LocalRuntime): Promise<void> {
+  const api = runtime.model.functions.find((f) => f.environment.PRODUCTS_TABLE && f.environment.TOPIC_ARN);
+  if (!api) throw new Error("no function of the plan names a PRODUCTS_TABLE to seed");
+  await seedProducts(runtime.clients, api.environment.PRODUCTS_TABLE, productFixtures());
+}
