@@ -20,6 +20,8 @@ interface CompiledRoute {
 
 export interface LocalEndpoints {
   status(): Promise<unknown>;
+  /** Every message outcome the consumers logged, oldest first. */
+  processed(): unknown[];
   /** Applies a fault spec; throws to answer 400 with the message. */
   addFault(spec: unknown): void;
   clearFaults(): void;
@@ -122,6 +124,7 @@ export async function startGateway(
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL, body: Buffer): Promise<number> {
     if (url.pathname === "/_local/status" && request.method === "GET") return send(response, 200, await local.status());
+    if (url.pathname === "/_local/processed" && request.method === "GET") return send(response, 200, local.processed());
     if (url.pathname === "/_local/faults") {
       if (request.method === "DELETE") {
         local.clearFaults();

@@ -217,6 +217,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
       }
       const gateway = await startGateway(ports.api, model.routes, runtime.functionHosts, {
         status: () => runtime.status(),
+        processed: () => runtime.processed,
         addFault: (spec) => runtime.addFault(spec),
         clearFaults: () => runtime.faults.clear(),
       }, ({ method, path: p, status, ms }) => print(`  ${"api".padEnd(13)} ${`${method} ${p}`.padEnd(44)} ${String(status).padEnd(20)} ${ms} ms`));
