@@ -36,19 +36,13 @@ export function bundlesByHash(dist = DIST): Map<string, string> {
   return new Map(folders.map((f) => [hashPath(path.join(dist, f.name)), path.join(dist, f.name)]));
 }
 
-export class FunctionHost {
-  readonly stats: FunctionStats = { invocations: 0, succeeded: 0, failed: 0 };
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private readonly ready: Promise<void>;
-  private nextId = 0;
+/** One worker thread: a Lambda execution environment, running one invocation at a time. */
+class ExecutionEnvironment {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  private waiting?: { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
-  constructor(
-    readonly fn: LocalFunction,
-    bundleDir: string,
-    environment: Record<string, string>,
-    private readonly onLog: (record: LogRecord, raw: string) => void,
-  ) {
+  constructor(fn: LocalFunction, bundleDir: string, environment: Record<string, string>, onLog: (record: LogRecord, raw: string) => void) {
     const [file, exportName] = fn.handler.split(".");
     this.worker = new Worker(path.join(__dirname, "function-worker.cjs"), {
       workerData: {
@@ -60,91 +54,154 @@ export class FunctionHost {
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT,
       },
-      env: {
-        ...environment,
-        AWS_LAMBDA_FUNCTION_NAME: fn.name,
-        AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
-        ...fn.environment,
-      },
+      env: environment,
       stdout: true,
       stderr: true,
     });
-    this.captureOutput();
+    captureLines(this.worker, onLog);
     this.ready = new Promise((resolve, reject) => {
       this.worker.once("error", reject);
       this.worker.on("message", (message) => {
         if (message.type === "ready") resolve();
         if (message.type === "init-error") reject(new InvocationError(fn.name, `cold start failed: ${message.error.message}`));
-        if (message.type === "result") this.settle(message);
+        if (message.type === "result") {
+          const waiting = this.waiting;
+          this.waiting = undefined;
+          if (message.ok) waiting?.resolve(message.result);
+          else waiting?.reject(new InvocationError(fn.name, message.error?.message ?? "failed"));
+        }
       });
     });
   }
 
-  private captureOutput(): void {
-    let buffered = "";
-    const onChunk = (chunk: Buffer) => {
-      buffered += chunk.toString("utf8");
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines.filter(Boolean)) {
-        let record: LogRecord = { message: line };
-        try {
-          record = JSON.parse(line);
-        } catch {
-          // not a structured line: pass it on as text
-        }
-        this.onLog(record, line);
+  run(event: unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.worker.postMessage({ event });
+    });
+  }
+}
+
+function captureLines(worker: Worker, onLog: (record: LogRecord, raw: string) => void): void {
+  let buffered = "";
+  const onChunk = (chunk: Buffer) => {
+    buffered += chunk.toString("utf8");
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines.filter(Boolean)) {
+      let record: LogRecord = { message: line };
+      try {
+        record = JSON.parse(line);
+      } catch {
+        // not a structured line: pass it on as text
       }
+      onLog(record, line);
+    }
+  };
+  worker.stdout.on("data", onChunk);
+  worker.stderr.on("data", onChunk);
+}
+
+/**
+ * A function's pool of execution environments. Like Lambda, each environment runs one invocation
+ * at a time (module state such as a logger's keys is never shared between two invocations); a new
+ * one starts (a cold start) when all are busy, up to `maxEnvironments`; further invocations wait.
+ * An invocation past the function's timeout fails and its environment is discarded.
+ */
+export class FunctionHost {
+  readonly stats: FunctionStats = { invocations: 0, succeeded: 0, failed: 0 };
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly all = new Set<ExecutionEnvironment>();
+  private readonly queued: ((env: ExecutionEnvironment) => void)[] = [];
+  private readonly environment: Record<string, string>;
+
+  constructor(
+    readonly fn: LocalFunction,
+    private readonly bundleDir: string,
+    runtimeEnvironment: Record<string, string>,
+    private readonly onLog: (record: LogRecord, raw: string) => void,
+    private readonly maxEnvironments: number,
+  ) {
+    this.environment = {
+      ...runtimeEnvironment,
+      AWS_LAMBDA_FUNCTION_NAME: fn.name,
+      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+      ...fn.environment,
     };
-    this.worker.stdout.on("data", onChunk);
-    this.worker.stderr.on("data", onChunk);
   }
 
-  private settle(message: { id: number; ok: boolean; result?: unknown; error?: { message: string } }): void {
-    const waiting = this.pending.get(message.id);
-    if (!waiting) return;
-    this.pending.delete(message.id);
-    if (message.ok) waiting.resolve(message.result);
-    else waiting.reject(new InvocationError(this.fn.name, message.error?.message ?? "failed"));
-  }
-
-  /** Resolves once the bundle's module-level code has run. */
+  /** Starts the first environment, so a broken bundle fails at start-up, not on the first request. */
   async started(): Promise<void> {
-    await this.ready;
+    const env = this.create();
+    await env.ready;
+    this.idle.push(env);
   }
 
-  /**
-   * Invokes the function. Past its timeout the invocation counts as failed, as on Lambda; the
-   * work it started is not interrupted, which Lambda would do by freezing the environment.
-   */
+  get environments(): number {
+    return this.all.size;
+  }
+
+  private create(): ExecutionEnvironment {
+    const env = new ExecutionEnvironment(this.fn, this.bundleDir, this.environment, this.onLog);
+    this.all.add(env);
+    return env;
+  }
+
+  private async acquire(): Promise<ExecutionEnvironment> {
+    const idle = this.idle.pop();
+    if (idle) return idle;
+    if (this.all.size < this.maxEnvironments) {
+      const env = this.create();
+      await env.ready;
+      return env;
+    }
+    return new Promise((resolve) => this.queued.push(resolve));
+  }
+
+  private release(env: ExecutionEnvironment): void {
+    const next = this.queued.shift();
+    if (next) next(env);
+    else this.idle.push(env);
+  }
+
+  /** Lambda ends an environment whose invocation timed out; a waiting invocation gets a new one. */
+  private discard(env: ExecutionEnvironment): void {
+    this.all.delete(env);
+    void env.worker.terminate();
+    if (this.queued.length === 0) return;
+    const fresh = this.create();
+    fresh.ready.then(() => this.release(fresh), () => this.all.delete(fresh));
+  }
+
   async invoke(event: unknown): Promise<unknown> {
-    await this.ready;
+    const env = await this.acquire();
     this.stats.invocations++;
-    const id = this.nextId++;
-    const timeoutMs = this.fn.timeoutSeconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new InvocationError(this.fn.name, `timed out after ${this.fn.timeoutSeconds} s`)),
+        this.fn.timeoutSeconds * 1000,
+      );
+    });
     try {
-      const result = await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(new InvocationError(this.fn.name, `timed out after ${this.fn.timeoutSeconds} s`));
-        }, timeoutMs);
-        this.pending.set(id, {
-          resolve: (value) => (clearTimeout(timer), resolve(value)),
-          reject: (error) => (clearTimeout(timer), reject(error)),
-        });
-        this.worker.postMessage({ id, event });
-      });
+      const result = await Promise.race([env.run(event), timeout]);
       this.stats.succeeded++;
+      this.release(env);
       return result;
     } catch (error) {
       this.stats.failed++;
+      if (error instanceof InvocationError && error.message.includes("timed out")) this.discard(env);
+      else this.release(env);
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   async stop(): Promise<void> {
-    await this.worker.terminate();
+    await Promise.all([...this.all].map((env) => env.worker.terminate()));
+    this.all.clear();
   }
 }

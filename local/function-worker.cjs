@@ -32,11 +32,12 @@ function contextFor(deadline) {
   };
 }
 
-parentPort.on("message", async ({ id, event }) => {
+// The host posts one event at a time: an execution environment never runs two invocations at once.
+parentPort.on("message", async ({ event }) => {
   try {
     const result = await handler(event, contextFor(Date.now() + timeoutSeconds * 1000));
-    parentPort.postMessage({ type: "result", id, ok: true, result });
+    parentPort.postMessage({ type: "result", ok: true, result });
   } catch (error) {
-    parentPort.postMessage({ type: "result", id, ok: false, error: { name: error?.name, message: error?.message ?? String(error) } });
+    parentPort.postMessage({ type: "result", ok: false, error: { name: error?.name, message: error?.message ?? String(error) } });
   }
 });

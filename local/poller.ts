@@ -124,7 +124,8 @@ export class QueuePoller {
     if (handled.length > 0) {
       try {
         response = (await this.host.invoke({ Records: handled })) as SQSBatchResponse | undefined;
-      } catch {
+      } catch (error) {
+        console.error(`  ${fn}: ${(error as Error).message}; its ${records.length} messages return after the visibility timeout`);
         return "all";
       }
     }

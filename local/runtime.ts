@@ -143,6 +143,14 @@ export function formatProcessed(p: ProcessedMessage): string {
   return `  ${p.service.padEnd(13)} ${p.orderId.padEnd(28)} ${p.eventType.padEnd(15)} ${p.outcome.padEnd(20)} ${p.ms} ms`;
 }
 
+/** Execution environments of a function invoked by the API (Lambda would scale further). */
+const API_ENVIRONMENTS = 8;
+
+/** A consumer scales to its event source mapping's maximum concurrency; anything else to API_ENVIRONMENTS. */
+function maxEnvironmentsOf(model: LocalModel, functionName: string): number {
+  return model.eventSources.find((s) => s.functionName === functionName)?.maxConcurrency ?? API_ENVIRONMENTS;
+}
+
 async function startFunctions(runtime: LocalRuntime, dataDir: string, dist: string, snsEndpoint: string, print: (line: string) => void) {
   const bundles = bundlesByHash(dist);
   const logDir = path.join(dataDir, "logs");
@@ -165,7 +173,7 @@ async function startFunctions(runtime: LocalRuntime, dataDir: string, dist: stri
       if (!processed) return;
       runtime.processed.push(processed);
       print(formatProcessed(processed));
-    });
+    }, maxEnvironmentsOf(runtime.model, fn.name));
     runtime.addHost(host);
     runtime.onStop(() => host.stop());
   }

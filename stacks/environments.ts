@@ -110,9 +110,10 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     ...COMMON,
     region: "us-east-1",
     logRetentionDays: 1,
-    // Short, so a failed message is visible again after 12 s (6 × timeout) and local retries are quick.
-    lambda: { memoryMb: 512, timeoutSeconds: 2 },
-    eventSource: { batchSize: 10, maxConcurrency: 4 },
+    // A failed message is visible again after 30 s (6 × timeout). Batches of 5 finish well inside
+    // the timeout on a 2-core laptop running both emulators (measured p95 ≈ 0.4 s a message).
+    lambda: { memoryMb: 512, timeoutSeconds: 5 },
+    eventSource: { batchSize: 5, maxConcurrency: 4 },
     maxReceiveCount: 3,
     highThroughputFifo: false,
     snsArchiveRetentionDays: 0,

@@ -138,13 +138,13 @@ it("2. keeps an order's events in order when billing fails its OrderPlaced twice
   const done = await waitFor("the slow order credited", async () => {
     const o = await order(slow);
     return o?.fulfilment?.billing?.status === "CREDITED" && o;
-  }, 90_000);
+  }, 150_000);
   expect(done.fulfilment.billing.sequence).toBe(2);
   const billing = (await processed(runtime)).filter((p) => p.orderId === slow && p.service === "billing" && !p.failed);
   expect(billing.map((p) => p.eventType)).toEqual(["OrderPlaced", "OrderCancelled"]);
   const inventory = (await processed(runtime)).filter((p) => p.orderId === slow && p.service === "inventory");
   expect(inventory.map((p) => p.outcome)).toEqual(["RESERVED", "RELEASED"]);
-}, 150_000);
+}, 200_000);
 
 it("3. moves a message that always fails to its DLQ after maxReceiveCount, and loses nothing", async () => {
   const sku = `E2E-POISON-${run}`;
@@ -160,7 +160,7 @@ it("3. moves a message that always fails to its DLQ after maxReceiveCount, and l
   const after = await waitFor("the poison message in the DLQ", async () => {
     const s = await status(runtime);
     return s.queues[queue].deadLetter > before.queues[queue].deadLetter && s;
-  }, 90_000);
+  }, 150_000);
   expect(after.queues[queue].deadLetter).toBe(before.queues[queue].deadLetter + 1);
   expect((await order(poison)).fulfilment.notification).toBeUndefined();
   expect((await order(poison)).fulfilment.billing.status).toBe("INVOICED");
@@ -178,7 +178,7 @@ it("3. moves a message that always fails to its DLQ after maxReceiveCount, and l
     const inDlq = s.queues[`order-fanout-local-${service}.fifo`].deadLetter;
     expect({ service, published: deleted + inDlq }).toEqual({ service, published: service === "review" ? reviewEvents : events });
   }
-}, 150_000);
+}, 200_000);
 
 it("4. turns three sends of one request into one order and one effect per service; a refused publish is retried once", async () => {
   const sku = `E2E-RETRY-${run}`;
