@@ -1,0 +1,118 @@
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadPlan, PlanError } from "../../local/plan";
+import { synthLocalPlan, TerraformPlan } from "../../local/synth-plan";
+import { evaluateString } from "../../local/hcl-expression";
+
+const account = { region: "us-east-1", accountId: "000000000000", sqsEndpoint: "http://sqs.local:4566", apiEndpoint: "http://localhost:3000" };
+const synthesized = synthLocalPlan(path.join(os.tmpdir(), `order-fanout-plan-test-${process.pid}`));
+const copy = (): TerraformPlan => JSON.parse(JSON.stringify(synthesized));
+
+describe("the local plan loader", () => {
+  const model = loadPlan(copy(), account);
+
+  it("creates what the local stack declares", () => {
+    expect(model.queues).toHaveLength(8);
+    expect(model.topics.map((t) => t.name).sort()).toEqual(["order-fanout-local-ops-alarms", "order-fanout-local-order-events.fifo"]);
+    expect(model.subscriptions).toHaveLength(4);
+    expect(model.tables.map((t) => t.name).sort()).toEqual([
+      "order-fanout-local-idempotency",
+      "order-fanout-local-orders",
+      "order-fanout-local-products",
+    ]);
+    expect(model.tables.find((t) => t.name.endsWith("idempotency"))!.ttlAttribute).toBe("expiration");
+    expect(model.buckets).toEqual(["order-fanout-local-documents-000000000000"]);
+    expect(model.routes.map((r) => r.routeKey).sort()).toEqual(["GET /orders/{orderId}", "POST /orders", "POST /orders/{orderId}/cancel"]);
+    expect(model.eventSources.every((s) => s.reportBatchItemFailures && s.batchSize === 5)).toBe(true);
+  });
+
+  it("resolves every reference a function's environment holds", () => {
+    const api = model.functions.find((f) => f.name === "order-fanout-local-orders-api")!;
+    expect(api.environment).toMatchObject({
+      ORDERS_TABLE: "order-fanout-local-orders",
+      PRODUCTS_TABLE: "order-fanout-local-products",
+      TOPIC_ARN: "arn:aws:sns:us-east-1:000000000000:order-fanout-local-order-events.fifo",
+    });
+    for (const fn of model.functions) expect(JSON.stringify(fn.environment)).not.toContain("${");
+  });
+
+  it("keeps queue attributes, redrive and subscription filters", () => {
+    const review = model.queues.find((q) => q.name === "order-fanout-local-review.fifo")!;
+    expect(review.attributes).toMatchObject({ FifoQueue: "true", VisibilityTimeout: "30" });
+    expect(JSON.parse(review.attributes.RedrivePolicy)).toEqual({
+      deadLetterTargetArn: "arn:aws:sqs:us-east-1:000000000000:order-fanout-local-review-dlq.fifo",
+      maxReceiveCount: 3,
+    });
+    const filtered = model.subscriptions.find((s) => s.queueArn === review.arn)!;
+    expect(JSON.parse(filtered.attributes.FilterPolicy)).toEqual({ eventType: ["OrderPlaced"], totalCents: [{ numeric: [">=", 100000] }] });
+    expect(filtered.attributes.RawMessageDelivery).toBe("true");
+  });
+
+  it("refuses a subscribed queue whose policy does not admit the topic, naming it", () => {
+    const plan = copy();
+    const policies = plan.resource!.aws_sqs_queue_policy;
+    const [billingPolicy] = Object.keys(policies).filter((name) => name.startsWith("billing-queue"));
+    policies[billingPolicy].policy = String(policies[billingPolicy].policy).replace(/"sns\.amazonaws\.com"/, '"events.amazonaws.com"');
+    expect(() => loadPlan(plan, account)).toThrow(
+      /aws_sns_topic_subscription\.billing-queue_subscription_\w+: the policy of queue order-fanout-local-billing\.fifo \(aws_sqs_queue\.billing-queue_\w+\) does not let sns\.amazonaws\.com send from arn:aws:sns:us-east-1:000000000000:order-fanout-local-order-events\.fifo/,
+    );
+  });
+
+  it("refuses a subscribed queue with no policy at all", () => {
+    const plan = copy();
+    const policies = plan.resource!.aws_sqs_queue_policy;
+    delete policies[Object.keys(policies).find((name) => name.startsWith("review-queue"))!];
+    expect(() => loadPlan(plan, account)).toThrow(/review-queue_subscription_\w+: the policy of queue order-fanout-local-review\.fifo/);
+  });
+
+  it("refuses a policy that admits another topic", () => {
+    const plan = copy();
+    const policies = plan.resource!.aws_sqs_queue_policy;
+    const name = Object.keys(policies).find((n) => n.startsWith("inventory-queue"))!;
+    policies[name].policy = String(policies[name].policy).replace(/\[aws_sns_topic\.order-events_topic_\w+\.arn\]/, '["arn:aws:sns:us-east-1:000000000000:other.fifo"]');
+    expect(() => loadPlan(plan, account)).toThrow(/inventory-queue_subscription_\w+: the policy of queue order-fanout-local-inventory\.fifo/);
+  });
+
+  it("refuses an unsupported resource, naming its address", () => {
+    const plan = copy();
+    plan.resource!.aws_ecs_cluster = { workers: { name: "workers" } };
+    expect(() => loadPlan(plan, account)).toThrow(
+      new PlanError("aws_ecs_cluster.workers: resource type aws_ecs_cluster is not supported by the local runtime"),
+    );
+  });
+
+  it("refuses an unsupported data source and an unsupported argument, naming each", () => {
+    const withData = copy();
+    withData.data = { ...withData.data, aws_vpc: { main: {} } };
+    expect(() => loadPlan(withData, account)).toThrow("data.aws_vpc.main: data source aws_vpc is not supported by the local runtime");
+    const withArgument = copy();
+    const queues = withArgument.resource!.aws_sqs_queue;
+    const first = Object.keys(queues)[0];
+    queues[first].sqs_managed_sse_enabled = true;
+    expect(() => loadPlan(withArgument, account)).toThrow(`aws_sqs_queue.${first}: argument sqs_managed_sse_enabled is not supported locally`);
+  });
+
+  it("refuses an expression it cannot evaluate instead of guessing", () => {
+    const plan = copy();
+    const tables = plan.resource!.aws_dynamodb_table;
+    const first = Object.keys(tables)[0];
+    tables[first].name = "${upper(var.name)}";
+    expect(() => loadPlan(plan, account)).toThrow(/function upper\(\) is not supported locally/);
+  });
+});
+
+describe("Terraform expressions", () => {
+  const resolve = (p: string[]) => `<${p.join(".")}>`;
+  it("evaluates templates, references and jsonencode", () => {
+    expect(evaluateString("plain", resolve)).toBe("plain");
+    expect(evaluateString("${aws_sqs_queue.a.arn}", resolve)).toBe("<aws_sqs_queue.a.arn>");
+    expect(evaluateString("arn:${data.aws_partition.p.partition}:x", resolve)).toBe("arn:<data.aws_partition.p.partition>:x");
+    expect(evaluateString('${jsonencode({"a" = [1, true, "x-${b.c.d}"], k = null})}', resolve)).toBe('{"a":[1,true,"x-<b.c.d>"],"k":null}');
+    expect(evaluateString("$${literal}", resolve)).toBe("${literal}");
+  });
+
+  it("refuses operators and indexing", () => {
+    expect(() => evaluateString("${a.b.c + 1}", resolve)).toThrow('operator "+" is not supported locally');
+    expect(() => evaluateString("${a.b[0]}", resolve)).toThrow("indexing a.b[...] is not supported locally");
+  });
+});
