@@ -42,6 +42,45 @@ async function reservationOf(ddb: DynamoDBDocumentClient, tables: StockTables, o
   return (await loadOrder(ddb, tables.orders, orderId)).reservation;
 }
 
+interface OrderUpdate {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
+/**
+ * One transaction: the change to the order's reservation and every line's stock, all or nothing.
+ * Taking stock is conditional on enough being left; the order's change comes first, so
+ * CancellationReasons[0] is the order's and the rest are the lines', in order.
+ */
+async function transactReservation(
+  ddb: DynamoDBDocumentClient,
+  tables: StockTables,
+  orderId: string,
+  items: { sku: string; quantity: number }[],
+  change: "take" | "give back",
+  orderUpdate: OrderUpdate,
+): Promise<void> {
+  await transactWithConflictRetry(
+    ddb,
+    new TransactWriteCommand({
+      TransactItems: [
+        { Update: { TableName: tables.orders, Key: { orderId }, ...orderUpdate } },
+        ...items.map(({ sku, quantity }) => ({
+          Update: {
+            TableName: tables.products,
+            Key: { sku },
+            UpdateExpression: change === "take" ? "SET stock = stock - :quantity" : "SET stock = stock + :quantity",
+            ...(change === "take" ? { ConditionExpression: "stock >= :quantity" } : {}),
+            ExpressionAttributeValues: { ":quantity": quantity },
+          },
+        })),
+      ],
+    }),
+  );
+}
+
 /** Merges repeated SKUs so each product is updated once in the transaction. */
 function quantitiesBySku(items: { sku: string; quantity: number }[]): { sku: string; quantity: number }[] {
   const totals = new Map<string, number>();
@@ -57,31 +96,11 @@ export async function reserveStock(
   const items = quantitiesBySku(event.items);
   const reservation: Reservation = { eventId: event.eventId, status: "RESERVED", items };
   try {
-    await transactWithConflictRetry(
-      ddb,
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tables.orders,
-              Key: { orderId: event.orderId },
-              UpdateExpression: "SET reservation = :reservation",
-              ConditionExpression: "attribute_exists(orderId) AND attribute_not_exists(reservation)",
-              ExpressionAttributeValues: { ":reservation": reservation },
-            },
-          },
-          ...items.map(({ sku, quantity }) => ({
-            Update: {
-              TableName: tables.products,
-              Key: { sku },
-              UpdateExpression: "SET stock = stock - :quantity",
-              ConditionExpression: "stock >= :quantity",
-              ExpressionAttributeValues: { ":quantity": quantity },
-            },
-          })),
-        ],
-      }),
-    );
+    await transactReservation(ddb, tables, event.orderId, items, "take", {
+      UpdateExpression: "SET reservation = :reservation",
+      ConditionExpression: "attribute_exists(orderId) AND attribute_not_exists(reservation)",
+      ExpressionAttributeValues: { ":reservation": reservation },
+    });
     return "RESERVED";
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
@@ -133,31 +152,12 @@ export async function releaseStock(
   if (!reservation || reservation.status === "OUT_OF_STOCK") return "NOTHING_TO_RELEASE";
   if (reservation.status === "RELEASED") return "RELEASED";
   try {
-    await transactWithConflictRetry(
-      ddb,
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tables.orders,
-              Key: { orderId: event.orderId },
-              UpdateExpression: "SET reservation.#status = :released, reservation.releasedBy = :eventId",
-              ConditionExpression: "reservation.#status = :reserved",
-              ExpressionAttributeNames: { "#status": "status" },
-              ExpressionAttributeValues: { ":released": "RELEASED", ":reserved": "RESERVED", ":eventId": event.eventId },
-            },
-          },
-          ...reservation.items.map(({ sku, quantity }) => ({
-            Update: {
-              TableName: tables.products,
-              Key: { sku },
-              UpdateExpression: "SET stock = stock + :quantity",
-              ExpressionAttributeValues: { ":quantity": quantity },
-            },
-          })),
-        ],
-      }),
-    );
+    await transactReservation(ddb, tables, event.orderId, reservation.items, "give back", {
+      UpdateExpression: "SET reservation.#status = :released, reservation.releasedBy = :eventId",
+      ConditionExpression: "reservation.#status = :reserved",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":released": "RELEASED", ":reserved": "RESERVED", ":eventId": event.eventId },
+    });
   } catch (error) {
     const [orderReason] = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
     if (!isConditionFailure(orderReason?.Code)) throw error;
