@@ -38,6 +38,8 @@ export interface ProcessedMessage {
   outcome: string;
   ms: number;
   failed: boolean;
+  /** When the consumer logged it (ISO time). */
+  at: string;
 }
 
 export const DEFAULT_PORTS = { api: 3000, aws: 4566, dynamodb: 8000 };
@@ -136,6 +138,7 @@ function consoleLineFor(record: LogRecord): ProcessedMessage | undefined {
     outcome: record.message === "processed" ? String(record.outcome) : `FAILED: ${error?.message ?? "error"}`,
     ms: Number(record.ms ?? 0),
     failed: record.message === "failed",
+    at: String(record.timestamp ?? new Date().toISOString()),
   };
 }
 

@@ -1,0 +1,38 @@
+/** Size of each function bundle, and its cold initialisation: a fresh Node process requiring it. */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { figure, Figure } from "./measure";
+
+const DIST = path.resolve(__dirname, "..", "dist");
+
+/** Environment a handler needs to load; names only, nothing is called. */
+const ENVIRONMENT = {
+  AWS_REGION: "us-east-1",
+  ORDERS_TABLE: "orders",
+  PRODUCTS_TABLE: "products",
+  IDEMPOTENCY_TABLE: "idempotency",
+  TOPIC_ARN: "arn:aws:sns:us-east-1:000000000000:t.fifo",
+  DOCUMENTS_BUCKET: "documents",
+  EMAIL_TRANSPORT: "ses",
+  SENDER_EMAIL: "orders@example.com",
+  REVIEW_THRESHOLD_CENTS: "100000",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+};
+
+/** Milliseconds from the start of `require(bundle)` to its end, module-level code included. */
+function coldInitMs(bundle: string): number {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(bundle)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
+  return Number(execFileSync(process.execPath, ["-e", script], { env: { ...process.env, ...ENVIRONMENT } }).toString().trim());
+}
+
+export function measureBundles(runs: number): Record<string, Figure> {
+  const results: Record<string, Figure> = {};
+  for (const name of fs.readdirSync(DIST).sort()) {
+    const bundle = path.join(DIST, name, "index.js");
+    results[`${name} bundle size (KB)`] = figure("KB", [fs.statSync(bundle).size / 1024]);
+    coldInitMs(bundle); // warm-up: the OS file cache
+    results[`${name} cold init (ms)`] = figure("ms", Array.from({ length: runs }, () => coldInitMs(bundle)));
+  }
+  return results;
+}

@@ -1,0 +1,106 @@
+/**
+ * Fan-out throughput and latency on the local runtime, from empty emulators each run: `clients`
+ * concurrent clients place `orders` orders; an order completes when its last service (inventory,
+ * billing, notification, and review for high-value orders) logged its outcome. Alongside: where
+ * the time goes, measured: API answer time, each handler's time, and the CPU the runtime process
+ * (gateway, fauxqs, function workers) and DynamoDB Local (Java) each used.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { percentile } from "./measure";
+import { BENCH_PORTS, startRuntime } from "./local-runtime";
+
+const CATALOGUE = [
+  { sku: "KB-01", cents: 8_900 },
+  { sku: "MS-02", cents: 3_500 },
+  { sku: "HD-03", cents: 19_900 },
+  { sku: "CB-06", cents: 1_200 },
+  { sku: "LT-05", cents: 249_900 },
+];
+const THRESHOLD = 100_000;
+
+export interface FanOutRun {
+  ordersPerSecond: number;
+  latencyMs: { p50: number; p95: number; p99: number };
+  apiMs: { p50: number; p95: number };
+  handlerMs: Record<string, { p50: number; p95: number }>;
+  cpuSeconds: { runtime: number; dynamodbLocal: number };
+  wallSeconds: number;
+}
+
+/** CPU seconds (user + system) a process and its threads have used. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function pidOf(pattern: string): number {
+  return Number(execFileSync("pgrep", ["-n", "-f", pattern]).toString().trim());
+}
+
+export async function fanOutRun(clients: number, orders: number): Promise<FanOutRun> {
+  const runtime = await startRuntime();
+  try {
+    const runtimePid = pidOf(`local/main.ts --api-port ${BENCH_PORTS.api}`);
+    const javaPid = pidOf(`DynamoDBLocal.jar.*-port ${BENCH_PORTS.dynamodb}`);
+    const cpuBefore = { runtime: cpuSeconds(runtimePid), java: cpuSeconds(javaPid) };
+    const accepted = new Map<string, { at: number; services: number }>();
+    const apiMs: number[] = [];
+    let next = 0;
+    const started = Date.now();
+    const stamp = started.toString(36);
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (next < orders) {
+          const i = next++;
+          const item = CATALOGUE[i % CATALOGUE.length];
+          const sent = Date.now();
+          const response = await fetch(`${runtime.api}/orders`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "idempotency-key": `bench-${stamp}-${i}` },
+            body: JSON.stringify({ customer: { id: `c${i}`, email: "bench@example.com" }, items: [{ sku: item.sku, quantity: 1 }] }),
+          });
+          const body = (await response.json()) as { orderId: string };
+          if (response.status !== 202) throw new Error(`order ${i} answered ${response.status}: ${JSON.stringify(body)}`);
+          const at = Date.now();
+          apiMs.push(at - sent);
+          accepted.set(body.orderId, { at, services: item.cents >= THRESHOLD ? 4 : 3 });
+        }
+      }),
+    );
+    type Processed = { service: string; orderId: string; failed: boolean; ms: number; at: string };
+    let processed: Processed[] = [];
+    const deadline = Date.now() + 10 * 60_000;
+    for (;;) {
+      processed = (await (await fetch(`${runtime.api}/_local/processed`)).json()) as Processed[];
+      const done = processed.filter((p) => !p.failed && accepted.has(p.orderId)).length;
+      if (done >= [...accepted.values()].reduce((n, o) => n + o.services, 0)) break;
+      if (Date.now() > deadline) throw new Error(`only ${done} outcomes after 10 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const cpu = { runtime: cpuSeconds(runtimePid) - cpuBefore.runtime, dynamodbLocal: cpuSeconds(javaPid) - cpuBefore.java };
+    const completed = new Map<string, number>();
+    for (const p of processed) {
+      if (p.failed || !accepted.has(p.orderId)) continue;
+      completed.set(p.orderId, Math.max(completed.get(p.orderId) ?? 0, Date.parse(p.at)));
+    }
+    const latencies = [...accepted].map(([orderId, { at }]) => completed.get(orderId)! - at);
+    const finished = Math.max(...completed.values());
+    const handlerMs: FanOutRun["handlerMs"] = {};
+    for (const service of ["inventory", "billing", "notification", "review"]) {
+      const ms = processed.filter((p) => p.service === service && !p.failed).map((p) => p.ms);
+      handlerMs[service] = { p50: percentile(ms, 50), p95: percentile(ms, 95) };
+    }
+    const wallSeconds = (finished - started) / 1000;
+    return {
+      ordersPerSecond: orders / wallSeconds,
+      latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
+      apiMs: { p50: percentile(apiMs, 50), p95: percentile(apiMs, 95) },
+      handlerMs,
+      cpuSeconds: { runtime: Math.round(cpu.runtime * 10) / 10, dynamodbLocal: Math.round(cpu.dynamodbLocal * 10) / 10 },
+      wallSeconds,
+    };
+  } finally {
+    await runtime.stop();
+  }
+}

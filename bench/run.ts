@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: measures the inner loop (synth, tests, bundles, local start-up) and the local
+ * fan-out, prints a table and writes bench/results.json. Every figure is the median of --runs runs
+ * (default 5) after a warm-up; every fan-out run starts from empty emulators.
+ *   --runs 5  --only synth,tests,bundles,startup,fanout  --orders 1000  --clients 1,10,50
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { figure, Figure, repeat, timed } from "./measure";
+import { measureSynth } from "./synth";
+import { measureBundles } from "./bundles";
+import { startRuntime } from "./local-runtime";
+import { fanOutRun, FanOutRun } from "./fanout";
+
+const ROOT = path.resolve(__dirname, "..");
+const PARTS = ["synth", "tests", "bundles", "startup", "fanout"] as const;
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    only: { type: "string", default: PARTS.join(",") },
+    orders: { type: "string", default: "1000" },
+    clients: { type: "string", default: "1,10,50" },
+  },
+});
+const runs = Number(values.runs);
+const only = new Set(values.only!.split(","));
+const figures: Record<string, Figure> = {};
+const fanOut: Record<string, FanOutRun[]> = {};
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function testSuites(): Promise<void> {
+  const jest = path.join(ROOT, "node_modules", ".bin", "jest");
+  const unit = await repeat(runs, async () => (await timed(jest, ["--silent", "--testPathIgnorePatterns", "e2e"])).seconds);
+  figures["unit + snapshot suites (s)"] = figure("s", unit);
+  const e2e = await repeat(runs, async () => (await timed(jest, ["--silent", "__tests__/local/fanout.e2e.test.ts"])).seconds, false);
+  figures["end-to-end suite (s)"] = figure("s", e2e);
+}
+
+async function startup(): Promise<void> {
+  const ready = await repeat(runs, async () => {
+    const runtime = await startRuntime();
+    await runtime.stop();
+    return runtime.readyMs / 1000;
+  });
+  figures["local runtime start to API answering (s)"] = figure("s", ready);
+}
+
+async function fanOutFigures(): Promise<void> {
+  for (const clients of values.clients!.split(",").map(Number)) {
+    log(`fan-out: ${clients} clients, ${values.orders} orders, ${runs} runs after a warm-up`);
+    const results: FanOutRun[] = [];
+    await repeat(runs, async () => {
+      const result = await fanOutRun(clients, Number(values.orders));
+      results.push(result);
+      log(`  ${result.ordersPerSecond.toFixed(1)} orders/s, p95 ${result.latencyMs.p95} ms`);
+      return result.ordersPerSecond;
+    });
+    const measured = results.slice(1);
+    fanOut[`${clients} clients`] = measured;
+    const pick = (f: (r: FanOutRun) => number) => measured.map(f);
+    figures[`fan-out ${clients} clients: orders/s`] = figure("orders/s", pick((r) => r.ordersPerSecond));
+    figures[`fan-out ${clients} clients: latency p50 (ms)`] = figure("ms", pick((r) => r.latencyMs.p50));
+    figures[`fan-out ${clients} clients: latency p95 (ms)`] = figure("ms", pick((r) => r.latencyMs.p95));
+    figures[`fan-out ${clients} clients: latency p99 (ms)`] = figure("ms", pick((r) => r.latencyMs.p99));
+    figures[`fan-out ${clients} clients: API answer p50 (ms)`] = figure("ms", pick((r) => r.apiMs.p50));
+    for (const service of ["inventory", "billing", "notification", "review"]) {
+      figures[`fan-out ${clients} clients: ${service} handler p50 (ms)`] = figure("ms", pick((r) => r.handlerMs[service].p50));
+    }
+    figures[`fan-out ${clients} clients: CPU s, runtime process`] = figure("s", pick((r) => r.cpuSeconds.runtime));
+    figures[`fan-out ${clients} clients: CPU s, DynamoDB Local`] = figure("s", pick((r) => r.cpuSeconds.dynamodbLocal));
+    figures[`fan-out ${clients} clients: wall s`] = figure("s", pick((r) => r.wallSeconds));
+  }
+}
+
+async function main(): Promise<void> {
+  execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "ignore" });
+  if (only.has("synth")) {
+    log("synth");
+    Object.assign(figures, await measureSynth(runs));
+  }
+  if (only.has("tests")) {
+    log("tests");
+    await testSuites();
+  }
+  if (only.has("bundles")) {
+    log("bundles");
+    Object.assign(figures, measureBundles(runs));
+  }
+  if (only.has("startup")) {
+    log("start-up");
+    await startup();
+  }
+  if (only.has("fanout")) await fanOutFigures();
+
+  const width = Math.max(...Object.keys(figures).map((k) => k.length));
+  console.log(`${"figure".padEnd(width)}  median     min        max        runs`);
+  for (const [name, f] of Object.entries(figures)) {
+    console.log(`${name.padEnd(width)}  ${String(f.median).padEnd(10)} ${String(f.min).padEnd(10)} ${String(f.max).padEnd(10)} ${f.runs.length}`);
+  }
+  const results = {
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
+    node: process.version,
+    date: new Date().toISOString(),
+    runsPerFigure: runs,
+    figures,
+    fanOutRuns: fanOut,
+  };
+  fs.writeFileSync(path.join(__dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  log("wrote bench/results.json");
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

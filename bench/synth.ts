@@ -1,0 +1,58 @@
+/**
+ * Synth time and memory: the whole `npm run synth` (clean, bundle, cdktf synth --hcl, all stacks),
+ * a JSON-only `cdktf synth`, and the app alone (`tsx main.ts`, what cdktf runs) with the provider
+ * imported by deep path as committed, and from the package root in a throwaway copy generated here.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { figure, Figure, repeat, timed } from "./measure";
+
+const ROOT = path.resolve(__dirname, "..");
+const NPX = "npx";
+
+/** Copies main.ts and stacks/ into bench/.root-import/, importing every provider class from the package root. */
+export function rootImportVariant(): string {
+  const target = path.join(ROOT, "bench", ".root-import");
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.cpSync(path.join(ROOT, "stacks"), path.join(target, "stacks"), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, "main.ts"), path.join(target, "main.ts"));
+  const rewrite = (file: string) => {
+    const text = fs.readFileSync(file, "utf8").replace(
+      /import \{ ([^}]+) \} from "@cdktf\/provider-aws\/lib\/([a-z0-9-]+)";/g,
+      (_all, names: string, module: string) => {
+        const namespace = module.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+        return `import { ${namespace} } from "@cdktf/provider-aws";\nconst { ${names} } = ${namespace};`;
+      },
+    );
+    fs.writeFileSync(file, text.replace(/__dirname, "\.\.", "\.\."/g, '__dirname, "..", "..", "..", ".."'));
+  };
+  const walk = (dir: string) =>
+    fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : rewrite(path.join(dir, e.name))));
+  walk(target);
+  return target;
+}
+
+export async function measureSynth(runs: number): Promise<Record<string, Figure>> {
+  const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
+  const results: Record<string, Figure> = {};
+  const measure = async (name: string, command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
+    const samples: { seconds: number; peakMb: number }[] = [];
+    await repeat(runs, async () => {
+      const sample = await timed(command, args, { ...env, ...extraEnv });
+      samples.push(sample);
+      return sample.seconds;
+    });
+    const measured = samples.slice(1);
+    results[`${name} (s)`] = figure("s", measured.map((s) => s.seconds));
+    results[`${name} peak memory (MB)`] = figure("MB", measured.map((s) => s.peakMb));
+  };
+  await measure("npm run synth: all stacks, HCL", "npm", ["run", "synth", "--silent"]);
+  await measure("cdktf synth: all stacks, JSON", NPX, ["cdktf", "synth"]);
+  const outdir = path.join(ROOT, "bench", ".synth-out");
+  await measure("app alone, deep imports", NPX, ["tsx", "main.ts"], { CDKTF_OUTDIR: outdir });
+  const variant = rootImportVariant();
+  await measure("app alone, package-root imports", NPX, ["tsx", path.join(variant, "main.ts")], { CDKTF_OUTDIR: outdir });
+  fs.rmSync(variant, { recursive: true, force: true });
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return results;
+}
