@@ -28,7 +28,7 @@ function coldInitMs(bundle: string): number {
 
 export function measureBundles(runs: number): Record<string, Figure> {
   const results: Record<string, Figure> = {};
-  for (const name of fs.readdirSync(DIST).sort()) {
+  for (const name of fs.readdirSync(DIST).filter((n) => !n.endsWith(".zip")).sort()) {
     const bundle = path.join(DIST, name, "index.js");
     results[`${name} bundle size (KB)`] = figure("KB", [fs.statSync(bundle).size / 1024]);
     coldInitMs(bundle); // warm-up: the OS file cache

@@ -29,11 +29,14 @@ export class InvocationError extends Error {
   }
 }
 
-/** dist/ folder of each function bundle, by cdktf asset hash. */
+/**
+ * The dist/ folder of each function bundle, by the cdktf asset hash of its deployment package
+ * (dist/<name>.zip, built from that folder in the same build).
+ */
 export function bundlesByHash(dist = DIST): Map<string, string> {
   if (!fs.existsSync(dist)) throw new Error(`${dist} does not exist; run \`npm run build\``);
-  const folders = fs.readdirSync(dist, { withFileTypes: true }).filter((e) => e.isDirectory());
-  return new Map(folders.map((f) => [hashPath(path.join(dist, f.name)), path.join(dist, f.name)]));
+  const packages = fs.readdirSync(dist).filter((name) => name.endsWith(".zip"));
+  return new Map(packages.map((zip) => [hashPath(path.join(dist, zip)), path.join(dist, zip.replace(/\.zip$/, ""))]));
 }
 
 /** One worker thread: a Lambda execution environment, running one invocation at a time. */

@@ -41,10 +41,7 @@ const MESSAGE_SECONDS = 0.05;
 function capacityOf(name: (typeof ENVIRONMENT_NAMES)[number]): EnvironmentCapacity {
   const settings = environmentSettings(name, {});
   const bundles = fs.mkdtempSync(path.join(os.tmpdir(), "capacity-bundles-"));
-  for (const fn of ["orders-api", "inventory", "billing", "notification", "review"]) {
-    fs.mkdirSync(path.join(bundles, fn));
-    fs.writeFileSync(path.join(bundles, fn, "index.js"), "");
-  }
+  for (const fn of ["orders-api", "inventory", "billing", "notification", "review"]) fs.writeFileSync(path.join(bundles, `${fn}.zip`), "");
   const plan = JSON.parse(Testing.synth(new FanoutStack(Testing.app(), `order-fanout-${name}`, { settings, bundleRoot: bundles })));
   const mapping = Object.values(plan.resource.aws_lambda_event_source_mapping)[0] as any;
   const topic = Object.values(plan.resource.aws_sns_topic).find((t: any) => t.fifo_topic) as any;

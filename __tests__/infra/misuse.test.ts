@@ -123,6 +123,6 @@ describe("constructs refuse misuse at synth time", () => {
 
   it("refuses a function whose bundle was not built", () => {
     const { stack, props } = consumerProps({ bundle: "missing" });
-    expect(() => new QueueConsumer(stack, "consumer", props)).toThrow(/bundle .*missing\/index\.js not found; run `npm run build` first/);
+    expect(() => new QueueConsumer(stack, "consumer", props)).toThrow(/bundle .*missing\.zip not found; run `npm run build` first/);
   });
 });

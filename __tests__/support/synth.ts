@@ -9,13 +9,10 @@ import { StateBootstrapStack } from "../../stacks/state-bootstrap-stack";
 
 export const FUNCTION_BUNDLES = ["orders-api", "inventory", "billing", "notification", "review"];
 
-/** A folder of stand-in bundles, so infrastructure tests need neither a build nor its content. */
+/** A folder of stand-in deployment packages, so infrastructure tests need neither a build nor its content. */
 export function fakeBundleRoot(content = "exports.handler = async () => {};\n"): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "order-fanout-bundles-"));
-  for (const name of FUNCTION_BUNDLES) {
-    fs.mkdirSync(path.join(root, name));
-    fs.writeFileSync(path.join(root, name, "index.js"), content);
-  }
+  for (const name of FUNCTION_BUNDLES) fs.writeFileSync(path.join(root, `${name}.zip`), content);
   return root;
 }
 
@@ -57,7 +54,7 @@ export function resourcesOf(plan: Plan, type: string): Record<string, any> {
 export async function reviewableHcl(stack: TerraformStack): Promise<string> {
   const hcl = await format(Testing.synthHcl(stack));
   return hcl
-    .replace(/(assets\/[^/"]+\/)[0-9A-F]{32}(\/archive\.zip)/g, "$1<ASSET_HASH>$2")
+    .replace(/(assets\/[^/"]+\/)[0-9A-F]{32}(\/[^/"]+\.zip)/g, "$1<ASSET_HASH>$2")
     .replace(/(source_code_hash\s*=\s*)"[0-9A-F]{32}"/g, '$1"<ASSET_HASH>"')
     .replace(/(\bversion\s*=\s*)"\d+\.\d+\.\d+"/g, '$1"<PROVIDER_VERSION>"');
 }

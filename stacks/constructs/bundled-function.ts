@@ -13,7 +13,7 @@ export const BUNDLE_ROOT = path.resolve(__dirname, "..", "..", "dist");
 
 export interface BundledFunctionProps {
   readonly functionName: string;
-  /** Folder under dist/ holding index.js, as built by `npm run build` from lambda-src/<bundle>. */
+  /** Name of the deployment package dist/<bundle>.zip, built by `npm run build` from lambda-src/<bundle>. */
   readonly bundle: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
@@ -26,7 +26,8 @@ export interface BundledFunctionProps {
 }
 
 /**
- * A Lambda function (nodejs22.x, arm64, X-Ray active) from an esbuild bundle, with its own log group
+ * A Lambda function (nodejs22.x, arm64, X-Ray active) from an esbuild bundle's deployment package
+ * (a reproducible zip, so its hash changes only when the code does), with its own log group
  * and a role that grants its logs, its traces and the given statements, nothing else.
  */
 export class BundledFunction extends Construct {
@@ -38,13 +39,13 @@ export class BundledFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BundledFunctionProps) {
     super(scope, id);
-    const bundleDir = path.join(props.bundleRoot ?? BUNDLE_ROOT, props.bundle);
-    if (!fs.existsSync(path.join(bundleDir, "index.js"))) {
-      throw new Error(`function "${props.functionName}": bundle ${bundleDir}/index.js not found; run \`npm run build\` first`);
+    const packagePath = path.join(props.bundleRoot ?? BUNDLE_ROOT, `${props.bundle}.zip`);
+    if (!fs.existsSync(packagePath)) {
+      throw new Error(`function "${props.functionName}": bundle ${packagePath} not found; run \`npm run build\` first`);
     }
     this.functionName = props.functionName;
     this.timeoutSeconds = props.timeoutSeconds;
-    const asset = new TerraformAsset(this, "bundle", { path: bundleDir, type: AssetType.ARCHIVE });
+    const asset = new TerraformAsset(this, "bundle", { path: packagePath, type: AssetType.FILE });
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${props.functionName}`,
