@@ -58,6 +58,9 @@ class ExecutionEnvironment {
         accountId: LOCAL_ACCOUNT,
       },
       env: environment,
+      // Plain Node, as on Lambda: without this the worker inherits the runtime's TypeScript loader
+      // (tsx), which then intercepts every module the bundle loads.
+      execArgv: [],
       stdout: true,
       stderr: true,
     });

@@ -7,6 +7,7 @@ import { orderIdFor } from "../../lambda-src/orders-api/orders";
 import { snsPublisher } from "../../lambda-src/shared/publisher";
 import { OrderRecord } from "../../lambda-src/shared/order-record";
 import { apiRequest } from "../support/events";
+import { marshall } from "@aws-sdk/util-dynamodb";
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const snsMock = mockClient(SNSClient);
@@ -33,6 +34,13 @@ const goodBody = {
 const place = (body: unknown = goodBody, headers: Record<string, string> = { "idempotency-key": "key-1" }) =>
   api(apiRequest("POST /orders", { body, headers }));
 const bodyOf = (answer: { body?: string }) => JSON.parse(answer.body ?? "null");
+
+/** The table already holds this order: the conditional put is refused with the stored item. */
+function alreadyStored(order: OrderRecord): void {
+  ddbMock
+    .on(PutCommand)
+    .rejects(new ConditionalCheckFailedException({ message: "exists", $metadata: {}, Item: marshall(order, { removeUndefinedValues: true }) }));
+}
 
 beforeEach(() => {
   ddbMock.reset();
@@ -82,11 +90,10 @@ describe("POST /orders", () => {
     const stored = ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord;
     expect(stored.placedPublished).toBe(false);
 
-    ddbMock.on(GetCommand).resolves({ Item: stored });
+    alreadyStored(stored);
     const retried = await place();
     expect(retried.statusCode).toBe(202);
     expect(bodyOf(retried).orderId).toBe(stored.orderId);
-    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(1);
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(2);
     expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
   });
@@ -94,19 +101,27 @@ describe("POST /orders", () => {
   it("answers a retry of a published order with the same order and publishes nothing", async () => {
     const first = await place();
     const stored = { ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord), placedPublished: true };
-    ddbMock.on(GetCommand).resolves({ Item: stored });
+    alreadyStored(stored);
     const second = await place();
     expect(bodyOf(second)).toEqual(bodyOf(first));
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(1);
   });
 
-  it("handles a concurrent retry that stored the order first", async () => {
+  it("reads the stored order when the refusal does not carry it", async () => {
     await place();
     const stored = { ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord), placedPublished: true };
-    ddbMock.reset();
-    ddbMock.on(GetCommand).resolvesOnce({}).resolves({ Item: stored });
-    ddbMock.on(BatchGetCommand).resolves({ Responses: { products: PRODUCTS } });
     ddbMock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: "exists", $metadata: {} }));
+    ddbMock.on(GetCommand).resolves({ Item: stored });
+    const answer = await place();
+    expect(answer.statusCode).toBe(202);
+    expect(bodyOf(answer).orderId).toBe(stored.orderId);
+  });
+
+  it("answers a retry with its order even when a product was withdrawn since", async () => {
+    await place();
+    const stored = { ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord), placedPublished: true };
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { products: [PRODUCTS[0]] } });
+    ddbMock.on(GetCommand).resolves({ Item: stored });
     const answer = await place();
     expect(answer.statusCode).toBe(202);
     expect(bodyOf(answer).orderId).toBe(stored.orderId);
@@ -115,7 +130,7 @@ describe("POST /orders", () => {
   it("answers 409 when the key was used for a different body", async () => {
     await place();
     const stored = ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord;
-    ddbMock.on(GetCommand).resolves({ Item: { ...stored, placedPublished: true } });
+    alreadyStored({ ...stored, placedPublished: true });
     const answer = await place({ ...goodBody, items: [{ sku: "KB-01", quantity: 3 }] });
     expect(answer.statusCode).toBe(409);
     expect(bodyOf(answer)).toEqual({
@@ -179,7 +194,7 @@ describe("POST /orders", () => {
   });
 
   it("answers 500 without internals when the table fails", async () => {
-    ddbMock.on(GetCommand).rejects(new Error("connection reset at /var/task/index.js:1:2"));
+    ddbMock.on(BatchGetCommand).rejects(new Error("connection reset at /var/task/index.js:1:2"));
     const answer = await place();
     expect(answer.statusCode).toBe(500);
     expect(bodyOf(answer)).toEqual({ error: "InternalError", message: "the request failed unexpectedly; it is safe to retry" });

@@ -21,7 +21,8 @@ export type EmailTransport = (delivery: Delivery) => Promise<void>;
 
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
 
-export function emailFor(event: OrderEvent, order: OrderRecord, from: string): EmailMessage {
+/** The e-mail for an event; a cancellation needs the stored order for the address and amount. */
+export function emailFor(event: OrderEvent, order: OrderRecord | undefined, from: string): EmailMessage {
   if (event.eventType === "OrderPlaced") {
     const lines = event.items.map((i) => `  ${i.quantity} × ${i.sku} at ${money(i.unitPriceCents, event.currency)}`);
     return {
@@ -31,6 +32,7 @@ export function emailFor(event: OrderEvent, order: OrderRecord, from: string): E
       text: [`Thank you for your order ${event.orderId}.`, "", ...lines, "", `Total: ${money(event.totalCents, event.currency)}`].join("\n"),
     };
   }
+  if (!order) throw new Error(`the cancellation e-mail of ${event.orderId} needs the stored order`);
   return {
     from,
     to: order.customer.email,

@@ -27,7 +27,8 @@ export interface NotificationDeps {
 }
 
 export async function notify(deps: NotificationDeps, event: OrderEvent): Promise<FulfilmentStatus> {
-  const order = await loadOrder(deps.ddb, deps.ordersTable, event.orderId);
+  // OrderPlaced carries the customer; a cancellation's e-mail needs the stored order.
+  const order = event.eventType === "OrderCancelled" ? await loadOrder(deps.ddb, deps.ordersTable, event.orderId) : undefined;
   await deps.deliver({ eventId: event.eventId, message: emailFor(event, order, deps.sender) });
   const outcome = event.eventType === "OrderPlaced" ? "CONFIRMATION_SENT" : "CANCELLATION_SENT";
   await recordFulfilment(deps.ddb, deps.ordersTable, "notification", event, outcome);

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { eventIdFor, OrderId, OrderLine } from "../shared/events";
 import { OrderRecord } from "../shared/order-record";
 import { EventPublisher } from "../shared/publisher";
@@ -114,6 +115,11 @@ async function ensurePlacedPublished(deps: OrdersDeps, order: OrderRecord): Prom
   return { ...order, placedPublished: true };
 }
 
+/**
+ * Stores and publishes a new order, or answers the one this Idempotency-Key already made. The
+ * conditional put is the existence check (a retry finds its order in the refusal), so a new order
+ * costs three table operations: price, put, mark published.
+ */
 export async function placeOrder(deps: OrdersDeps, idempotencyKey: string, request: PlaceOrderRequest): Promise<OrderRecord> {
   const orderId = orderIdFor(idempotencyKey);
   const requestHash = sha256(JSON.stringify(request));
@@ -123,10 +129,16 @@ export async function placeOrder(deps: OrdersDeps, idempotencyKey: string, reque
     }
     return ensurePlacedPublished(deps, existing);
   };
-  const existing = await findOrder(deps, orderId);
-  if (existing) return replay(existing);
 
-  const items = await priceItems(deps, request);
+  let items: OrderLine[];
+  try {
+    items = await priceItems(deps, request);
+  } catch (error) {
+    // A retry must find its order even if a product was withdrawn since it was placed.
+    const existing = error instanceof ApiError ? await findOrder(deps, orderId) : undefined;
+    if (existing) return replay(existing);
+    throw error;
+  }
   const order: OrderRecord = {
     orderId,
     idempotencyKey,
@@ -142,11 +154,18 @@ export async function placeOrder(deps: OrdersDeps, idempotencyKey: string, reque
   };
   try {
     await deps.ddb.send(
-      new PutCommand({ TableName: deps.ordersTable, Item: order, ConditionExpression: "attribute_not_exists(orderId)" }),
+      new PutCommand({
+        TableName: deps.ordersTable,
+        Item: order,
+        ConditionExpression: "attribute_not_exists(orderId)",
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
     );
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return replay(await requireOrder(deps, orderId)); // a concurrent retry stored it first
+    // A retry, or a concurrent send of the same request that stored it first.
+    const stored = error.Item ? OrderRecord.parse(unmarshall(error.Item)) : await requireOrder(deps, orderId);
+    return replay(stored);
   }
   return ensurePlacedPublished(deps, order);
 }
