@@ -122,6 +122,7 @@ async function ensurePlacedPublished(deps: OrdersDeps, order: OrderRecord): Prom
  */
 export async function placeOrder(deps: OrdersDeps, idempotencyKey: string, request: PlaceOrderRequest): Promise<OrderRecord> {
   const orderId = orderIdFor(idempotencyKey);
+  logger.appendKeys({ orderId }); // the router removes it when the request is answered
   const requestHash = sha256(JSON.stringify(request));
   const replay = async (existing: OrderRecord) => {
     if (existing.requestHash !== requestHash) {
