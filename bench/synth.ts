@@ -10,7 +10,13 @@ import { figure, Figure, repeat, timed } from "./measure";
 const ROOT = path.resolve(__dirname, "..");
 const NPX = "npx";
 
-/** Copies main.ts and stacks/ into bench/.root-import/, importing every provider class from the package root. */
+const PROVIDER_PACKAGE = "@cdktf/provider-aws";
+
+/**
+ * Copies main.ts and stacks/ into bench/.root-import/ (gitignored, deleted after the measurement),
+ * rewriting each deep provider import into one from the package root: the variant the import rule
+ * forbids, generated only to measure what the rule saves.
+ */
 export function rootImportVariant(): string {
   const target = path.join(ROOT, "bench", ".root-import");
   fs.rmSync(target, { recursive: true, force: true });
@@ -21,7 +27,7 @@ export function rootImportVariant(): string {
       /import \{ ([^}]+) \} from "@cdktf\/provider-aws\/lib\/([a-z0-9-]+)";/g,
       (_all, names: string, module: string) => {
         const namespace = module.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-        return `import { ${namespace} } from "@cdktf/provider-aws";\nconst { ${names} } = ${namespace};`;
+        return `import { ${namespace} } from "${PROVIDER_PACKAGE}";\nconst { ${names} } = ${namespace};`;
       },
     );
     fs.writeFileSync(file, text.replace(/__dirname, "\.\.", "\.\."/g, '__dirname, "..", "..", "..", ".."'));

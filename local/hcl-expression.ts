@@ -67,16 +67,7 @@ class Parser {
     this.skipSpace();
     if (this.text[this.pos] === "(") {
       this.pos++;
-      const args: Node[] = [];
-      this.skipSpace();
-      while (this.text[this.pos] !== ")") {
-        args.push(this.expression());
-        this.skipSpace();
-        if (this.text[this.pos] === ",") this.pos++;
-        else if (this.text[this.pos] !== ")") this.fail('expected "," or ")" in a function call');
-        this.skipSpace();
-      }
-      this.pos++;
+      const args = this.listUntil(")");
       if (!FUNCTIONS[name]) this.fail(`function ${name}() is not supported locally`);
       return { kind: "call", name, args };
     }
@@ -111,17 +102,22 @@ class Parser {
 
   private tuple(): Node {
     this.expect("[");
+    return { kind: "tuple", items: this.listUntil("]") };
+  }
+
+  /** Comma-separated expressions up to and including `close` (function arguments, tuple items). */
+  private listUntil(close: ")" | "]"): Node[] {
     const items: Node[] = [];
     this.skipSpace();
-    while (this.text[this.pos] !== "]") {
+    while (this.text[this.pos] !== close) {
       items.push(this.expression());
       this.skipSpace();
       if (this.text[this.pos] === ",") this.pos++;
-      else if (this.text[this.pos] !== "]") this.fail('expected "," or "]"');
+      else if (this.text[this.pos] !== close) this.fail(`expected "," or "${close}"`);
       this.skipSpace();
     }
     this.pos++;
-    return { kind: "tuple", items };
+    return items;
   }
 
   private object(): Node {
