@@ -5,12 +5,13 @@
  * loses nothing and duplicates nothing.
  */
 import { createHash } from "node:crypto";
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { eventIdFor, OrderId, OrderLine } from "../shared/events";
 import { OrderRecord } from "../shared/order-record";
 import { EventPublisher } from "../shared/publisher";
+import { findOrder as findStoredOrder } from "../shared/orders";
 import { logger } from "../shared/logger";
 import { ApiError } from "./http";
 import { OrderView, PlaceOrderRequest } from "./contract";
@@ -30,6 +31,8 @@ interface Product {
   stock: number;
 }
 
+const now = (deps: OrdersDeps) => (deps.now ?? (() => new Date()))().toISOString();
+
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** The same key always names the same order. */
@@ -37,10 +40,9 @@ export function orderIdFor(idempotencyKey: string): string {
   return `ord_${sha256(`order:${idempotencyKey}`).slice(0, 24)}`;
 }
 
+/** Ids that cannot be orders are not looked up: they are simply unknown. */
 async function findOrder(deps: OrdersDeps, orderId: string): Promise<OrderRecord | undefined> {
-  if (!OrderId.safeParse(orderId).success) return undefined;
-  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.ordersTable, Key: { orderId }, ConsistentRead: true }));
-  return Item ? OrderRecord.parse(Item) : undefined;
+  return OrderId.safeParse(orderId).success ? findStoredOrder(deps.ddb, deps.ordersTable, orderId) : undefined;
 }
 
 async function requireOrder(deps: OrdersDeps, orderId: string): Promise<OrderRecord> {
@@ -149,7 +151,7 @@ export async function placeOrder(deps: OrdersDeps, idempotencyKey: string, reque
     items,
     totalCents: items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0),
     currency: request.currency,
-    createdAt: (deps.now ?? (() => new Date()))().toISOString(),
+    createdAt: now(deps),
     placedPublished: false,
     fulfilment: {},
   };
@@ -184,7 +186,7 @@ export async function getOrder(deps: OrdersDeps, orderId: string): Promise<Order
 export async function cancelOrder(deps: OrdersDeps, orderId: string, reason: string): Promise<OrderRecord> {
   let order = await ensurePlacedPublished(deps, await requireOrder(deps, orderId));
   if (order.status === "PLACED") {
-    const cancelledAt = (deps.now ?? (() => new Date()))().toISOString();
+    const cancelledAt = now(deps);
     try {
       await deps.ddb.send(
         new UpdateCommand({
