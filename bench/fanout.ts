@@ -8,7 +8,10 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { percentile } from "./measure";
-import { BENCH_PORTS, startRuntime } from "./local-runtime";
+import { startChildRuntime } from "../local/child-runtime";
+
+/** Ports apart from `npm start`'s and the tests', so a bench can run beside either. */
+export const BENCH_PORTS = { api: 3200, aws: 4766, dynamodb: 8200 };
 
 const CATALOGUE = [
   { sku: "KB-01", cents: 8_900 },
@@ -39,7 +42,7 @@ function pidOf(pattern: string): number {
 }
 
 export async function fanOutRun(clients: number, orders: number): Promise<FanOutRun> {
-  const runtime = await startRuntime();
+  const runtime = await startChildRuntime(BENCH_PORTS);
   try {
     const runtimePid = pidOf(`local/main.ts --api-port ${BENCH_PORTS.api}`);
     const javaPid = pidOf(`DynamoDBLocal.jar.*-port ${BENCH_PORTS.dynamodb}`);

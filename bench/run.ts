@@ -12,8 +12,8 @@ import { parseArgs } from "node:util";
 import { figure, Figure, repeat, timed } from "./measure";
 import { measureSynth } from "./synth";
 import { measureBundles } from "./bundles";
-import { startRuntime } from "./local-runtime";
-import { fanOutRun, FanOutRun } from "./fanout";
+import { startChildRuntime } from "../local/child-runtime";
+import { BENCH_PORTS, fanOutRun, FanOutRun } from "./fanout";
 
 const ROOT = path.resolve(__dirname, "..");
 const PARTS = ["synth", "tests", "bundles", "startup", "fanout"] as const;
@@ -45,7 +45,7 @@ async function testSuites(): Promise<void> {
 
 async function startup(): Promise<void> {
   const ready = await repeat(runs, async () => {
-    const runtime = await startRuntime();
+    const runtime = await startChildRuntime(BENCH_PORTS);
     await runtime.stop();
     return runtime.readyMs / 1000;
   });

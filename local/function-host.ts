@@ -140,29 +140,26 @@ export class FunctionHost {
 
   /** Starts the first environment, so a broken bundle fails at start-up, not on the first request. */
   async started(): Promise<void> {
-    const env = this.create();
-    await env.ready;
-    this.idle.push(env);
+    this.idle.push(await this.coldStart());
   }
 
-  get environments(): number {
-    return this.all.size;
-  }
-
-  private create(): ExecutionEnvironment {
+  /** A new environment, counted in the pool from the start; its module-level code has run. */
+  private async coldStart(): Promise<ExecutionEnvironment> {
     const env = new ExecutionEnvironment(this.fn, this.bundleDir, this.environment, this.onLog);
     this.all.add(env);
-    return env;
+    try {
+      await env.ready;
+      return env;
+    } catch (error) {
+      this.all.delete(env);
+      throw error;
+    }
   }
 
   private async acquire(): Promise<ExecutionEnvironment> {
     const idle = this.idle.pop();
     if (idle) return idle;
-    if (this.all.size < this.maxEnvironments) {
-      const env = this.create();
-      await env.ready;
-      return env;
-    }
+    if (this.all.size < this.maxEnvironments) return this.coldStart();
     return new Promise((resolve) => this.queued.push(resolve));
   }
 
@@ -177,8 +174,10 @@ export class FunctionHost {
     this.all.delete(env);
     void env.worker.terminate();
     if (this.queued.length === 0) return;
-    const fresh = this.create();
-    fresh.ready.then(() => this.release(fresh), () => this.all.delete(fresh));
+    this.coldStart().then(
+      (fresh) => this.release(fresh),
+      () => undefined, // waiting invocations then get the next environment released
+    );
   }
 
   async invoke(event: unknown): Promise<unknown> {

@@ -1,60 +1,19 @@
 /**
- * Runs `local/main.ts` (what `npm start` runs) as a child process on test ports, and talks to it
- * as a user would: over HTTP, and with real SDK clients against its emulators. No mocks.
+ * The local runtime as a child process on test ports (local/child-runtime.ts), talked to as a user
+ * would: over HTTP, and with real SDK clients against its emulators. No mocks.
  */
-import { ChildProcess, spawn } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { localClients, LocalClients } from "../../local/aws-clients";
 import { ProcessedMessage } from "../../local/runtime";
+import { ChildRuntime, startChildRuntime } from "../../local/child-runtime";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-
-export interface RunningRuntime {
-  api: string;
+export interface RunningRuntime extends ChildRuntime {
   clients: LocalClients;
-  output: () => string;
-  stop(): Promise<void>;
 }
 
 export async function startLocalRuntime(ports = { api: 3100, aws: 4666, dynamodb: 8100 }): Promise<RunningRuntime> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "order-fanout-e2e-"));
-  const child: ChildProcess = spawn(
-    path.join(ROOT, "node_modules", ".bin", "tsx"),
-    ["local/main.ts", "--api-port", String(ports.api), "--aws-port", String(ports.aws), "--dynamodb-port", String(ports.dynamodb), "--data-dir", dataDir],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
-  );
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`runtime not ready within 60 s:\n${output}`)), 60_000);
-    const check = () => {
-      if (output.includes("local runtime ready")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`runtime exited with ${code}:\n${output}`));
-    });
-  });
-  child.removeAllListeners("exit");
-  return {
-    api: `http://localhost:${ports.api}`,
-    clients: localClients({ aws: `http://127.0.0.1:${ports.aws}`, dynamodb: `http://127.0.0.1:${ports.dynamodb}` }),
-    output: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  const runtime = await startChildRuntime(ports, 90_000);
+  return { ...runtime, clients: localClients({ aws: runtime.aws, dynamodb: runtime.dynamodb }) };
 }
 
 export interface Answer {
