@@ -21,7 +21,9 @@ const ENVIRONMENT = {
 };
 
 /** The AWS SDK packages the bundles leave to the Lambda runtime. */
-const SDK = ["client-dynamodb", "lib-dynamodb", "util-dynamodb", "client-sns", "client-s3", "client-sesv2"].map((p) => `@aws-sdk/${p}`);
+const SDK = ["client-dynamodb", "lib-dynamodb", "util-dynamodb", "client-sns", "client-s3", "client-sesv2"].map(
+  (p) => `@aws-sdk/${p}`,
+);
 
 /**
  * Milliseconds from the start of `require(bundle)` to its end, module-level code included, in a
@@ -31,17 +33,30 @@ const SDK = ["client-dynamodb", "lib-dynamodb", "util-dynamodb", "client-sns", "
 function coldInitMs(bundle: string, sdkLoaded = false): number {
   const preload = sdkLoaded ? SDK.map((p) => `require(${JSON.stringify(p)});`).join("") : "";
   const script = `${preload}const t=process.hrtime.bigint();require(${JSON.stringify(bundle)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
-  return Number(execFileSync(process.execPath, ["-e", script], { cwd: DIST, env: { ...process.env, ...ENVIRONMENT } }).toString().trim());
+  return Number(
+    execFileSync(process.execPath, ["-e", script], { cwd: DIST, env: { ...process.env, ...ENVIRONMENT } })
+      .toString()
+      .trim(),
+  );
 }
 
 export function measureBundles(runs: number): Record<string, Figure> {
   const results: Record<string, Figure> = {};
-  for (const name of fs.readdirSync(DIST).filter((n) => !n.endsWith(".zip")).sort()) {
+  for (const name of fs
+    .readdirSync(DIST)
+    .filter((n) => !n.endsWith(".zip"))
+    .sort()) {
     const bundle = path.join(DIST, name, "index.js");
     results[`${name} bundle size (KB)`] = figure("KB", [fs.statSync(bundle).size / 1024]);
     coldInitMs(bundle); // warm-up: the OS file cache
-    results[`${name} cold init (ms)`] = figure("ms", Array.from({ length: runs }, () => coldInitMs(bundle)));
-    results[`${name} cold init, own code with the SDK loaded (ms)`] = figure("ms", Array.from({ length: runs }, () => coldInitMs(bundle, true)));
+    results[`${name} cold init (ms)`] = figure(
+      "ms",
+      Array.from({ length: runs }, () => coldInitMs(bundle)),
+    );
+    results[`${name} cold init, own code with the SDK loaded (ms)`] = figure(
+      "ms",
+      Array.from({ length: runs }, () => coldInitMs(bundle, true)),
+    );
   }
   return results;
 }

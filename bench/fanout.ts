@@ -61,10 +61,14 @@ export async function fanOutRun(clients: number, orders: number): Promise<FanOut
           const response = await fetch(`${runtime.api}/orders`, {
             method: "POST",
             headers: { "content-type": "application/json", "idempotency-key": `bench-${stamp}-${i}` },
-            body: JSON.stringify({ customer: { id: `c${i}`, email: "bench@example.com" }, items: [{ sku: item.sku, quantity: 1 }] }),
+            body: JSON.stringify({
+              customer: { id: `c${i}`, email: "bench@example.com" },
+              items: [{ sku: item.sku, quantity: 1 }],
+            }),
           });
           const body = (await response.json()) as { orderId: string };
-          if (response.status !== 202) throw new Error(`order ${i} answered ${response.status}: ${JSON.stringify(body)}`);
+          if (response.status !== 202)
+            throw new Error(`order ${i} answered ${response.status}: ${JSON.stringify(body)}`);
           const at = Date.now();
           apiMs.push(at - sent);
           accepted.set(body.orderId, { at, services: item.cents >= THRESHOLD ? 4 : 3 });
@@ -81,7 +85,10 @@ export async function fanOutRun(clients: number, orders: number): Promise<FanOut
       if (Date.now() > deadline) throw new Error(`only ${done} outcomes after 10 minutes`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    const cpu = { runtime: cpuSeconds(runtimePid) - cpuBefore.runtime, dynamodbLocal: cpuSeconds(javaPid) - cpuBefore.java };
+    const cpu = {
+      runtime: cpuSeconds(runtimePid) - cpuBefore.runtime,
+      dynamodbLocal: cpuSeconds(javaPid) - cpuBefore.java,
+    };
     const completed = new Map<string, number>();
     for (const p of processed) {
       if (p.failed || !accepted.has(p.orderId)) continue;
@@ -100,7 +107,10 @@ export async function fanOutRun(clients: number, orders: number): Promise<FanOut
       latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
       apiMs: { p50: percentile(apiMs, 50), p95: percentile(apiMs, 95) },
       handlerMs,
-      cpuSeconds: { runtime: Math.round(cpu.runtime * 10) / 10, dynamodbLocal: Math.round(cpu.dynamodbLocal * 10) / 10 },
+      cpuSeconds: {
+        runtime: Math.round(cpu.runtime * 10) / 10,
+        dynamodbLocal: Math.round(cpu.dynamodbLocal * 10) / 10,
+      },
       wallSeconds,
     };
   } finally {

@@ -14,7 +14,13 @@ export function figure(unit: string, runs: number[]): Figure {
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   const round = (n: number) => Math.round(n * 100) / 100;
-  return { unit, runs: runs.map(round), median: round(median), min: round(sorted[0]), max: round(sorted[sorted.length - 1]) };
+  return {
+    unit,
+    runs: runs.map(round),
+    median: round(median),
+    min: round(sorted[0]),
+    max: round(sorted[sorted.length - 1]),
+  };
 }
 
 export function percentile(values: number[], p: number): number {
@@ -31,15 +37,23 @@ export async function repeat(runs: number, once: () => Promise<number>, warmUp =
 }
 
 /** Wall seconds and peak resident memory (MB) of a command, via GNU time. */
-export function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; peakMb: number }> {
+export function timed(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ seconds: number; peakMb: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/time", ["-f", "__TIME__ %e %M", command, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("/usr/bin/time", ["-f", "__TIME__ %e %M", command, ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.stdout.resume();
     child.on("exit", (code) => {
       const match = /__TIME__ ([\d.]+) (\d+)/.exec(stderr);
-      if (code !== 0 || !match) return reject(new Error(`${command} ${args.join(" ")} failed (${code}):\n${stderr.slice(-2000)}`));
+      if (code !== 0 || !match)
+        return reject(new Error(`${command} ${args.join(" ")} failed (${code}):\n${stderr.slice(-2000)}`));
       resolve({ seconds: Number(match[1]), peakMb: Math.round(Number(match[2]) / 1024) });
     });
   });

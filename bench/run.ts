@@ -37,9 +37,16 @@ function log(line: string): void {
 
 async function testSuites(): Promise<void> {
   const jest = path.join(ROOT, "node_modules", ".bin", "jest");
-  const unit = await repeat(runs, async () => (await timed(jest, ["--silent", "--testPathIgnorePatterns", "e2e"])).seconds);
+  const unit = await repeat(
+    runs,
+    async () => (await timed(jest, ["--silent", "--testPathIgnorePatterns", "e2e"])).seconds,
+  );
   figures["unit + snapshot suites (s)"] = figure("s", unit);
-  const e2e = await repeat(runs, async () => (await timed(jest, ["--silent", "__tests__/local/fanout.e2e.test.ts"])).seconds, false);
+  const e2e = await repeat(
+    runs,
+    async () => (await timed(jest, ["--silent", "__tests__/local/fanout.e2e.test.ts"])).seconds,
+    false,
+  );
   figures["end-to-end suite (s)"] = figure("s", e2e);
 }
 
@@ -65,17 +72,44 @@ async function fanOutFigures(): Promise<void> {
     const measured = results.slice(1);
     fanOut[`${clients} clients`] = measured;
     const pick = (f: (r: FanOutRun) => number) => measured.map(f);
-    figures[`fan-out ${clients} clients: orders/s`] = figure("orders/s", pick((r) => r.ordersPerSecond));
-    figures[`fan-out ${clients} clients: latency p50 (ms)`] = figure("ms", pick((r) => r.latencyMs.p50));
-    figures[`fan-out ${clients} clients: latency p95 (ms)`] = figure("ms", pick((r) => r.latencyMs.p95));
-    figures[`fan-out ${clients} clients: latency p99 (ms)`] = figure("ms", pick((r) => r.latencyMs.p99));
-    figures[`fan-out ${clients} clients: API answer p50 (ms)`] = figure("ms", pick((r) => r.apiMs.p50));
+    figures[`fan-out ${clients} clients: orders/s`] = figure(
+      "orders/s",
+      pick((r) => r.ordersPerSecond),
+    );
+    figures[`fan-out ${clients} clients: latency p50 (ms)`] = figure(
+      "ms",
+      pick((r) => r.latencyMs.p50),
+    );
+    figures[`fan-out ${clients} clients: latency p95 (ms)`] = figure(
+      "ms",
+      pick((r) => r.latencyMs.p95),
+    );
+    figures[`fan-out ${clients} clients: latency p99 (ms)`] = figure(
+      "ms",
+      pick((r) => r.latencyMs.p99),
+    );
+    figures[`fan-out ${clients} clients: API answer p50 (ms)`] = figure(
+      "ms",
+      pick((r) => r.apiMs.p50),
+    );
     for (const service of ["inventory", "billing", "notification", "review"]) {
-      figures[`fan-out ${clients} clients: ${service} handler p50 (ms)`] = figure("ms", pick((r) => r.handlerMs[service].p50));
+      figures[`fan-out ${clients} clients: ${service} handler p50 (ms)`] = figure(
+        "ms",
+        pick((r) => r.handlerMs[service].p50),
+      );
     }
-    figures[`fan-out ${clients} clients: CPU s, runtime process`] = figure("s", pick((r) => r.cpuSeconds.runtime));
-    figures[`fan-out ${clients} clients: CPU s, DynamoDB Local`] = figure("s", pick((r) => r.cpuSeconds.dynamodbLocal));
-    figures[`fan-out ${clients} clients: wall s`] = figure("s", pick((r) => r.wallSeconds));
+    figures[`fan-out ${clients} clients: CPU s, runtime process`] = figure(
+      "s",
+      pick((r) => r.cpuSeconds.runtime),
+    );
+    figures[`fan-out ${clients} clients: CPU s, DynamoDB Local`] = figure(
+      "s",
+      pick((r) => r.cpuSeconds.dynamodbLocal),
+    );
+    figures[`fan-out ${clients} clients: wall s`] = figure(
+      "s",
+      pick((r) => r.wallSeconds),
+    );
   }
 }
 
@@ -102,10 +136,17 @@ async function main(): Promise<void> {
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
   console.log(`${"figure".padEnd(width)}  median     min        max        runs`);
   for (const [name, f] of Object.entries(figures)) {
-    console.log(`${name.padEnd(width)}  ${String(f.median).padEnd(10)} ${String(f.min).padEnd(10)} ${String(f.max).padEnd(10)} ${f.runs.length}`);
+    console.log(
+      `${name.padEnd(width)}  ${String(f.median).padEnd(10)} ${String(f.min).padEnd(10)} ${String(f.max).padEnd(10)} ${f.runs.length}`,
+    );
   }
   const results = {
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()}`,
+    },
     node: process.version,
     date: new Date().toISOString(),
     runsPerFigure: runs,

@@ -23,17 +23,21 @@ export function rootImportVariant(): string {
   fs.cpSync(path.join(ROOT, "stacks"), path.join(target, "stacks"), { recursive: true });
   fs.copyFileSync(path.join(ROOT, "main.ts"), path.join(target, "main.ts"));
   const rewrite = (file: string) => {
-    const text = fs.readFileSync(file, "utf8").replace(
-      /import \{ ([^}]+) \} from "@cdktf\/provider-aws\/lib\/([a-z0-9-]+)";/g,
-      (_all, names: string, module: string) => {
-        const namespace = module.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-        return `import { ${namespace} } from "${PROVIDER_PACKAGE}";\nconst { ${names} } = ${namespace};`;
-      },
-    );
+    const text = fs
+      .readFileSync(file, "utf8")
+      .replace(
+        /import \{ ([^}]+) \} from "@cdktf\/provider-aws\/lib\/([a-z0-9-]+)";/g,
+        (_all, names: string, module: string) => {
+          const namespace = module.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+          return `import { ${namespace} } from "${PROVIDER_PACKAGE}";\nconst { ${names} } = ${namespace};`;
+        },
+      );
     fs.writeFileSync(file, text.replace(/__dirname, "\.\.", "\.\."/g, '__dirname, "..", "..", "..", ".."'));
   };
   const walk = (dir: string) =>
-    fs.readdirSync(dir, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : rewrite(path.join(dir, e.name))));
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : rewrite(path.join(dir, e.name))));
   walk(target);
   return target;
 }
@@ -49,15 +53,23 @@ export async function measureSynth(runs: number): Promise<Record<string, Figure>
       return sample.seconds;
     });
     const measured = samples.slice(1);
-    results[`${name} (s)`] = figure("s", measured.map((s) => s.seconds));
-    results[`${name} peak memory (MB)`] = figure("MB", measured.map((s) => s.peakMb));
+    results[`${name} (s)`] = figure(
+      "s",
+      measured.map((s) => s.seconds),
+    );
+    results[`${name} peak memory (MB)`] = figure(
+      "MB",
+      measured.map((s) => s.peakMb),
+    );
   };
   await measure("npm run synth: all stacks, HCL", "npm", ["run", "synth", "--silent"]);
   await measure("cdktf synth: all stacks, JSON", NPX, ["cdktf", "synth"]);
   const outdir = path.join(ROOT, "bench", ".synth-out");
   await measure("app alone, deep imports", NPX, ["tsx", "main.ts"], { CDKTF_OUTDIR: outdir });
   const variant = rootImportVariant();
-  await measure("app alone, package-root imports", NPX, ["tsx", path.join(variant, "main.ts")], { CDKTF_OUTDIR: outdir });
+  await measure("app alone, package-root imports", NPX, ["tsx", path.join(variant, "main.ts")], {
+    CDKTF_OUTDIR: outdir,
+  });
   fs.rmSync(variant, { recursive: true, force: true });
   fs.rmSync(outdir, { recursive: true, force: true });
   return results;

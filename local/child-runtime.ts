@@ -31,8 +31,22 @@ export async function startChildRuntime(ports: Ports, timeoutMs = 60_000): Promi
   const started = Date.now();
   const child: ChildProcess = spawn(
     path.join(ROOT, "node_modules", ".bin", "tsx"),
-    ["local/main.ts", "--api-port", String(ports.api), "--aws-port", String(ports.aws), "--dynamodb-port", String(ports.dynamodb), "--data-dir", dataDir],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
+    [
+      "local/main.ts",
+      "--api-port",
+      String(ports.api),
+      "--aws-port",
+      String(ports.aws),
+      "--dynamodb-port",
+      String(ports.dynamodb),
+      "--data-dir",
+      dataDir,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    },
   );
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
@@ -40,7 +54,13 @@ export async function startChildRuntime(ports: Ports, timeoutMs = 60_000): Promi
   const api = `http://localhost:${ports.api}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`runtime exited with ${child.exitCode}:\n${output}`);
-    if (await fetch(`${api}/_local/status`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${api}/_local/status`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() - started > timeoutMs) {
       child.kill("SIGTERM");
       throw new Error(`runtime not answering after ${timeoutMs} ms:\n${output}`);

@@ -20,10 +20,12 @@ interface Scenario {
   expected: Expected;
 }
 
-const placedOrder = (items: { sku: string; quantity: number }[], then?: (client: OrdersClient, orderId: string) => Promise<string[]>) =>
+const placedOrder =
+  (items: { sku: string; quantity: number }[], then?: (client: OrdersClient, orderId: string) => Promise<string[]>) =>
   async (client: OrdersClient, key: string) => {
     const answer = await client.place(key, items);
-    if (answer.status !== 202) return { problems: [`placing answered ${answer.status}: ${JSON.stringify(answer.body)}`] };
+    if (answer.status !== 202)
+      return { problems: [`placing answered ${answer.status}: ${JSON.stringify(answer.body)}`] };
     const orderId = answer.body.orderId as string;
     return { orderId, problems: then ? await then(client, orderId) : [] };
   };
@@ -31,13 +33,21 @@ const placedOrder = (items: { sku: string; quantity: number }[], then?: (client:
 const SCENARIOS: Scenario[] = [
   {
     name: "normal order",
-    run: placedOrder([{ sku: "KB-01", quantity: 1 }, { sku: "MS-02", quantity: 2 }]),
+    run: placedOrder([
+      { sku: "KB-01", quantity: 1 },
+      { sku: "MS-02", quantity: 2 },
+    ]),
     expected: { inventory: "RESERVED", billing: "INVOICED", notification: "CONFIRMATION_SENT" },
   },
   {
     name: "high-value order",
     run: placedOrder([{ sku: "LT-05", quantity: 1 }]),
-    expected: { inventory: "RESERVED", billing: "INVOICED", notification: "CONFIRMATION_SENT", review: "PENDING_REVIEW" },
+    expected: {
+      inventory: "RESERVED",
+      billing: "INVOICED",
+      notification: "CONFIRMATION_SENT",
+      review: "PENDING_REVIEW",
+    },
   },
   {
     name: "out-of-stock order",
@@ -79,9 +89,16 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { "api-port": { type: "string", default: String(DEFAULT_PORTS.api) } } });
   const apiPort = Number(values["api-port"]);
   const baseUrl = `http://localhost:${apiPort}`;
-  const running = await fetch(`${baseUrl}/_local/status`).then((r) => r.ok, () => false);
+  const running = await fetch(`${baseUrl}/_local/status`).then(
+    (r) => r.ok,
+    () => false,
+  );
   const runtime = running ? undefined : await startRuntime({ apiPort, print: () => undefined });
-  console.log(running ? `using the runtime already serving ${baseUrl}` : `started the local runtime in ${(runtime!.startupMs / 1000).toFixed(1)} s`);
+  console.log(
+    running
+      ? `using the runtime already serving ${baseUrl}`
+      : `started the local runtime in ${(runtime!.startupMs / 1000).toFixed(1)} s`,
+  );
   try {
     const client = new OrdersClient(baseUrl);
     const stamp = Date.now().toString(36);
@@ -90,11 +107,14 @@ async function main(): Promise<number> {
         const { orderId, problems } = await scenario.run(client, `demo-${stamp}-${i}`);
         const wanted = Object.keys(scenario.expected);
         const order = orderId
-          ? await client.waitForFulfilment(orderId, wanted, 30_000, (o) => wanted.every((s) => o.fulfilment[s]?.status === scenario.expected[s as keyof Expected]))
+          ? await client.waitForFulfilment(orderId, wanted, 30_000, (o) =>
+              wanted.every((s) => o.fulfilment[s]?.status === scenario.expected[s as keyof Expected]),
+            )
           : undefined;
         for (const service of SERVICES) {
           const got = order?.fulfilment?.[service]?.status;
-          if (got !== scenario.expected[service]) problems.push(`${service}: expected ${scenario.expected[service] ?? "nothing"}, got ${got ?? "nothing"}`);
+          if (got !== scenario.expected[service])
+            problems.push(`${service}: expected ${scenario.expected[service] ?? "nothing"}, got ${got ?? "nothing"}`);
         }
         return { scenario, orderId, order, problems };
       }),
@@ -111,7 +131,9 @@ async function main(): Promise<number> {
     console.log(`\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`);
     const failures = results.flatMap((r) => r.problems.map((p) => `${r.scenario.name}: ${p}`));
     for (const failure of failures) console.error(`  ✗ ${failure}`);
-    console.log(failures.length === 0 ? "every outcome is what the system promises" : `${failures.length} outcome(s) differ`);
+    console.log(
+      failures.length === 0 ? "every outcome is what the system promises" : `${failures.length} outcome(s) differ`,
+    );
     return failures.length === 0 ? 0 : 1;
   } finally {
     await runtime?.stop();

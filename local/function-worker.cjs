@@ -38,6 +38,10 @@ parentPort.on("message", async ({ event }) => {
     const result = await handler(event, contextFor(Date.now() + timeoutSeconds * 1000));
     parentPort.postMessage({ type: "result", ok: true, result });
   } catch (error) {
-    parentPort.postMessage({ type: "result", ok: false, error: { name: error?.name, message: error?.message ?? String(error) } });
+    parentPort.postMessage({
+      type: "result",
+      ok: false,
+      error: { name: error?.name, message: error?.message ?? String(error) },
+    });
   }
 });

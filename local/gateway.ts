@@ -44,12 +44,20 @@ function compile(route: LocalRoute, host: FunctionHost): CompiledRoute {
   return { routeKey: route.routeKey, method, pattern: new RegExp(`^${pattern}$`), parameterNames, host };
 }
 
-function payloadEvent(request: http.IncomingMessage, url: URL, body: Buffer, route: CompiledRoute, match: RegExpExecArray): APIGatewayProxyEventV2 {
+function payloadEvent(
+  request: http.IncomingMessage,
+  url: URL,
+  body: Buffer,
+  route: CompiledRoute,
+  match: RegExpExecArray,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
-  const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+  const pathParameters = Object.fromEntries(
+    route.parameterNames.map((name, i) => [name, decodeURIComponent(match[i + 1])]),
+  );
   const query = Object.fromEntries(url.searchParams.entries());
   const now = new Date();
   return {
@@ -88,10 +96,15 @@ function send(response: http.ServerResponse, status: number, body: unknown): num
   return status;
 }
 
-function writeResult(response: http.ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined): number {
+function writeResult(
+  response: http.ServerResponse,
+  result: APIGatewayProxyStructuredResultV2 | string | undefined,
+): number {
   // A function may return a bare value: API Gateway then answers 200 with it as JSON.
-  if (typeof result !== "object" || result === null || result.statusCode === undefined) return send(response, 200, result);
-  const body = result.body === undefined ? "" : result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
+  if (typeof result !== "object" || result === null || result.statusCode === undefined)
+    return send(response, 200, result);
+  const body =
+    result.body === undefined ? "" : result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
   response.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) }).end(body);
   return result.statusCode;
 }
@@ -118,11 +131,17 @@ export async function startGateway(
         status = send(response, 500, { message: "Internal Server Error" });
         console.error(`gateway: ${(error as Error).message}`);
       }
-      if (!url.pathname.startsWith("/_local/")) log({ method: request.method ?? "", path: url.pathname, status, ms: Date.now() - started });
+      if (!url.pathname.startsWith("/_local/"))
+        log({ method: request.method ?? "", path: url.pathname, status, ms: Date.now() - started });
     });
   });
 
-  async function handle(request: http.IncomingMessage, response: http.ServerResponse, url: URL, body: Buffer): Promise<number> {
+  async function handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    url: URL,
+    body: Buffer,
+  ): Promise<number> {
     if (url.pathname === "/_local/status" && request.method === "GET") return send(response, 200, await local.status());
     if (url.pathname === "/_local/processed" && request.method === "GET") return send(response, 200, local.processed());
     if (url.pathname === "/_local/faults") {

@@ -233,7 +233,8 @@ function evaluate(node: Node, resolve: ReferenceResolver): Value {
         .map((p) => {
           if (typeof p === "string") return p;
           const value = evaluate(p, resolve);
-          if (typeof value === "object" && value !== null) throw new ExpressionError("an object cannot be part of a string");
+          if (typeof value === "object" && value !== null)
+            throw new ExpressionError("an object cannot be part of a string");
           return String(value);
         })
         .join("");

@@ -19,12 +19,19 @@ const { values } = parseArgs({
 
 function port(option: string): number {
   const value = Number(values[option as keyof typeof values]);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new Error(`--${option} must be a port number, got "${values[option as keyof typeof values]}"`);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new Error(`--${option} must be a port number, got "${values[option as keyof typeof values]}"`);
   return value;
 }
 
 export function banner(runtime: LocalRuntime, dataDir: string): string {
-  const sample = JSON.stringify({ customer: { id: "c-1", email: "ada@example.com" }, items: [{ sku: "KB-01", quantity: 1 }, { sku: "MS-02", quantity: 2 }] });
+  const sample = JSON.stringify({
+    customer: { id: "c-1", email: "ada@example.com" },
+    items: [
+      { sku: "KB-01", quantity: 1 },
+      { sku: "MS-02", quantity: 2 },
+    ],
+  });
   const api = runtime.apiUrl;
   return [
     `order-fanout local runtime ready in ${(runtime.startupMs / 1000).toFixed(1)} s`,
@@ -46,7 +53,12 @@ export function banner(runtime: LocalRuntime, dataDir: string): string {
 
 async function main(): Promise<void> {
   const dataDir = values["data-dir"]!;
-  const runtime = await startRuntime({ apiPort: port("api-port"), awsPort: port("aws-port"), dynamodbPort: port("dynamodb-port"), dataDir });
+  const runtime = await startRuntime({
+    apiPort: port("api-port"),
+    awsPort: port("aws-port"),
+    dynamodbPort: port("dynamodb-port"),
+    dataDir,
+  });
   console.log(banner(runtime, dataDir));
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,5 +1,10 @@
 /** A small HTTP client of the orders API, for the demo and the smoke test. */
-export type Signer = (request: { method: string; url: URL; headers: Record<string, string>; body?: string }) => Promise<Record<string, string>>;
+export type Signer = (request: {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+}) => Promise<Record<string, string>>;
 
 export interface Answer {
   status: number;
@@ -15,7 +20,10 @@ export class OrdersClient {
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
     const url = new URL(path, this.baseUrl.endsWith("/") ? this.baseUrl : `${this.baseUrl}/`);
     const text = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-    let allHeaders: Record<string, string> = { ...(text !== undefined ? { "content-type": "application/json" } : {}), ...headers };
+    let allHeaders: Record<string, string> = {
+      ...(text !== undefined ? { "content-type": "application/json" } : {}),
+      ...headers,
+    };
     if (this.sign) allHeaders = await this.sign({ method, url, headers: allHeaders, body: text });
     const response = await fetch(url, { method, headers: allHeaders, body: text });
     const raw = await response.text();
@@ -29,7 +37,12 @@ export class OrdersClient {
   }
 
   place(key: string, items: { sku: string; quantity: number }[], email = "ada@example.com"): Promise<Answer> {
-    return this.request("POST", "orders", { customer: { id: `customer-${key}`, email }, items }, { "idempotency-key": key });
+    return this.request(
+      "POST",
+      "orders",
+      { customer: { id: `customer-${key}`, email }, items },
+      { "idempotency-key": key },
+    );
   }
 
   get(orderId: string): Promise<Answer> {
@@ -41,7 +54,12 @@ export class OrdersClient {
   }
 
   /** Polls the order until every expected service has recorded an outcome, or the time is up. */
-  async waitForFulfilment(orderId: string, services: string[], timeoutMs: number, done?: (order: any) => boolean): Promise<any> {
+  async waitForFulfilment(
+    orderId: string,
+    services: string[],
+    timeoutMs: number,
+    done?: (order: any) => boolean,
+  ): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     let order: any;
     while (Date.now() < deadline) {

@@ -177,7 +177,9 @@ class Resolver {
     if (path.length !== 3) throw new PlanError(`reference ${path.join(".")} is not supported locally`);
     const attributes = this.attributes(type, name);
     if (!(attribute in attributes)) {
-      throw new PlanError(`${type}.${name}.${attribute} has no local value (known: ${Object.keys(attributes).join(", ")})`);
+      throw new PlanError(
+        `${type}.${name}.${attribute} has no local value (known: ${Object.keys(attributes).join(", ")})`,
+      );
     }
     return attributes[attribute];
   }
@@ -190,7 +192,11 @@ class Resolver {
     this.resolving.add(address);
     const own = (key: string) => {
       const raw = this.config(type, name)[key];
-      return typeof raw === "string" ? String(this.value(raw, `${address}.${key}`)) : raw === undefined ? "" : String(raw);
+      return typeof raw === "string"
+        ? String(this.value(raw, `${address}.${key}`))
+        : raw === undefined
+          ? ""
+          : String(raw);
     };
     const { region, accountId } = this.account;
     let attributes: Record<string, Value>;
@@ -207,7 +213,11 @@ class Resolver {
         break;
       }
       case "aws_dynamodb_table":
-        attributes = { name: own("name"), id: own("name"), arn: `arn:aws:dynamodb:${region}:${accountId}:table/${own("name")}` };
+        attributes = {
+          name: own("name"),
+          id: own("name"),
+          arn: `arn:aws:dynamodb:${region}:${accountId}:table/${own("name")}`,
+        };
         break;
       case "aws_s3_bucket":
         attributes = { bucket: own("bucket"), id: own("bucket"), arn: `arn:aws:s3:::${own("bucket")}` };
@@ -262,14 +272,20 @@ function checkTypes(plan: TerraformPlan): void {
   }
   for (const [type, sources] of Object.entries(plan.data ?? {})) {
     if (DATA_SOURCES.has(type)) continue;
-    throw new PlanError(`data.${type}.${Object.keys(sources)[0]}: data source ${type} is not supported by the local runtime`);
+    throw new PlanError(
+      `data.${type}.${Object.keys(sources)[0]}: data source ${type} is not supported by the local runtime`,
+    );
   }
 }
 
 function queues(plan: TerraformPlan, r: Resolver): LocalQueue[] {
   return resourcesOf(plan, "aws_sqs_queue").map(([name]) => {
     const c = r.evaluated("aws_sqs_queue", name);
-    const self = { name: text(c.name), arn: String(r.reference(["aws_sqs_queue", name, "arn"])), url: String(r.reference(["aws_sqs_queue", name, "url"])) };
+    const self = {
+      name: text(c.name),
+      arn: String(r.reference(["aws_sqs_queue", name, "arn"])),
+      url: String(r.reference(["aws_sqs_queue", name, "url"])),
+    };
     const attributes: Record<string, string> = {};
     const mapping: Record<string, string> = {
       fifo_queue: "FifoQueue",
@@ -314,7 +330,12 @@ function topics(plan: TerraformPlan, r: Resolver): LocalTopic[] {
       if (!(key in mapping)) throw new PlanError(`aws_sns_topic.${name}: argument ${key} is not supported locally`);
       attributes[mapping[key]] = sqsAttribute(value);
     }
-    return { address: `aws_sns_topic.${name}`, name: text(c.name), arn: String(r.reference(["aws_sns_topic", name, "arn"])), attributes };
+    return {
+      address: `aws_sns_topic.${name}`,
+      name: text(c.name),
+      arn: String(r.reference(["aws_sns_topic", name, "arn"])),
+      attributes,
+    };
   });
 }
 
@@ -343,7 +364,8 @@ interface PolicyStatement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const list = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 function admitsTopic(statement: PolicyStatement, queueArn: string, topicArn: string): boolean {
   if (statement.Effect !== "Allow") return false;
@@ -361,7 +383,11 @@ function admitsTopic(statement: PolicyStatement, queueArn: string, topicArn: str
  * On AWS a subscribed queue whose policy does not let sns.amazonaws.com send from the topic drops
  * every delivery without an error anywhere. The emulator would deliver anyway, so check here.
  */
-function checkQueuePolicies(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "queues" | "subscriptions">): void {
+function checkQueuePolicies(
+  plan: TerraformPlan,
+  r: Resolver,
+  model: Pick<LocalModel, "queues" | "subscriptions">,
+): void {
   const policies = resourcesOf(plan, "aws_sqs_queue_policy").map(([name]) => {
     const c = r.evaluated("aws_sqs_queue_policy", name);
     const document = JSON.parse(text(c.policy)) as { Statement: PolicyStatement | PolicyStatement[] };
@@ -370,7 +396,8 @@ function checkQueuePolicies(plan: TerraformPlan, r: Resolver, model: Pick<LocalM
   });
   for (const subscription of model.subscriptions) {
     const queue = model.queues.find((q) => q.arn === subscription.queueArn);
-    if (!queue) throw new PlanError(`${subscription.address}: endpoint ${subscription.queueArn} is not a queue of this plan`);
+    if (!queue)
+      throw new PlanError(`${subscription.address}: endpoint ${subscription.queueArn} is not a queue of this plan`);
     const statements = policies.filter((p) => p.queueUrl === queue.url).flatMap((p) => p.statements);
     if (!statements.some((s) => admitsTopic(s, queue.arn, subscription.topicArn))) {
       throw new PlanError(
@@ -385,9 +412,12 @@ function functions(plan: TerraformPlan, r: Resolver): LocalFunction[] {
   return resourcesOf(plan, "aws_lambda_function").map(([name]) => {
     const c = r.evaluated("aws_lambda_function", name);
     const address = `aws_lambda_function.${name}`;
-    if (!text(c.runtime).startsWith("nodejs")) throw new PlanError(`${address}: runtime ${text(c.runtime)} cannot run locally`);
-    if (!c.source_code_hash) throw new PlanError(`${address}: no source_code_hash; the local runtime runs bundles by their asset hash`);
-    const environment = ((c.environment as { variables?: Record<string, Value> } | undefined)?.variables ?? {}) as Record<string, Value>;
+    if (!text(c.runtime).startsWith("nodejs"))
+      throw new PlanError(`${address}: runtime ${text(c.runtime)} cannot run locally`);
+    if (!c.source_code_hash)
+      throw new PlanError(`${address}: no source_code_hash; the local runtime runs bundles by their asset hash`);
+    const environment = ((c.environment as { variables?: Record<string, Value> } | undefined)?.variables ??
+      {}) as Record<string, Value>;
     return {
       address,
       name: text(c.function_name),
@@ -401,7 +431,11 @@ function functions(plan: TerraformPlan, r: Resolver): LocalFunction[] {
   });
 }
 
-function eventSources(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "queues" | "functions">): LocalEventSource[] {
+function eventSources(
+  plan: TerraformPlan,
+  r: Resolver,
+  model: Pick<LocalModel, "queues" | "functions">,
+): LocalEventSource[] {
   return resourcesOf(plan, "aws_lambda_event_source_mapping").map(([name]) => {
     const c = r.evaluated("aws_lambda_event_source_mapping", name);
     const address = `aws_lambda_event_source_mapping.${name}`;
@@ -431,10 +465,15 @@ function routes(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "funct
       throw new PlanError(`${address}: only AWS_PROXY Lambda integrations are supported locally`);
     }
     if (integration.payload_format_version !== "2.0") {
-      throw new PlanError(`${address}: payload format ${text(integration.payload_format_version)} is not supported locally (2.0 is)`);
+      throw new PlanError(
+        `${address}: payload format ${text(integration.payload_format_version)} is not supported locally (2.0 is)`,
+      );
     }
     const fn = model.functions.find((f) => text(integration.integration_uri).includes(`function:${f.name}/`));
-    if (!fn) throw new PlanError(`${address}: integration target ${text(integration.integration_uri)} is not a function of this plan`);
+    if (!fn)
+      throw new PlanError(
+        `${address}: integration target ${text(integration.integration_uri)} is not a function of this plan`,
+      );
     return { routeKey: text(c.route_key), functionName: fn.name };
   });
 }
@@ -458,7 +497,10 @@ export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel
   });
   const buckets = resourcesOf(plan, "aws_s3_bucket").map(([name]) => text(r.evaluated("aws_s3_bucket", name).bucket));
   const outputs = Object.fromEntries(
-    Object.entries(plan.output ?? {}).map(([key, { value }]) => [key, evaluateDeep(value, (path) => r.reference(path))]),
+    Object.entries(plan.output ?? {}).map(([key, { value }]) => [
+      key,
+      evaluateDeep(value, (path) => r.reference(path)),
+    ]),
   );
   return {
     ...base,

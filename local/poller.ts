@@ -125,7 +125,9 @@ export class QueuePoller {
       try {
         response = (await this.host.invoke({ Records: handled })) as SQSBatchResponse | undefined;
       } catch (error) {
-        console.error(`  ${fn}: ${(error as Error).message}; its ${records.length} messages return after the visibility timeout`);
+        console.error(
+          `  ${fn}: ${(error as Error).message}; its ${records.length} messages return after the visibility timeout`,
+        );
         return "all";
       }
     }

@@ -47,9 +47,12 @@ export async function provision(model: LocalModel, clients: LocalClients): Promi
       }),
     ),
   );
-  for (const bucket of model.buckets) await step(`bucket ${bucket}`, () => clients.s3.send(new CreateBucketCommand({ Bucket: bucket })));
+  for (const bucket of model.buckets)
+    await step(`bucket ${bucket}`, () => clients.s3.send(new CreateBucketCommand({ Bucket: bucket })));
   for (const topic of model.topics) {
-    await step(topic.address, () => clients.sns.send(new CreateTopicCommand({ Name: topic.name, Attributes: topic.attributes })));
+    await step(topic.address, () =>
+      clients.sns.send(new CreateTopicCommand({ Name: topic.name, Attributes: topic.attributes })),
+    );
   }
   const queueUrls = new Map<string, string>();
   for (const queue of inCreationOrder(model.queues)) {
@@ -94,7 +97,9 @@ export async function seedProducts(clients: LocalClients, table: string, product
     const batch = products.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
     let pending: Record<string, unknown>[] | undefined = batch;
     while (pending && pending.length > 0) {
-      const answer = await clients.documents.send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
+      const answer = await clients.documents.send(
+        new BatchWriteCommand({ RequestItems: { [table]: pending as never } }),
+      );
       pending = answer.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined;
     }
   }

@@ -95,7 +95,10 @@ export class LocalRuntime {
         AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
       }),
     );
-    return { visible: Number(Attributes.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) };
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    };
   }
 
   /** Per queue: visible, in flight, and its DLQ's depth; per function: invocations and outcomes. */
@@ -154,7 +157,13 @@ function maxEnvironmentsOf(model: LocalModel, functionName: string): number {
   return model.eventSources.find((s) => s.functionName === functionName)?.maxConcurrency ?? API_ENVIRONMENTS;
 }
 
-async function startFunctions(runtime: LocalRuntime, dataDir: string, dist: string, snsEndpoint: string, print: (line: string) => void) {
+async function startFunctions(
+  runtime: LocalRuntime,
+  dataDir: string,
+  dist: string,
+  snsEndpoint: string,
+  print: (line: string) => void,
+) {
   const bundles = bundlesByHash(dist);
   const logDir = path.join(dataDir, "logs");
   fs.mkdirSync(logDir, { recursive: true });
@@ -162,21 +171,29 @@ async function startFunctions(runtime: LocalRuntime, dataDir: string, dist: stri
   for (const fn of runtime.model.functions) {
     const bundleDir = bundles.get(fn.bundleHash);
     if (!bundleDir) {
-      throw new Error(`${fn.address}: no folder in ${dist} has the planned bundle hash ${fn.bundleHash}; run \`npm run build\``);
+      throw new Error(
+        `${fn.address}: no folder in ${dist} has the planned bundle hash ${fn.bundleHash}; run \`npm run build\``,
+      );
     }
     const log = fs.createWriteStream(path.join(logDir, `${fn.name}.log`), { flags: "a" });
     runtime.onStop(() => new Promise((resolve) => log.end(resolve)));
-    const host = new FunctionHost(fn, bundleDir, {
-      ...awsEnvironment,
-      POWERTOOLS_LOG_LEVEL: "INFO",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    }, (record, raw) => {
-      log.write(`${raw}\n`);
-      const processed = consoleLineFor(record);
-      if (!processed) return;
-      runtime.processed.push(processed);
-      print(formatProcessed(processed));
-    }, maxEnvironmentsOf(runtime.model, fn.name));
+    const host = new FunctionHost(
+      fn,
+      bundleDir,
+      {
+        ...awsEnvironment,
+        POWERTOOLS_LOG_LEVEL: "INFO",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+      (record, raw) => {
+        log.write(`${raw}\n`);
+        const processed = consoleLineFor(record);
+        if (!processed) return;
+        runtime.processed.push(processed);
+        print(formatProcessed(processed));
+      },
+      maxEnvironmentsOf(runtime.model, fn.name),
+    );
     runtime.addHost(host);
     runtime.onStop(() => host.stop());
   }
@@ -186,7 +203,11 @@ async function startFunctions(runtime: LocalRuntime, dataDir: string, dist: stri
 /** Starts everything; on any failure, stops what had started and rethrows. */
 export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalRuntime> {
   const started = Date.now();
-  const ports = { api: options.apiPort ?? DEFAULT_PORTS.api, aws: options.awsPort ?? DEFAULT_PORTS.aws, dynamodb: options.dynamodbPort ?? DEFAULT_PORTS.dynamodb };
+  const ports = {
+    api: options.apiPort ?? DEFAULT_PORTS.api,
+    aws: options.awsPort ?? DEFAULT_PORTS.aws,
+    dynamodb: options.dynamodbPort ?? DEFAULT_PORTS.dynamodb,
+  };
   const dataDir = path.resolve(options.dataDir ?? ".local-data");
   const dist = options.dist ?? DIST;
   const print = options.print ?? ((line: string) => console.log(line));
@@ -222,16 +243,29 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
       await startFunctions(runtime, dataDir, dist, proxy.endpoint, print);
       for (const source of model.eventSources) {
         const queue = model.queues.find((q) => q.name === source.queueName)!;
-        const poller = new QueuePoller(source, { url: runtime.queueUrl(queue.name), arn: queue.arn }, runtime.clients.sqs, runtime.functionHosts.get(source.functionName)!, runtime.faults);
+        const poller = new QueuePoller(
+          source,
+          { url: runtime.queueUrl(queue.name), arn: queue.arn },
+          runtime.clients.sqs,
+          runtime.functionHosts.get(source.functionName)!,
+          runtime.faults,
+        );
         runtime.addPoller(poller);
         poller.start();
       }
-      const gateway = await startGateway(ports.api, model.routes, runtime.functionHosts, {
-        status: () => runtime.status(),
-        processed: () => runtime.processed,
-        addFault: (spec) => runtime.addFault(spec),
-        clearFaults: () => runtime.faults.clear(),
-      }, ({ method, path: p, status, ms }) => print(`  ${"api".padEnd(13)} ${`${method} ${p}`.padEnd(44)} ${String(status).padEnd(20)} ${ms} ms`));
+      const gateway = await startGateway(
+        ports.api,
+        model.routes,
+        runtime.functionHosts,
+        {
+          status: () => runtime.status(),
+          processed: () => runtime.processed,
+          addFault: (spec) => runtime.addFault(spec),
+          clearFaults: () => runtime.faults.clear(),
+        },
+        ({ method, path: p, status, ms }) =>
+          print(`  ${"api".padEnd(13)} ${`${method} ${p}`.padEnd(44)} ${String(status).padEnd(20)} ${ms} ms`),
+      );
       runtime.onStop(gateway.stop);
       runtime.apiUrl = gateway.url;
       runtime.startupMs = Date.now() - started;

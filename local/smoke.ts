@@ -11,7 +11,12 @@ import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { OrdersClient, Signer } from "./orders-client";
 
 function sigV4(region: string): Signer {
-  const signer = new SignatureV4({ service: "execute-api", region, credentials: defaultProvider(), sha256: Hash.bind(null, "sha256") });
+  const signer = new SignatureV4({
+    service: "execute-api",
+    region,
+    credentials: defaultProvider(),
+    sha256: Hash.bind(null, "sha256"),
+  });
   return async ({ method, url, headers, body }) => {
     const signed = await signer.sign({
       method,
@@ -38,21 +43,44 @@ async function smoke(client: OrdersClient, sku: string): Promise<Check[]> {
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const key = `smoke-${Date.now().toString(36)}`;
 
-  const missingKey = await client.request("POST", "orders", { customer: { id: "c", email: "a@example.com" }, items: [{ sku, quantity: 1 }] });
-  check("missing Idempotency-Key is refused", missingKey.status === 400 && missingKey.body?.error === "MissingIdempotencyKey", `${missingKey.status}`);
+  const missingKey = await client.request("POST", "orders", {
+    customer: { id: "c", email: "a@example.com" },
+    items: [{ sku, quantity: 1 }],
+  });
+  check(
+    "missing Idempotency-Key is refused",
+    missingKey.status === 400 && missingKey.body?.error === "MissingIdempotencyKey",
+    `${missingKey.status}`,
+  );
   const invalid = await client.place(`${key}-invalid`, [{ sku, quantity: 0 }]);
-  check("quantity 0 is refused naming the field", invalid.status === 400 && /items\[0\]\.quantity/.test(invalid.body?.message), `${invalid.status} ${invalid.body?.message}`);
+  check(
+    "quantity 0 is refused naming the field",
+    invalid.status === 400 && /items\[0\]\.quantity/.test(invalid.body?.message),
+    `${invalid.status} ${invalid.body?.message}`,
+  );
   const unknown = await client.get("ord_000000000000000000000000");
   check("an unknown order is 404", unknown.status === 404, `${unknown.status}`);
 
   const placed = await client.place(key, [{ sku, quantity: 1 }]);
-  check("an order is accepted", placed.status === 202 && typeof placed.body?.orderId === "string", `${placed.status} ${JSON.stringify(placed.body)}`);
+  check(
+    "an order is accepted",
+    placed.status === 202 && typeof placed.body?.orderId === "string",
+    `${placed.status} ${JSON.stringify(placed.body)}`,
+  );
   if (placed.status !== 202) return checks;
   const again = await client.place(key, [{ sku, quantity: 1 }]);
-  check("a retry with the same key answers the same order", again.body?.orderId === placed.body.orderId, `${again.status}`);
+  check(
+    "a retry with the same key answers the same order",
+    again.body?.orderId === placed.body.orderId,
+    `${again.status}`,
+  );
   const order = await client.waitForFulfilment(placed.body.orderId, ["inventory", "billing", "notification"], 60_000);
   for (const service of ["inventory", "billing", "notification"]) {
-    check(`${service} recorded an outcome`, Boolean(order?.fulfilment?.[service]), order?.fulfilment?.[service]?.status ?? "nothing within 60 s");
+    check(
+      `${service} recorded an outcome`,
+      Boolean(order?.fulfilment?.[service]),
+      order?.fulfilment?.[service]?.status ?? "nothing within 60 s",
+    );
   }
   return checks;
 }

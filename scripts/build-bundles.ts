@@ -49,7 +49,8 @@ export async function buildBundles(): Promise<Record<string, number>> {
 }
 
 export function printSizes(sizes: Record<string, number>): void {
-  for (const [name, bytes] of Object.entries(sizes)) console.log(`dist/${name}/index.js  ${(bytes / 1024).toFixed(1)} KB`);
+  for (const [name, bytes] of Object.entries(sizes))
+    console.log(`dist/${name}/index.js  ${(bytes / 1024).toFixed(1)} KB`);
 }
 
 /** A fixed timestamp: the same code always zips to the same bytes, so its hash changes only with the code. */

@@ -12,17 +12,65 @@ import { FanoutStack } from "../stacks/fanout-stack";
 
 /** AWS quotas this model uses, each with its source (AWS documentation, as of 2026). */
 const QUOTAS = {
-  snsFifoTopicScope: { value: 3_000, unit: "messages/s per topic", source: "https://docs.aws.amazon.com/general/latest/gr/sns.html (FIFO topic, FifoThroughputScope=Topic: 3,000 messages/s, 20 MB/s)" },
-  snsFifoPerGroup: { value: 300, unit: "messages/s per message group", source: "https://docs.aws.amazon.com/sns/latest/dg/fifo-high-throughput.html (message-group scope: regional maximum, 300 messages/s per group)" },
-  sqsFifoPerAction: { value: 300, unit: "API calls/s per action per queue (3,000 messages/s with batches of 10)", source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html" },
-  sqsFifoHighThroughput: { value: 70_000, unit: "API calls/s per action per queue in us-east-1, us-west-2, eu-west-1 (fewer elsewhere)", source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html (high throughput for FIFO queues)" },
-  sqsFifoPerGroup: { value: 300, unit: "messages/s per message group", source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html" },
-  lambdaRegional: { value: 1_000, unit: "concurrent executions per account and region (default, raisable)", source: "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html" },
-  dynamoPartitionWrite: { value: 1_000, unit: "write units/s per partition (one hot item lives in one partition)", source: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html" },
-  dynamoOnDemandTable: { value: 40_000, unit: "write request units/s per table (default on-demand table quota)", source: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html" },
-  dynamoTransactionCost: { value: 2, unit: "write units per item written in a transaction", source: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling" },
-  sesProduction: { value: 14, unit: "e-mails/s, a new production account's typical starting rate (sandbox: 1/s, 200/day)", source: "https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html" },
-  apiGatewayAccount: { value: 10_000, unit: "requests/s per account and region, HTTP APIs", source: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html" },
+  snsFifoTopicScope: {
+    value: 3_000,
+    unit: "messages/s per topic",
+    source:
+      "https://docs.aws.amazon.com/general/latest/gr/sns.html (FIFO topic, FifoThroughputScope=Topic: 3,000 messages/s, 20 MB/s)",
+  },
+  snsFifoPerGroup: {
+    value: 300,
+    unit: "messages/s per message group",
+    source:
+      "https://docs.aws.amazon.com/sns/latest/dg/fifo-high-throughput.html (message-group scope: regional maximum, 300 messages/s per group)",
+  },
+  sqsFifoPerAction: {
+    value: 300,
+    unit: "API calls/s per action per queue (3,000 messages/s with batches of 10)",
+    source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html",
+  },
+  sqsFifoHighThroughput: {
+    value: 70_000,
+    unit: "API calls/s per action per queue in us-east-1, us-west-2, eu-west-1 (fewer elsewhere)",
+    source:
+      "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html (high throughput for FIFO queues)",
+  },
+  sqsFifoPerGroup: {
+    value: 300,
+    unit: "messages/s per message group",
+    source: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html",
+  },
+  lambdaRegional: {
+    value: 1_000,
+    unit: "concurrent executions per account and region (default, raisable)",
+    source: "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html",
+  },
+  dynamoPartitionWrite: {
+    value: 1_000,
+    unit: "write units/s per partition (one hot item lives in one partition)",
+    source: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html",
+  },
+  dynamoOnDemandTable: {
+    value: 40_000,
+    unit: "write request units/s per table (default on-demand table quota)",
+    source: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html",
+  },
+  dynamoTransactionCost: {
+    value: 2,
+    unit: "write units per item written in a transaction",
+    source:
+      "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling",
+  },
+  sesProduction: {
+    value: 14,
+    unit: "e-mails/s, a new production account's typical starting rate (sandbox: 1/s, 200/day)",
+    source: "https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html",
+  },
+  apiGatewayAccount: {
+    value: 10_000,
+    unit: "requests/s per account and region, HTTP APIs",
+    source: "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html",
+  },
 };
 
 interface EnvironmentCapacity {
@@ -41,19 +89,27 @@ const MESSAGE_SECONDS = 0.05;
 function capacityOf(name: (typeof ENVIRONMENT_NAMES)[number]): EnvironmentCapacity {
   const settings = environmentSettings(name, {});
   const bundles = fs.mkdtempSync(path.join(os.tmpdir(), "capacity-bundles-"));
-  for (const fn of ["orders-api", "inventory", "billing", "notification", "review"]) fs.writeFileSync(path.join(bundles, `${fn}.zip`), "");
-  const plan = JSON.parse(Testing.synth(new FanoutStack(Testing.app(), `order-fanout-${name}`, { settings, bundleRoot: bundles })));
+  for (const fn of ["orders-api", "inventory", "billing", "notification", "review"])
+    fs.writeFileSync(path.join(bundles, `${fn}.zip`), "");
+  const plan = JSON.parse(
+    Testing.synth(new FanoutStack(Testing.app(), `order-fanout-${name}`, { settings, bundleRoot: bundles })),
+  );
   const mapping = Object.values(plan.resource.aws_lambda_event_source_mapping)[0] as any;
   const topic = Object.values(plan.resource.aws_sns_topic).find((t: any) => t.fifo_topic) as any;
   const stage = Object.values(plan.resource.aws_apigatewayv2_stage)[0] as any;
   const queue = (Object.values(plan.resource.aws_sqs_queue) as any[]).find((q) => !q.name.includes("-dlq"));
-  const highThroughput = topic.fifo_throughput_scope === "MessageGroup" && queue.fifo_throughput_limit === "perMessageGroupId";
+  const highThroughput =
+    topic.fifo_throughput_scope === "MessageGroup" && queue.fifo_throughput_limit === "perMessageGroupId";
   const batchSize = mapping.batch_size;
   const maxConcurrency = mapping.scaling_config.maximum_concurrency;
   const apiRate = stage.default_route_settings.throttling_rate_limit;
   // Each order publishes one event that SNS delivers to 3 or 4 queues; the API call is 1 request.
   const limits = [
-    { limit: "API stage throttling (rate limit)", ordersPerSecond: apiRate, raisedBy: "apiThrottle.rateLimit in stacks/environments.ts (up to the account's 10,000 rps)" },
+    {
+      limit: "API stage throttling (rate limit)",
+      ordersPerSecond: apiRate,
+      raisedBy: "apiThrottle.rateLimit in stacks/environments.ts (up to the account's 10,000 rps)",
+    },
     {
       limit: highThroughput ? "SNS FIFO topic, message-group scope" : "SNS FIFO topic, topic scope",
       ordersPerSecond: highThroughput ? Number.POSITIVE_INFINITY : QUOTAS.snsFifoTopicScope.value,
@@ -80,7 +136,15 @@ function capacityOf(name: (typeof ENVIRONMENT_NAMES)[number]): EnvironmentCapaci
       raisedBy: "an SES sending-quota increase (AWS Support); e-mails queue in the notification queue meanwhile",
     },
   ];
-  return { name, highThroughput, batchSize, maxConcurrency, timeoutSeconds: settings.lambda.timeoutSeconds, apiRate, limits };
+  return {
+    name,
+    highThroughput,
+    batchSize,
+    maxConcurrency,
+    timeoutSeconds: settings.lambda.timeoutSeconds,
+    apiRate,
+    limits,
+  };
 }
 
 function markdown(environments: EnvironmentCapacity[]): string {

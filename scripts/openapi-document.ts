@@ -60,7 +60,11 @@ export function openApiDocument() {
               schema: jsonSchema(IdempotencyKey),
             },
           ],
-          requestBody: { required: true, description: `JSON, under ${MAX_BODY_BYTES} bytes`, ...jsonContent("PlaceOrderRequest") },
+          requestBody: {
+            required: true,
+            description: `JSON, under ${MAX_BODY_BYTES} bytes`,
+            ...jsonContent("PlaceOrderRequest"),
+          },
           responses: {
             "202": accepted,
             "400": error("Missing or invalid Idempotency-Key, body not JSON, or a field invalid (details name each)"),

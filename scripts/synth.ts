@@ -16,7 +16,8 @@ const ROOT = path.resolve(__dirname, "..");
 const OUT = path.resolve(ROOT, process.env.CDKTF_OUTDIR ?? "cdktf.out");
 
 async function main(): Promise<number> {
-  if (process.argv.length > 2) throw new Error(`npm run synth takes no arguments; use npx cdktf synth --hcl ${process.argv.slice(2).join(" ")}`);
+  if (process.argv.length > 2)
+    throw new Error(`npm run synth takes no arguments; use npx cdktf synth --hcl ${process.argv.slice(2).join(" ")}`);
   fs.rmSync(OUT, { recursive: true, force: true });
   printSizes(await buildBundles());
   const app = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {

@@ -15,8 +15,7 @@ export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
 /** Where a stack keeps its Terraform state. */
 export type StateSettings =
-  | { kind: "s3"; bucket: string; key: string; region: string }
-  | { kind: "local"; path: string };
+  { kind: "s3"; bucket: string; key: string; region: string } | { kind: "local"; path: string };
 
 export interface EnvironmentSettings {
   readonly name: EnvironmentName;

@@ -29,7 +29,9 @@ function queuesOf(plan: Plan) {
 }
 
 function functionNamed(plan: Plan, functionName: string): [string, any] {
-  const found = Object.entries(resourcesOf(plan, "aws_lambda_function")).find(([, f]) => f.function_name === functionName);
+  const found = Object.entries(resourcesOf(plan, "aws_lambda_function")).find(
+    ([, f]) => f.function_name === functionName,
+  );
   if (!found) throw new Error(`no function ${functionName}`);
   return found;
 }
@@ -151,7 +153,9 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
       const policy = rolePolicies.find((p) => referencedName(p.role, "aws_iam_role") === roleId)!;
       const text = policyText(policy);
       const ownLogGroup = referencedName(fn.logging_config.log_group, "aws_cloudwatch_log_group");
-      const ownQueue = Object.entries(resourcesOf(plan, "aws_sqs_queue")).find(([, q]) => q.name === `${prefix}-${service}.fifo`)![0];
+      const ownQueue = Object.entries(resourcesOf(plan, "aws_sqs_queue")).find(
+        ([, q]) => q.name === `${prefix}-${service}.fifo`,
+      )![0];
       const logGroupsNamed = [...text.matchAll(/aws_cloudwatch_log_group\.([^.]+)\.arn/g)].map((m) => m[1]);
       const queuesNamed = [...text.matchAll(/aws_sqs_queue\.([^.]+)\.arn/g)].map((m) => m[1]);
       expect(new Set(logGroupsNamed)).toEqual(new Set([ownLogGroup]));
@@ -167,7 +171,12 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
   it("raises alarms on DLQ depth, message age, errors and throttles to the ops topic", () => {
     const alarms = Object.values(resourcesOf(plan, "aws_cloudwatch_metric_alarm"));
     const metrics = alarms.map((a) => a.metric_name);
-    for (const metric of ["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage", "Errors", "Throttles"]) {
+    for (const metric of [
+      "ApproximateNumberOfMessagesVisible",
+      "ApproximateAgeOfOldestMessage",
+      "Errors",
+      "Throttles",
+    ]) {
       expect(metrics.filter((m) => m === metric)).toHaveLength(CONSUMER_SERVICES.length);
     }
     for (const a of alarms) expect(a.alarm_actions[0]).toMatch(/aws_sns_topic\.ops-alarms\.arn/);
@@ -239,7 +248,9 @@ describe("state and accounts", () => {
 
   it("pins allowed accounts when they are configured", () => {
     const { environmentSettings } = jest.requireActual("../../stacks/environments");
-    const pinned = synthJson(fanoutStack(environmentSettings("prod", { ORDER_FANOUT_PROD_ACCOUNT_IDS: "123456789012" })));
+    const pinned = synthJson(
+      fanoutStack(environmentSettings("prod", { ORDER_FANOUT_PROD_ACCOUNT_IDS: "123456789012" })),
+    );
     expect(pinned.provider.aws[0].allowed_account_ids).toEqual(["123456789012"]);
     expect(plans.prod.provider.aws[0].allowed_account_ids).toBeUndefined();
   });
@@ -263,7 +274,10 @@ describe("prod differs from dev where the settings say", () => {
     expect(topic(plans.dev).fifo_throughput_scope).toBeUndefined();
     expect(topic(plans.dev).archive_policy).toBeUndefined();
     const queue = (plan: Plan) => queuesOf(plan).main[0][1];
-    expect(queue(plans.prod)).toMatchObject({ deduplication_scope: "messageGroup", fifo_throughput_limit: "perMessageGroupId" });
+    expect(queue(plans.prod)).toMatchObject({
+      deduplication_scope: "messageGroup",
+      fifo_throughput_limit: "perMessageGroupId",
+    });
     expect(queue(plans.dev).deduplication_scope).toBeUndefined();
   });
 

@@ -9,7 +9,10 @@ import { fakeBundleRoot } from "../support/synth";
 
 function scene() {
   const stack = new TerraformStack(Testing.app(), "misuse");
-  const topic = new FifoTopic(stack, "topic", { name: "events.fifo", kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" });
+  const topic = new FifoTopic(stack, "topic", {
+    name: "events.fifo",
+    kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+  });
   return { stack, topic };
 }
 
@@ -123,6 +126,8 @@ describe("constructs refuse misuse at synth time", () => {
 
   it("refuses a function whose bundle was not built", () => {
     const { stack, props } = consumerProps({ bundle: "missing" });
-    expect(() => new QueueConsumer(stack, "consumer", props)).toThrow(/bundle .*missing\.zip not found; run `npm run build` first/);
+    expect(() => new QueueConsumer(stack, "consumer", props)).toThrow(
+      /bundle .*missing\.zip not found; run `npm run build` first/,
+    );
   });
 });

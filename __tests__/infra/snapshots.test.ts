@@ -31,7 +31,9 @@ describe("HCL as a reviewer reads it", () => {
     async (name) => {
       const stack = name === "state-bootstrap" ? bootstrapStack() : fanoutStack(committedSettings(name as never));
       const hcl = await reviewableHcl(stack);
-      expect(() => execFileSync("terraform", ["fmt", "-"], { input: hcl, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
+      expect(() =>
+        execFileSync("terraform", ["fmt", "-"], { input: hcl, stdio: ["pipe", "ignore", "pipe"] }),
+      ).not.toThrow();
     },
   );
 });

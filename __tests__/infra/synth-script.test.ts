@@ -20,9 +20,23 @@ it("writes the same cdk.tf for every stack as cdktf synth --hcl", () => {
   const ours = fs.mkdtempSync(path.join(os.tmpdir(), "synth-ours-"));
   const cli = fs.mkdtempSync(path.join(os.tmpdir(), "synth-cli-"));
   const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
-  execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/synth.ts"], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: ours }, stdio: "pipe" });
-  execFileSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--hcl", "--output", cli], { cwd: ROOT, env, stdio: "pipe" });
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/synth.ts"], {
+    cwd: ROOT,
+    env: { ...env, CDKTF_OUTDIR: ours },
+    stdio: "pipe",
+  });
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--hcl", "--output", cli], {
+    cwd: ROOT,
+    env,
+    stdio: "pipe",
+  });
   const expected = hclFiles(cli);
-  expect(Object.keys(expected).sort()).toEqual(["order-fanout-dev", "order-fanout-local", "order-fanout-prod", "order-fanout-staging", "state-bootstrap"]);
+  expect(Object.keys(expected).sort()).toEqual([
+    "order-fanout-dev",
+    "order-fanout-local",
+    "order-fanout-prod",
+    "order-fanout-staging",
+    "state-bootstrap",
+  ]);
   expect(hclFiles(ours)).toEqual(expected);
 }, 120_000);

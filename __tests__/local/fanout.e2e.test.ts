@@ -61,7 +61,9 @@ async function objectKeys(prefix: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await runtime.clients.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }));
+    const page = await runtime.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }),
+    );
     keys.push(...(page.Contents ?? []).map((c) => c.Key!));
     token = page.NextContinuationToken;
   } while (token);
@@ -85,13 +87,19 @@ it("1. fans 200 orders out to every service once, reviews only those at the thre
   });
   const placed: string[] = [];
   for (let i = 0; i < requests.length; i += 20) {
-    const answers = await Promise.all(requests.slice(i, i + 20).map((r) => placeOrder(runtime, r.key, [{ sku: r.sku, quantity: r.quantity }])));
+    const answers = await Promise.all(
+      requests.slice(i, i + 20).map((r) => placeOrder(runtime, r.key, [{ sku: r.sku, quantity: r.quantity }])),
+    );
     for (const a of answers) {
       expect(a.status).toBe(202);
       placed.push(a.body.orderId);
     }
   }
-  const orders = await waitFor("every order at inventory, billing and notification", () => fulfilled(placed, ALWAYS), 120_000);
+  const orders = await waitFor(
+    "every order at inventory, billing and notification",
+    () => fulfilled(placed, ALWAYS),
+    120_000,
+  );
   const highValue = requests.filter((r) => r.total >= THRESHOLD).map((r) => orderIdFor(r.key));
   expect(highValue.length).toBeGreaterThan(0);
   await waitFor("review of every high-value order", () => fulfilled(highValue, ["review"]));
@@ -102,11 +110,15 @@ it("1. fans 200 orders out to every service once, reviews only those at the thre
     expect(o.fulfilment.notification.status).toBe("CONFIRMATION_SENT");
   }
   // A consumer logs its outcome just after recording it; the log reaches the runtime a moment later.
-  const log = await waitFor("every outcome logged", async () => {
-    const current = await processed(runtime);
-    const expected = placed.length * ALWAYS.length + highValue.length;
-    return current.filter((p) => placed.includes(p.orderId) && !p.failed).length >= expected && current;
-  }, 10_000);
+  const log = await waitFor(
+    "every outcome logged",
+    async () => {
+      const current = await processed(runtime);
+      const expected = placed.length * ALWAYS.length + highValue.length;
+      return current.filter((p) => placed.includes(p.orderId) && !p.failed).length >= expected && current;
+    },
+    10_000,
+  );
   for (const orderId of placed) {
     for (const service of ALWAYS) expect(countFor(log, orderId, service)).toBe(1);
     expect(countFor(log, orderId, "review")).toBe(highValue.includes(orderId) ? 1 : 0);
@@ -129,16 +141,22 @@ it("2. keeps an order's events in order when billing fails its OrderPlaced twice
   await addFault(runtime, { function: "billing", orderId: slow, eventType: "OrderPlaced", times: 2 });
   expect((await placeOrder(runtime, key("slow"), [{ sku, quantity: 1 }])).status).toBe(202);
   expect((await call(runtime, "POST", `/orders/${slow}/cancel`, { body: { reason: "test" } })).status).toBe(202);
-  const others = await Promise.all([1, 2, 3].map((i) => placeOrder(runtime, key(`other-${i}`), [{ sku, quantity: 1 }])));
+  const others = await Promise.all(
+    [1, 2, 3].map((i) => placeOrder(runtime, key(`other-${i}`), [{ sku, quantity: 1 }])),
+  );
   const otherIds = others.map((a) => a.body.orderId);
 
   await waitFor("the other orders billed", () => fulfilled(otherIds, ["billing"]), 10_000);
   expect((await order(slow)).fulfilment.billing).toBeUndefined(); // still waiting for its retries
 
-  const done = await waitFor("the slow order credited", async () => {
-    const o = await order(slow);
-    return o?.fulfilment?.billing?.status === "CREDITED" && o;
-  }, 150_000);
+  const done = await waitFor(
+    "the slow order credited",
+    async () => {
+      const o = await order(slow);
+      return o?.fulfilment?.billing?.status === "CREDITED" && o;
+    },
+    150_000,
+  );
   expect(done.fulfilment.billing.sequence).toBe(2);
   const billing = (await processed(runtime)).filter((p) => p.orderId === slow && p.service === "billing" && !p.failed);
   expect(billing.map((p) => p.eventType)).toEqual(["OrderPlaced", "OrderCancelled"]);
@@ -154,13 +172,25 @@ it("3. moves a message that always fails to its DLQ after maxReceiveCount, and l
   const before = await status(runtime);
   expect((await placeOrder(runtime, key("poison"), [{ sku, quantity: 1 }])).status).toBe(202);
   const others = await Promise.all([1, 2].map((i) => placeOrder(runtime, key(`healthy-${i}`), [{ sku, quantity: 1 }])));
-  await waitFor("the healthy orders notified", () => fulfilled(others.map((a) => a.body.orderId), ["notification"]), 15_000);
+  await waitFor(
+    "the healthy orders notified",
+    () =>
+      fulfilled(
+        others.map((a) => a.body.orderId),
+        ["notification"],
+      ),
+    15_000,
+  );
 
   const queue = "order-fanout-local-notification.fifo";
-  const after = await waitFor("the poison message in the DLQ", async () => {
-    const s = await status(runtime);
-    return s.queues[queue].deadLetter > before.queues[queue].deadLetter && s;
-  }, 150_000);
+  const after = await waitFor(
+    "the poison message in the DLQ",
+    async () => {
+      const s = await status(runtime);
+      return s.queues[queue].deadLetter > before.queues[queue].deadLetter && s;
+    },
+    150_000,
+  );
   expect(after.queues[queue].deadLetter).toBe(before.queues[queue].deadLetter + 1);
   expect((await order(poison)).fulfilment.notification).toBeUndefined();
   expect((await order(poison)).fulfilment.billing.status).toBe("INVOICED");
@@ -170,13 +200,18 @@ it("3. moves a message that always fails to its DLQ after maxReceiveCount, and l
     const current = await status(runtime);
     return Object.values(current.queues).every((q: any) => q.visible === 0 && q.inFlight === 0) && current;
   });
-  const { Items = [] } = await runtime.clients.documents.send(new ScanCommand({ TableName: ORDERS, ConsistentRead: true }));
+  const { Items = [] } = await runtime.clients.documents.send(
+    new ScanCommand({ TableName: ORDERS, ConsistentRead: true }),
+  );
   const events = Items.filter((o) => o.placedPublished).length + Items.filter((o) => o.cancelPublished).length;
   const reviewEvents = Items.filter((o) => o.placedPublished && o.totalCents >= THRESHOLD).length;
   for (const service of ["inventory", "billing", "notification", "review"]) {
     const deleted = s.functions[`order-fanout-local-${service}`].messages.deleted;
     const inDlq = s.queues[`order-fanout-local-${service}.fifo`].deadLetter;
-    expect({ service, published: deleted + inDlq }).toEqual({ service, published: service === "review" ? reviewEvents : events });
+    expect({ service, published: deleted + inDlq }).toEqual({
+      service,
+      published: service === "review" ? reviewEvents : events,
+    });
   }
 }, 200_000);
 
@@ -216,9 +251,21 @@ it("5. answers each malformed request with its 4xx and stores and publishes noth
     ["bad json", { body: "{", headers: { "idempotency-key": key("json") } }, 400],
     ["text body", { body: "x", headers: { "idempotency-key": key("text"), "content-type": "text/plain" } }, 415],
     ["too large", { body: { ...good, pad: "x".repeat(70_000) }, headers: { "idempotency-key": key("large") } }, 413],
-    ["zero quantity", { body: { ...good, items: [{ sku: "KB-01", quantity: 0 }] }, headers: { "idempotency-key": key("zero") } }, 400],
-    ["bad email", { body: { ...good, customer: { id: "c", email: "nope" } }, headers: { "idempotency-key": key("email") } }, 400],
-    ["unknown sku", { body: { ...good, items: [{ sku: "NOPE-1", quantity: 1 }] }, headers: { "idempotency-key": key("sku") } }, 422],
+    [
+      "zero quantity",
+      { body: { ...good, items: [{ sku: "KB-01", quantity: 0 }] }, headers: { "idempotency-key": key("zero") } },
+      400,
+    ],
+    [
+      "bad email",
+      { body: { ...good, customer: { id: "c", email: "nope" } }, headers: { "idempotency-key": key("email") } },
+      400,
+    ],
+    [
+      "unknown sku",
+      { body: { ...good, items: [{ sku: "NOPE-1", quantity: 1 }] }, headers: { "idempotency-key": key("sku") } },
+      422,
+    ],
   ];
   for (const [name, options, expected] of cases) {
     const answer = await call(runtime, "POST", "/orders", options);

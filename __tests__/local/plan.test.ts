@@ -4,7 +4,12 @@ import { loadPlan, PlanError } from "../../local/plan";
 import { synthLocalPlan, TerraformPlan } from "../../local/synth-plan";
 import { evaluateString } from "../../local/hcl-expression";
 
-const account = { region: "us-east-1", accountId: "000000000000", sqsEndpoint: "http://sqs.local:4566", apiEndpoint: "http://localhost:3000" };
+const account = {
+  region: "us-east-1",
+  accountId: "000000000000",
+  sqsEndpoint: "http://sqs.local:4566",
+  apiEndpoint: "http://localhost:3000",
+};
 const synthesized = synthLocalPlan(path.join(os.tmpdir(), `order-fanout-plan-test-${process.pid}`));
 const copy = (): TerraformPlan => JSON.parse(JSON.stringify(synthesized));
 
@@ -13,7 +18,10 @@ describe("the local plan loader", () => {
 
   it("creates what the local stack declares", () => {
     expect(model.queues).toHaveLength(8);
-    expect(model.topics.map((t) => t.name).sort()).toEqual(["order-fanout-local-ops-alarms", "order-fanout-local-order-events.fifo"]);
+    expect(model.topics.map((t) => t.name).sort()).toEqual([
+      "order-fanout-local-ops-alarms",
+      "order-fanout-local-order-events.fifo",
+    ]);
     expect(model.subscriptions).toHaveLength(4);
     expect(model.tables.map((t) => t.name).sort()).toEqual([
       "order-fanout-local-idempotency",
@@ -22,7 +30,11 @@ describe("the local plan loader", () => {
     ]);
     expect(model.tables.find((t) => t.name.endsWith("idempotency"))!.ttlAttribute).toBe("expiration");
     expect(model.buckets).toEqual(["order-fanout-local-documents-000000000000"]);
-    expect(model.routes.map((r) => r.routeKey).sort()).toEqual(["GET /orders/{orderId}", "POST /orders", "POST /orders/{orderId}/cancel"]);
+    expect(model.routes.map((r) => r.routeKey).sort()).toEqual([
+      "GET /orders/{orderId}",
+      "POST /orders",
+      "POST /orders/{orderId}/cancel",
+    ]);
     expect(model.eventSources.every((s) => s.reportBatchItemFailures && s.batchSize === 5)).toBe(true);
   });
 
@@ -44,7 +56,10 @@ describe("the local plan loader", () => {
       maxReceiveCount: 3,
     });
     const filtered = model.subscriptions.find((s) => s.queueArn === review.arn)!;
-    expect(JSON.parse(filtered.attributes.FilterPolicy)).toEqual({ eventType: ["OrderPlaced"], totalCents: [{ numeric: [">=", 100000] }] });
+    expect(JSON.parse(filtered.attributes.FilterPolicy)).toEqual({
+      eventType: ["OrderPlaced"],
+      totalCents: [{ numeric: [">=", 100000] }],
+    });
     expect(filtered.attributes.RawMessageDelivery).toBe("true");
   });
 
@@ -52,7 +67,10 @@ describe("the local plan loader", () => {
     const plan = copy();
     const policies = plan.resource!.aws_sqs_queue_policy;
     const [billingPolicy] = Object.keys(policies).filter((name) => name.startsWith("billing-queue"));
-    policies[billingPolicy].policy = String(policies[billingPolicy].policy).replace(/"sns\.amazonaws\.com"/, '"events.amazonaws.com"');
+    policies[billingPolicy].policy = String(policies[billingPolicy].policy).replace(
+      /"sns\.amazonaws\.com"/,
+      '"events.amazonaws.com"',
+    );
     expect(() => loadPlan(plan, account)).toThrow(
       /aws_sns_topic_subscription\.billing-queue_subscription_\w+: the policy of queue order-fanout-local-billing\.fifo \(aws_sqs_queue\.billing-queue_\w+\) does not let sns\.amazonaws\.com send from arn:aws:sns:us-east-1:000000000000:order-fanout-local-order-events\.fifo/,
     );
@@ -62,15 +80,22 @@ describe("the local plan loader", () => {
     const plan = copy();
     const policies = plan.resource!.aws_sqs_queue_policy;
     delete policies[Object.keys(policies).find((name) => name.startsWith("review-queue"))!];
-    expect(() => loadPlan(plan, account)).toThrow(/review-queue_subscription_\w+: the policy of queue order-fanout-local-review\.fifo/);
+    expect(() => loadPlan(plan, account)).toThrow(
+      /review-queue_subscription_\w+: the policy of queue order-fanout-local-review\.fifo/,
+    );
   });
 
   it("refuses a policy that admits another topic", () => {
     const plan = copy();
     const policies = plan.resource!.aws_sqs_queue_policy;
     const name = Object.keys(policies).find((n) => n.startsWith("inventory-queue"))!;
-    policies[name].policy = String(policies[name].policy).replace(/\[aws_sns_topic\.order-events_topic_\w+\.arn\]/, '["arn:aws:sns:us-east-1:000000000000:other.fifo"]');
-    expect(() => loadPlan(plan, account)).toThrow(/inventory-queue_subscription_\w+: the policy of queue order-fanout-local-inventory\.fifo/);
+    policies[name].policy = String(policies[name].policy).replace(
+      /\[aws_sns_topic\.order-events_topic_\w+\.arn\]/,
+      '["arn:aws:sns:us-east-1:000000000000:other.fifo"]',
+    );
+    expect(() => loadPlan(plan, account)).toThrow(
+      /inventory-queue_subscription_\w+: the policy of queue order-fanout-local-inventory\.fifo/,
+    );
   });
 
   it("refuses an unsupported resource, naming its address", () => {
@@ -84,12 +109,16 @@ describe("the local plan loader", () => {
   it("refuses an unsupported data source and an unsupported argument, naming each", () => {
     const withData = copy();
     withData.data = { ...withData.data, aws_vpc: { main: {} } };
-    expect(() => loadPlan(withData, account)).toThrow("data.aws_vpc.main: data source aws_vpc is not supported by the local runtime");
+    expect(() => loadPlan(withData, account)).toThrow(
+      "data.aws_vpc.main: data source aws_vpc is not supported by the local runtime",
+    );
     const withArgument = copy();
     const queues = withArgument.resource!.aws_sqs_queue;
     const first = Object.keys(queues)[0];
     queues[first].sqs_managed_sse_enabled = true;
-    expect(() => loadPlan(withArgument, account)).toThrow(`aws_sqs_queue.${first}: argument sqs_managed_sse_enabled is not supported locally`);
+    expect(() => loadPlan(withArgument, account)).toThrow(
+      `aws_sqs_queue.${first}: argument sqs_managed_sse_enabled is not supported locally`,
+    );
   });
 
   it("refuses an expression it cannot evaluate instead of guessing", () => {
@@ -106,8 +135,12 @@ describe("Terraform expressions", () => {
   it("evaluates templates, references and jsonencode", () => {
     expect(evaluateString("plain", resolve)).toBe("plain");
     expect(evaluateString("${aws_sqs_queue.a.arn}", resolve)).toBe("<aws_sqs_queue.a.arn>");
-    expect(evaluateString("arn:${data.aws_partition.p.partition}:x", resolve)).toBe("arn:<data.aws_partition.p.partition>:x");
-    expect(evaluateString('${jsonencode({"a" = [1, true, "x-${b.c.d}"], k = null})}', resolve)).toBe('{"a":[1,true,"x-<b.c.d>"],"k":null}');
+    expect(evaluateString("arn:${data.aws_partition.p.partition}:x", resolve)).toBe(
+      "arn:<data.aws_partition.p.partition>:x",
+    );
+    expect(evaluateString('${jsonencode({"a" = [1, true, "x-${b.c.d}"], k = null})}', resolve)).toBe(
+      '{"a":[1,true,"x-<b.c.d>"],"k":null}',
+    );
     expect(evaluateString("$${literal}", resolve)).toBe("${literal}");
   });
 

@@ -1,5 +1,9 @@
 import { mockClient } from "aws-sdk-client-mock";
-import { DynamoDBClient, TransactionCanceledException, ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBClient,
+  TransactionCanceledException,
+  ConditionalCheckFailedException,
+} from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { handleInventoryEvent } from "../../lambda-src/inventory/stock";
@@ -51,7 +55,9 @@ beforeEach(() => {
 });
 
 const outcomeWrites = () =>
-  ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression === "SET fulfilment.#service = :outcome");
+  ddbMock
+    .commandCalls(UpdateCommand)
+    .filter((c) => c.args[0].input.UpdateExpression === "SET fulfilment.#service = :outcome");
 
 describe("inventory", () => {
   it("reserves every line in one transaction that refuses to go below zero", async () => {
@@ -60,8 +66,15 @@ describe("inventory", () => {
     const items = transaction.args[0].input.TransactItems!;
     expect(items).toHaveLength(3);
     expect(items[0].Update!.ConditionExpression).toContain("attribute_not_exists(reservation)");
-    expect(items[1].Update).toMatchObject({ Key: { sku: "KB-01" }, ConditionExpression: "stock >= :quantity", ExpressionAttributeValues: { ":quantity": 2 } });
-    expect(outcomeWrites()[0].args[0].input.ExpressionAttributeValues![":outcome"]).toMatchObject({ status: "RESERVED", sequence: 1 });
+    expect(items[1].Update).toMatchObject({
+      Key: { sku: "KB-01" },
+      ConditionExpression: "stock >= :quantity",
+      ExpressionAttributeValues: { ":quantity": 2 },
+    });
+    expect(outcomeWrites()[0].args[0].input.ExpressionAttributeValues![":outcome"]).toMatchObject({
+      status: "RESERVED",
+      sequence: 1,
+    });
   });
 
   it("records OUT_OF_STOCK, decrementing nothing, when a line is short", async () => {
@@ -78,13 +91,18 @@ describe("inventory", () => {
 
   it("changes nothing for a redelivered OrderPlaced whose reservation exists", async () => {
     ddbMock.on(TransactWriteCommand).rejects(cancelledReasons("ConditionalCheckFailed", "None", "None"));
-    ddbMock.on(GetCommand).resolves({ Item: storedOrder({ reservation: { eventId: "e", status: "RESERVED", items: [] } }) });
+    ddbMock
+      .on(GetCommand)
+      .resolves({ Item: storedOrder({ reservation: { eventId: "e", status: "RESERVED", items: [] } }) });
     expect(await handleInventoryEvent({ ddb, tables }, orderPlaced())).toBe("RESERVED");
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1); // the refused one; no stock moved
   });
 
   it("retries a transaction conflict and then succeeds", async () => {
-    ddbMock.on(TransactWriteCommand).rejectsOnce(cancelledReasons("TransactionConflict", "None", "None")).resolves({});
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelledReasons("TransactionConflict", "None", "None"))
+      .resolves({});
     expect(await handleInventoryEvent({ ddb, tables }, orderPlaced())).toBe("RESERVED");
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(2);
   });
@@ -106,15 +124,28 @@ describe("inventory", () => {
   });
 
   it("records NOTHING_TO_RELEASE for a cancelled order that reserved nothing", async () => {
-    ddbMock.on(GetCommand).resolves({ Item: storedOrder({ reservation: { eventId: "e", status: "OUT_OF_STOCK", items: [] } }) });
+    ddbMock
+      .on(GetCommand)
+      .resolves({ Item: storedOrder({ reservation: { eventId: "e", status: "OUT_OF_STOCK", items: [] } }) });
     expect(await handleInventoryEvent({ ddb, tables }, orderCancelled())).toBe("NOTHING_TO_RELEASE");
-    expect(outcomeWrites()[0].args[0].input.ExpressionAttributeValues![":outcome"]).toMatchObject({ status: "NOTHING_TO_RELEASE", sequence: 2 });
+    expect(outcomeWrites()[0].args[0].input.ExpressionAttributeValues![":outcome"]).toMatchObject({
+      status: "NOTHING_TO_RELEASE",
+      sequence: 2,
+    });
   });
 });
 
 describe("recordFulfilment", () => {
   it("never lets an earlier event's outcome replace a later one", async () => {
-    ddbMock.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: "later exists", $metadata: {}, Item: { orderId: { S: ORDER_A } } }));
+    ddbMock
+      .on(UpdateCommand)
+      .rejects(
+        new ConditionalCheckFailedException({
+          message: "later exists",
+          $metadata: {},
+          Item: { orderId: { S: ORDER_A } },
+        }),
+      );
     expect(await recordFulfilment(ddb, "orders", "billing", orderPlaced(), "INVOICED")).toBe(false);
     const [update] = ddbMock.commandCalls(UpdateCommand);
     expect(update.args[0].input.ConditionExpression).toContain("fulfilment.#service.#sequence <= :sequence");
@@ -140,7 +171,10 @@ describe("billing", () => {
       invoiceNumber: "INV-AAAAAAAAAAAAAAAAAAAAAAAA",
       issuedAt: "2026-11-01T10:00:00.000Z",
       totalCents: 11_000,
-      lines: [{ sku: "KB-01", amountCents: 9_000 }, { sku: "MS-02", amountCents: 2_000 }],
+      lines: [
+        { sku: "KB-01", amountCents: 9_000 },
+        { sku: "MS-02", amountCents: 2_000 },
+      ],
     });
   });
 
@@ -152,7 +186,9 @@ describe("billing", () => {
   });
 
   it("refuses an event whose lines do not add up to its total", async () => {
-    await expect(bill(deps, orderPlaced(ORDER_A, { totalCents: 1 }))).rejects.toThrow("lines add up to 11000 cents but the event says 1");
+    await expect(bill(deps, orderPlaced(ORDER_A, { totalCents: 1 }))).rejects.toThrow(
+      "lines add up to 11000 cents but the event says 1",
+    );
     expect(outcomeWrites()).toHaveLength(0);
   });
 
@@ -161,7 +197,10 @@ describe("billing", () => {
     expect(await bill(deps, orderCancelled())).toBe("CREDITED");
     const [put] = s3Mock.commandCalls(PutObjectCommand);
     expect(put.args[0].input.Key).toBe(`invoices/${ORDER_A}.credit-note.json`);
-    expect(JSON.parse(put.args[0].input.Body as string)).toMatchObject({ creditNoteNumber: "CN-AAAAAAAAAAAAAAAAAAAAAAAA", totalCents: 11_000 });
+    expect(JSON.parse(put.args[0].input.Body as string)).toMatchObject({
+      creditNoteNumber: "CN-AAAAAAAAAAAAAAAAAAAAAAAA",
+      totalCents: 11_000,
+    });
   });
 });
 
@@ -169,10 +208,16 @@ describe("notification", () => {
   it("e-mails the confirmation through the transport, then records CONFIRMATION_SENT", async () => {
     ddbMock.on(GetCommand).resolves({ Item: storedOrder() });
     const deliver = jest.fn(async () => undefined);
-    expect(await notify({ ddb, ordersTable: "orders", sender: "shop@example.com", deliver }, orderPlaced())).toBe("CONFIRMATION_SENT");
+    expect(await notify({ ddb, ordersTable: "orders", sender: "shop@example.com", deliver }, orderPlaced())).toBe(
+      "CONFIRMATION_SENT",
+    );
     expect(deliver).toHaveBeenCalledWith({
       eventId: `${ORDER_A}:OrderPlaced`,
-      message: expect.objectContaining({ from: "shop@example.com", to: "ada@example.com", subject: `Order ${ORDER_A} confirmed` }),
+      message: expect.objectContaining({
+        from: "shop@example.com",
+        to: "ada@example.com",
+        subject: `Order ${ORDER_A} confirmed`,
+      }),
     });
   });
 
@@ -181,13 +226,21 @@ describe("notification", () => {
     const deliver = jest.fn(async () => {
       throw new Error("SES throttled");
     });
-    await expect(notify({ ddb, ordersTable: "orders", sender: "s@example.com", deliver }, orderCancelled())).rejects.toThrow("SES throttled");
+    await expect(
+      notify({ ddb, ordersTable: "orders", sender: "s@example.com", deliver }, orderCancelled()),
+    ).rejects.toThrow("SES throttled");
     expect(outcomeWrites()).toHaveLength(0);
   });
 
   it("writes the local outbox message under outbox/<eventId>.json", async () => {
-    await outboxTransport(s3, "docs")({ eventId: "e-1", message: { from: "a@x.test", to: "b@x.test", subject: "s", text: "t" } });
-    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({ Bucket: "docs", Key: "outbox/e-1.json" });
+    await outboxTransport(
+      s3,
+      "docs",
+    )({ eventId: "e-1", message: { from: "a@x.test", to: "b@x.test", subject: "s", text: "t" } });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({
+      Bucket: "docs",
+      Key: "outbox/e-1.json",
+    });
   });
 });
 
@@ -195,7 +248,12 @@ describe("review", () => {
   const deps = { ddb, ordersTable: "orders", thresholdCents: 100_000 };
 
   it("opens a case at or above the threshold", async () => {
-    expect(await review(deps, orderPlaced(ORDER_A, { totalCents: 100_000, items: [{ sku: "TV-1", quantity: 1, unitPriceCents: 100_000 }] }))).toBe("PENDING_REVIEW");
+    expect(
+      await review(
+        deps,
+        orderPlaced(ORDER_A, { totalCents: 100_000, items: [{ sku: "TV-1", quantity: 1, unitPriceCents: 100_000 }] }),
+      ),
+    ).toBe("PENDING_REVIEW");
     expect(outcomeWrites()[0].args[0].input.ExpressionAttributeValues![":outcome"].status).toBe("PENDING_REVIEW");
   });
 

@@ -29,7 +29,10 @@ describe("fifoConsumer", () => {
 
     const response = await handler(sqsEvent(invalid, notJson, valid), lambdaContext());
 
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: invalid.messageId }, { itemIdentifier: notJson.messageId }]);
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: invalid.messageId },
+      { itemIdentifier: notJson.messageId },
+    ]);
     expect(handled).toHaveBeenCalledTimes(1);
   });
 
@@ -45,7 +48,9 @@ describe("fifoConsumer", () => {
     const handler = fifoConsumer(async () => {
       throw new Error("down");
     });
-    await expect(handler(sqsEvent(sqsRecord(orderPlaced(ORDER_A), ORDER_A)), lambdaContext())).rejects.toThrow(/All records failed/);
+    await expect(handler(sqsEvent(sqsRecord(orderPlaced(ORDER_A), ORDER_A)), lambdaContext())).rejects.toThrow(
+      /All records failed/,
+    );
   });
 
   it("returns no failures when every record succeeds", async () => {

@@ -39,7 +39,13 @@ const bodyOf = (answer: { body?: string }) => JSON.parse(answer.body ?? "null");
 function alreadyStored(order: OrderRecord): void {
   ddbMock
     .on(PutCommand)
-    .rejects(new ConditionalCheckFailedException({ message: "exists", $metadata: {}, Item: marshall(order, { removeUndefinedValues: true }) }));
+    .rejects(
+      new ConditionalCheckFailedException({
+        message: "exists",
+        $metadata: {},
+        Item: marshall(order, { removeUndefinedValues: true }),
+      }),
+    );
 }
 
 beforeEach(() => {
@@ -100,7 +106,10 @@ describe("POST /orders", () => {
 
   it("answers a retry of a published order with the same order and publishes nothing", async () => {
     const first = await place();
-    const stored = { ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord), placedPublished: true };
+    const stored = {
+      ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord),
+      placedPublished: true,
+    };
     alreadyStored(stored);
     const second = await place();
     expect(bodyOf(second)).toEqual(bodyOf(first));
@@ -109,7 +118,10 @@ describe("POST /orders", () => {
 
   it("reads the stored order when the refusal does not carry it", async () => {
     await place();
-    const stored = { ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord), placedPublished: true };
+    const stored = {
+      ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord),
+      placedPublished: true,
+    };
     ddbMock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: "exists", $metadata: {} }));
     ddbMock.on(GetCommand).resolves({ Item: stored });
     const answer = await place();
@@ -119,7 +131,10 @@ describe("POST /orders", () => {
 
   it("answers a retry with its order even when a product was withdrawn since", async () => {
     await place();
-    const stored = { ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord), placedPublished: true };
+    const stored = {
+      ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord),
+      placedPublished: true,
+    };
     ddbMock.on(BatchGetCommand).resolves({ Responses: { products: [PRODUCTS[0]] } });
     ddbMock.on(GetCommand).resolves({ Item: stored });
     const answer = await place();
@@ -140,33 +155,115 @@ describe("POST /orders", () => {
   });
 
   const refusals: [string, () => ReturnType<typeof place>, number, string, RegExp][] = [
-    ["a missing Idempotency-Key", () => place(goodBody, {}), 400, "MissingIdempotencyKey", /Idempotency-Key header is required/],
-    ["an over-long Idempotency-Key", () => place(goodBody, { "idempotency-key": "k".repeat(129) }), 400, "InvalidIdempotencyKey", /1 to 128 printable/],
+    [
+      "a missing Idempotency-Key",
+      () => place(goodBody, {}),
+      400,
+      "MissingIdempotencyKey",
+      /Idempotency-Key header is required/,
+    ],
+    [
+      "an over-long Idempotency-Key",
+      () => place(goodBody, { "idempotency-key": "k".repeat(129) }),
+      400,
+      "InvalidIdempotencyKey",
+      /1 to 128 printable/,
+    ],
     ["a body that is not JSON", () => place("{oops", { "idempotency-key": "k" }), 400, "InvalidJson", /not valid JSON/],
-    ["a wrong content type", () => place(goodBody, { "idempotency-key": "k", "content-type": "text/plain" }), 415, "UnsupportedMediaType", /Content-Type application\/json, got "text\/plain"/],
-    ["a body of 64 KB or more", () => place({ ...goodBody, pad: "x".repeat(64 * 1024) }, { "idempotency-key": "k" }), 413, "PayloadTooLarge", /must be under 65536/],
+    [
+      "a wrong content type",
+      () => place(goodBody, { "idempotency-key": "k", "content-type": "text/plain" }),
+      415,
+      "UnsupportedMediaType",
+      /Content-Type application\/json, got "text\/plain"/,
+    ],
+    [
+      "a body of 64 KB or more",
+      () => place({ ...goodBody, pad: "x".repeat(64 * 1024) }, { "idempotency-key": "k" }),
+      413,
+      "PayloadTooLarge",
+      /must be under 65536/,
+    ],
     ["no items", () => place({ ...goodBody, items: [] }), 400, "ValidationError", /^items: Too small/],
-    ["51 items", () => place({ ...goodBody, items: Array.from({ length: 51 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) }), 400, "ValidationError", /^items: Too big/],
-    ["a quantity of 0", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 0 }] }), 400, "ValidationError", /^items\[0\]\.quantity: Too small/],
-    ["a quantity over 1000", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1001 }] }), 400, "ValidationError", /^items\[0\]\.quantity: Too big/],
-    ["a fractional quantity", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1.5 }] }), 400, "ValidationError", /^items\[0\]\.quantity/],
-    ["a bad e-mail", () => place({ ...goodBody, customer: { id: "c-1", email: "not-an-email" } }), 400, "ValidationError", /^customer\.email: Invalid email/],
+    [
+      "51 items",
+      () => place({ ...goodBody, items: Array.from({ length: 51 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) }),
+      400,
+      "ValidationError",
+      /^items: Too big/,
+    ],
+    [
+      "a quantity of 0",
+      () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 0 }] }),
+      400,
+      "ValidationError",
+      /^items\[0\]\.quantity: Too small/,
+    ],
+    [
+      "a quantity over 1000",
+      () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1001 }] }),
+      400,
+      "ValidationError",
+      /^items\[0\]\.quantity: Too big/,
+    ],
+    [
+      "a fractional quantity",
+      () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1.5 }] }),
+      400,
+      "ValidationError",
+      /^items\[0\]\.quantity/,
+    ],
+    [
+      "a bad e-mail",
+      () => place({ ...goodBody, customer: { id: "c-1", email: "not-an-email" } }),
+      400,
+      "ValidationError",
+      /^customer\.email: Invalid email/,
+    ],
     ["a missing customer", () => place({ items: goodBody.items }), 400, "ValidationError", /^customer: /],
-    ["a client-supplied price", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1, unitPriceCents: 1 }] }), 400, "ValidationError", /items\[0\]: Unrecognized key: "unitPriceCents"/],
-    ["a repeated SKU", () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1 }, { sku: "KB-01", quantity: 1 }] }), 400, "ValidationError", /each SKU may appear once/],
-    ["an unsupported currency", () => place({ ...goodBody, currency: "JPY" }), 400, "ValidationError", /^currency: Invalid option/],
+    [
+      "a client-supplied price",
+      () => place({ ...goodBody, items: [{ sku: "KB-01", quantity: 1, unitPriceCents: 1 }] }),
+      400,
+      "ValidationError",
+      /items\[0\]: Unrecognized key: "unitPriceCents"/,
+    ],
+    [
+      "a repeated SKU",
+      () =>
+        place({
+          ...goodBody,
+          items: [
+            { sku: "KB-01", quantity: 1 },
+            { sku: "KB-01", quantity: 1 },
+          ],
+        }),
+      400,
+      "ValidationError",
+      /each SKU may appear once/,
+    ],
+    [
+      "an unsupported currency",
+      () => place({ ...goodBody, currency: "JPY" }),
+      400,
+      "ValidationError",
+      /^currency: Invalid option/,
+    ],
   ];
 
-  it.each(refusals)("refuses %s with %i, storing and publishing nothing", async (_name, send, status, code, message) => {
-    const answer = await send();
-    expect(answer.statusCode).toBe(status);
-    const body = bodyOf(answer);
-    expect(body.error).toBe(code);
-    expect(body.message).toMatch(message);
-    expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
-    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
-    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
-  });
+  it.each(refusals)(
+    "refuses %s with %i, storing and publishing nothing",
+    async (_name, send, status, code, message) => {
+      const answer = await send();
+      expect(answer.statusCode).toBe(status);
+      const body = bodyOf(answer);
+      expect(body.error).toBe(code);
+      expect(body.message).toMatch(message);
+      expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+      expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
+      expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+    },
+  );
 
   it("names every invalid field in details", async () => {
     const answer = await place({ customer: { id: "", email: "x" }, items: [{ sku: "kb", quantity: 0 }] });
@@ -182,7 +279,11 @@ describe("POST /orders", () => {
     ddbMock.on(BatchGetCommand).resolves({ Responses: { products: [PRODUCTS[0]] } });
     const answer = await place();
     expect(answer.statusCode).toBe(422);
-    expect(bodyOf(answer)).toMatchObject({ error: "UnknownSku", message: "unknown SKU: MS-02", details: [{ field: "items[1].sku" }] });
+    expect(bodyOf(answer)).toMatchObject({
+      error: "UnknownSku",
+      message: "unknown SKU: MS-02",
+      details: [{ field: "items[1].sku" }],
+    });
     expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
   });
@@ -197,7 +298,10 @@ describe("POST /orders", () => {
     ddbMock.on(BatchGetCommand).rejects(new Error("connection reset at /var/task/index.js:1:2"));
     const answer = await place();
     expect(answer.statusCode).toBe(500);
-    expect(bodyOf(answer)).toEqual({ error: "InternalError", message: "the request failed unexpectedly; it is safe to retry" });
+    expect(bodyOf(answer)).toEqual({
+      error: "InternalError",
+      message: "the request failed unexpectedly; it is safe to retry",
+    });
   });
 });
 
@@ -245,11 +349,19 @@ describe("GET /orders/{orderId}", () => {
   });
 
   describe("POST /orders/{orderId}/cancel", () => {
-    const cancelled = { ...stored, status: "CANCELLED", cancelledAt: "2026-11-01T10:05:00.000Z", cancelReason: "late", cancelPublished: false };
+    const cancelled = {
+      ...stored,
+      status: "CANCELLED",
+      cancelledAt: "2026-11-01T10:05:00.000Z",
+      cancelReason: "late",
+      cancelPublished: false,
+    };
 
     it("cancels a PLACED order and publishes OrderCancelled in the order's group", async () => {
       ddbMock.on(GetCommand).resolvesOnce({ Item: stored }).resolves({ Item: cancelled });
-      const answer = await api(apiRequest("POST /orders/{orderId}/cancel", { orderId: stored.orderId, body: { reason: "late" } }));
+      const answer = await api(
+        apiRequest("POST /orders/{orderId}/cancel", { orderId: stored.orderId, body: { reason: "late" } }),
+      );
       expect(answer.statusCode).toBe(202);
       expect(bodyOf(answer).status).toBe("CANCELLED");
       const [update] = ddbMock.commandCalls(UpdateCommand);

@@ -93,7 +93,12 @@ export function apiRequest(
 ): APIGatewayProxyEventV2 {
   const [method, pathTemplate] = routeKey.split(" ");
   const rawPath = (pathTemplate ?? "/").replace("{orderId}", options.orderId ?? "");
-  const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === "string"
+        ? options.body
+        : JSON.stringify(options.body);
   return {
     version: "2.0",
     routeKey,

@@ -28,7 +28,12 @@ export async function call(
   urlPath: string,
   options: { body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<Answer> {
-  const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === "string"
+        ? options.body
+        : JSON.stringify(options.body);
   const response = await fetch(`${runtime.api}${urlPath}`, {
     method,
     headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...options.headers },
@@ -44,7 +49,12 @@ export async function call(
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
-export function placeOrder(runtime: RunningRuntime, key: string, items: { sku: string; quantity: number }[], email = "ada@example.com") {
+export function placeOrder(
+  runtime: RunningRuntime,
+  key: string,
+  items: { sku: string; quantity: number }[],
+  email = "ada@example.com",
+) {
   return call(runtime, "POST", "/orders", {
     body: { customer: { id: `c-${key}`, email }, items },
     headers: { "idempotency-key": key },
@@ -68,7 +78,11 @@ export async function clearFaults(runtime: RunningRuntime): Promise<void> {
   await call(runtime, "DELETE", "/_local/faults");
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -79,6 +93,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 export async function storedItem(runtime: RunningRuntime, table: string, key: Record<string, string>): Promise<any> {
-  const { Item } = await runtime.clients.documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+  const { Item } = await runtime.clients.documents.send(
+    new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+  );
   return Item;
 }

@@ -3,7 +3,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Testing, TerraformStack } from "cdktf";
 import { format } from "@cdktf/hcl-tools";
-import { EnvironmentName, EnvironmentSettings, environmentSettings, stateBootstrapSettings } from "../../stacks/environments";
+import {
+  EnvironmentName,
+  EnvironmentSettings,
+  environmentSettings,
+  stateBootstrapSettings,
+} from "../../stacks/environments";
 import { FanoutStack } from "../../stacks/fanout-stack";
 import { StateBootstrapStack } from "../../stacks/state-bootstrap-stack";
 

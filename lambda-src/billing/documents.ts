@@ -36,7 +36,9 @@ export function invoiceFor(event: OrderPlaced): Invoice {
   const lines = event.items.map((item) => ({ ...item, amountCents: item.quantity * item.unitPriceCents }));
   const totalCents = lines.reduce((sum, line) => sum + line.amountCents, 0);
   if (totalCents !== event.totalCents) {
-    throw new Error(`order ${event.orderId}: lines add up to ${totalCents} cents but the event says ${event.totalCents}`);
+    throw new Error(
+      `order ${event.orderId}: lines add up to ${totalCents} cents but the event says ${event.totalCents}`,
+    );
   }
   return {
     invoiceNumber: documentNumber("INV", event.orderId),
@@ -61,7 +63,12 @@ export function creditNoteFor(event: OrderCancelled, order: OrderRecord): Credit
   };
 }
 
-export async function storeDocument(s3: S3Client, bucket: string, key: string, document: Invoice | CreditNote): Promise<void> {
+export async function storeDocument(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  document: Invoice | CreditNote,
+): Promise<void> {
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,

@@ -29,7 +29,13 @@ export function emailFor(event: OrderEvent, order: OrderRecord | undefined, from
       from,
       to: event.customer.email,
       subject: `Order ${event.orderId} confirmed`,
-      text: [`Thank you for your order ${event.orderId}.`, "", ...lines, "", `Total: ${money(event.totalCents, event.currency)}`].join("\n"),
+      text: [
+        `Thank you for your order ${event.orderId}.`,
+        "",
+        ...lines,
+        "",
+        `Total: ${money(event.totalCents, event.currency)}`,
+      ].join("\n"),
     };
   }
   if (!order) throw new Error(`the cancellation e-mail of ${event.orderId} needs the stored order`);
@@ -37,7 +43,8 @@ export function emailFor(event: OrderEvent, order: OrderRecord | undefined, from
     from,
     to: order.customer.email,
     subject: `Order ${event.orderId} cancelled`,
-    text: `Your order ${event.orderId} was cancelled (${event.reason || "no reason given"}). ` +
+    text:
+      `Your order ${event.orderId} was cancelled (${event.reason || "no reason given"}). ` +
       `Any payment of ${money(order.totalCents, order.currency)} will be refunded.`,
   };
 }

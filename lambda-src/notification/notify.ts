@@ -28,7 +28,8 @@ export interface NotificationDeps {
 
 export async function notify(deps: NotificationDeps, event: OrderEvent): Promise<FulfilmentStatus> {
   // OrderPlaced carries the customer; a cancellation's e-mail needs the stored order.
-  const order = event.eventType === "OrderCancelled" ? await loadOrder(deps.ddb, deps.ordersTable, event.orderId) : undefined;
+  const order =
+    event.eventType === "OrderCancelled" ? await loadOrder(deps.ddb, deps.ordersTable, event.orderId) : undefined;
   await deps.deliver({ eventId: event.eventId, message: emailFor(event, order, deps.sender) });
   const outcome = event.eventType === "OrderPlaced" ? "CONFIRMATION_SENT" : "CANCELLATION_SENT";
   await recordFulfilment(deps.ddb, deps.ordersTable, "notification", event, outcome);
@@ -40,7 +41,10 @@ const SENT_RECORD_DAYS = 14;
 
 /** Wraps a transport so that each eventId is delivered once (see the module comment). */
 export function onceIdempotent(transport: EmailTransport, dynamoDb: DynamoDBClient, tableName: string) {
-  const config = new IdempotencyConfig({ eventKeyJmesPath: "eventId", expiresAfterSeconds: SENT_RECORD_DAYS * 24 * 3600 });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: "eventId",
+    expiresAfterSeconds: SENT_RECORD_DAYS * 24 * 3600,
+  });
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamoDb });
   const deliver = makeIdempotent(transport, { persistenceStore, config });
   return { deliver: deliver as EmailTransport, config };

@@ -21,11 +21,19 @@ export function json(
   body: unknown,
   headers: Record<string, string> = {},
 ): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
+  return {
+    statusCode: status,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 export function errorAnswer(error: ApiError): APIGatewayProxyStructuredResultV2 {
-  const body: ErrorBody = { error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+  const body: ErrorBody = {
+    error: error.code,
+    message: error.message,
+    ...(error.details ? { details: error.details } : {}),
+  };
   return json(error.status, body);
 }
 
@@ -41,14 +49,23 @@ export function idempotencyKeyOf(event: APIGatewayProxyEventV2): string {
     throw new ApiError(400, "MissingIdempotencyKey", "the Idempotency-Key header is required");
   }
   if (!IdempotencyKey.safeParse(key).success) {
-    throw new ApiError(400, "InvalidIdempotencyKey", "the Idempotency-Key header must be 1 to 128 printable ASCII characters");
+    throw new ApiError(
+      400,
+      "InvalidIdempotencyKey",
+      "the Idempotency-Key header must be 1 to 128 printable ASCII characters",
+    );
   }
   return key;
 }
 
 /** `items.0.quantity` -> `items[0].quantity` */
 function fieldName(path: PropertyKey[]): string {
-  return path.reduce<string>((name, part) => (typeof part === "number" ? `${name}[${part}]` : name ? `${name}.${String(part)}` : String(part)), "") || "(body)";
+  return (
+    path.reduce<string>(
+      (name, part) => (typeof part === "number" ? `${name}[${part}]` : name ? `${name}.${String(part)}` : String(part)),
+      "",
+    ) || "(body)"
+  );
 }
 
 /**
@@ -56,11 +73,19 @@ function fieldName(path: PropertyKey[]): string {
  * `{}`. Errors name the problem: media type, size, JSON syntax, or each invalid field.
  */
 export function jsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S, optional = false): z.infer<S> {
-  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "";
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, "base64").toString("utf8")
+      : event.body
+    : "";
   if (raw === "" && optional) return schema.parse({});
   const contentType = header(event, "content-type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-    throw new ApiError(415, "UnsupportedMediaType", `the body must be JSON with Content-Type application/json, got "${contentType}"`);
+    throw new ApiError(
+      415,
+      "UnsupportedMediaType",
+      `the body must be JSON with Content-Type application/json, got "${contentType}"`,
+    );
   }
   const bytes = Buffer.byteLength(raw, "utf8");
   if (bytes >= MAX_BODY_BYTES) {

@@ -65,15 +65,27 @@ async function priceItems(deps: OrdersDeps, request: PlaceOrderRequest): Promise
   }
   const unknown = skus.filter((sku) => !products.has(sku));
   if (unknown.length > 0) {
-    throw new ApiError(422, "UnknownSku", `unknown SKU${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`,
-      unknown.map((sku) => ({ field: `items[${skus.indexOf(sku)}].sku`, message: `no product ${sku}` })));
+    throw new ApiError(
+      422,
+      "UnknownSku",
+      `unknown SKU${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`,
+      unknown.map((sku) => ({ field: `items[${skus.indexOf(sku)}].sku`, message: `no product ${sku}` })),
+    );
   }
   const mismatched = skus.filter((sku) => products.get(sku)!.currency !== request.currency);
   if (mismatched.length > 0) {
     const sku = mismatched[0];
-    throw new ApiError(422, "CurrencyMismatch", `SKU ${sku} is priced in ${products.get(sku)!.currency}, not ${request.currency}`);
+    throw new ApiError(
+      422,
+      "CurrencyMismatch",
+      `SKU ${sku} is priced in ${products.get(sku)!.currency}, not ${request.currency}`,
+    );
   }
-  return request.items.map(({ sku, quantity }) => ({ sku, quantity, unitPriceCents: products.get(sku)!.unitPriceCents }));
+  return request.items.map(({ sku, quantity }) => ({
+    sku,
+    quantity,
+    unitPriceCents: products.get(sku)!.unitPriceCents,
+  }));
 }
 
 async function markPublished(deps: OrdersDeps, orderId: string, flag: "placedPublished" | "cancelPublished") {
@@ -93,7 +105,11 @@ async function publishOrFail(publish: () => Promise<void>, orderId: string): Pro
     await publish();
   } catch (error) {
     logger.error("publish failed; the order stays unpublished until a retry", { orderId, error: error as Error });
-    throw new ApiError(503, "PublishFailed", `order ${orderId} is stored but its event could not be published; retry the same request`);
+    throw new ApiError(
+      503,
+      "PublishFailed",
+      `order ${orderId} is stored but its event could not be published; retry the same request`,
+    );
   }
 }
 
@@ -122,13 +138,21 @@ async function ensurePlacedPublished(deps: OrdersDeps, order: OrderRecord): Prom
  * conditional put is the existence check (a retry finds its order in the refusal), so a new order
  * costs three table operations: price, put, mark published.
  */
-export async function placeOrder(deps: OrdersDeps, idempotencyKey: string, request: PlaceOrderRequest): Promise<OrderRecord> {
+export async function placeOrder(
+  deps: OrdersDeps,
+  idempotencyKey: string,
+  request: PlaceOrderRequest,
+): Promise<OrderRecord> {
   const orderId = orderIdFor(idempotencyKey);
   logger.appendKeys({ orderId }); // the router removes it when the request is answered
   const requestHash = sha256(JSON.stringify(request));
   const replay = async (existing: OrderRecord) => {
     if (existing.requestHash !== requestHash) {
-      throw new ApiError(409, "IdempotencyKeyReused", `Idempotency-Key "${idempotencyKey}" was already used for a different request`);
+      throw new ApiError(
+        409,
+        "IdempotencyKeyReused",
+        `Idempotency-Key "${idempotencyKey}" was already used for a different request`,
+      );
     }
     return ensurePlacedPublished(deps, existing);
   };
@@ -192,10 +216,17 @@ export async function cancelOrder(deps: OrdersDeps, orderId: string, reason: str
         new UpdateCommand({
           TableName: deps.ordersTable,
           Key: { orderId },
-          UpdateExpression: "SET #status = :cancelled, cancelledAt = :at, cancelReason = :reason, cancelPublished = :false",
+          UpdateExpression:
+            "SET #status = :cancelled, cancelledAt = :at, cancelReason = :reason, cancelPublished = :false",
           ConditionExpression: "#status = :placed",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":cancelled": "CANCELLED", ":placed": "PLACED", ":at": cancelledAt, ":reason": reason, ":false": false },
+          ExpressionAttributeValues: {
+            ":cancelled": "CANCELLED",
+            ":placed": "PLACED",
+            ":at": cancelledAt,
+            ":reason": reason,
+            ":false": false,
+          },
         }),
       );
     } catch (error) {

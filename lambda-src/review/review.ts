@@ -20,7 +20,10 @@ export async function review(deps: ReviewDeps, event: OrderEvent): Promise<strin
     return "IGNORED";
   }
   if (event.totalCents < deps.thresholdCents) {
-    logger.info("ignored: order below the review threshold", { totalCents: event.totalCents, thresholdCents: deps.thresholdCents });
+    logger.info("ignored: order below the review threshold", {
+      totalCents: event.totalCents,
+      thresholdCents: deps.thresholdCents,
+    });
     return "IGNORED";
   }
   await recordFulfilment(deps.ddb, deps.ordersTable, "review", event, "PENDING_REVIEW");

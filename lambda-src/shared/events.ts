@@ -5,7 +5,9 @@
  */
 import * as z from "zod";
 
-export const Sku = z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,63}$/, "a SKU is 1 to 64 upper-case letters, digits or dashes");
+export const Sku = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9-]{0,63}$/, "a SKU is 1 to 64 upper-case letters, digits or dashes");
 export const Currency = z.enum(["EUR", "USD", "GBP"]);
 export type Currency = z.infer<typeof Currency>;
 export const Cents = z.number().int().nonnegative();

@@ -46,7 +46,9 @@ export class QueueConsumer extends Construct {
     const { queue } = props;
     const where = `QueueConsumer "${props.functionName}"`;
     if (!Number.isInteger(props.batchSize) || props.batchSize < 1 || props.batchSize > FIFO_MAX_BATCH_SIZE) {
-      throw new Error(`${where}: batch size ${props.batchSize} is not allowed on a FIFO queue (1 to ${FIFO_MAX_BATCH_SIZE})`);
+      throw new Error(
+        `${where}: batch size ${props.batchSize} is not allowed on a FIFO queue (1 to ${FIFO_MAX_BATCH_SIZE})`,
+      );
     }
     const minimumVisibility = VISIBILITY_TIMEOUT_FACTOR * props.timeoutSeconds;
     if (queue.visibilityTimeoutSeconds < minimumVisibility) {

@@ -41,7 +41,9 @@ export class SubscriberQueue extends Construct {
     super(scope, id);
     requireFifoName("SQS queue", props.queueName);
     if (!Number.isInteger(props.maxReceiveCount) || props.maxReceiveCount < 1 || props.maxReceiveCount > 1000) {
-      throw new Error(`SubscriberQueue "${props.queueName}": maxReceiveCount must be 1 to 1000, got ${props.maxReceiveCount}`);
+      throw new Error(
+        `SubscriberQueue "${props.queueName}": maxReceiveCount must be 1 to 1000, got ${props.maxReceiveCount}`,
+      );
     }
     this.queueName = props.queueName;
     this.visibilityTimeoutSeconds = props.visibilityTimeoutSeconds;
