@@ -137,15 +137,13 @@ describe("inventory", () => {
 
 describe("recordFulfilment", () => {
   it("never lets an earlier event's outcome replace a later one", async () => {
-    ddbMock
-      .on(UpdateCommand)
-      .rejects(
-        new ConditionalCheckFailedException({
-          message: "later exists",
-          $metadata: {},
-          Item: { orderId: { S: ORDER_A } },
-        }),
-      );
+    ddbMock.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: "later exists",
+        $metadata: {},
+        Item: { orderId: { S: ORDER_A } },
+      }),
+    );
     expect(await recordFulfilment(ddb, "orders", "billing", orderPlaced(), "INVOICED")).toBe(false);
     const [update] = ddbMock.commandCalls(UpdateCommand);
     expect(update.args[0].input.ConditionExpression).toContain("fulfilment.#service.#sequence <= :sequence");

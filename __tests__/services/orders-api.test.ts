@@ -37,15 +37,13 @@ const bodyOf = (answer: { body?: string }) => JSON.parse(answer.body ?? "null");
 
 /** The table already holds this order: the conditional put is refused with the stored item. */
 function alreadyStored(order: OrderRecord): void {
-  ddbMock
-    .on(PutCommand)
-    .rejects(
-      new ConditionalCheckFailedException({
-        message: "exists",
-        $metadata: {},
-        Item: marshall(order, { removeUndefinedValues: true }),
-      }),
-    );
+  ddbMock.on(PutCommand).rejects(
+    new ConditionalCheckFailedException({
+      message: "exists",
+      $metadata: {},
+      Item: marshall(order, { removeUndefinedValues: true }),
+    }),
+  );
 }
 
 beforeEach(() => {
