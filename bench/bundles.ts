@@ -3,8 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { figure, Figure } from "./measure";
-
-const DIST = path.resolve(__dirname, "..", "dist");
+import { DIST } from "../stacks/bundles";
 
 /** Environment a handler needs to load; names only, nothing is called. */
 const ENVIRONMENT = {

@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { percentile } from "./measure";
 import { startChildRuntime } from "../local/child-runtime";
+import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
 
 /** Ports apart from `npm start`'s and the tests', so a bench can run beside either. */
 export const BENCH_PORTS = { api: 3200, aws: 4766, dynamodb: 8200 };
@@ -97,7 +98,7 @@ export async function fanOutRun(clients: number, orders: number): Promise<FanOut
     const latencies = [...accepted].map(([orderId, { at }]) => completed.get(orderId)! - at);
     const finished = Math.max(...completed.values());
     const handlerMs: FanOutRun["handlerMs"] = {};
-    for (const service of ["inventory", "billing", "notification", "review"]) {
+    for (const service of CONSUMER_SERVICES) {
       const ms = processed.filter((p) => p.service === service && !p.failed).map((p) => p.ms);
       handlerMs[service] = { p50: percentile(ms, 50), p95: percentile(ms, 95) };
     }

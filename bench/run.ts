@@ -14,6 +14,7 @@ import { measureSynth } from "./synth";
 import { measureBundles } from "./bundles";
 import { startChildRuntime } from "../local/child-runtime";
 import { BENCH_PORTS, fanOutRun, FanOutRun } from "./fanout";
+import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
 
 const ROOT = path.resolve(__dirname, "..");
 const PARTS = ["synth", "tests", "bundles", "startup", "fanout"] as const;
@@ -27,7 +28,7 @@ const { values } = parseArgs({
   },
 });
 const runs = Number(values.runs);
-const only = new Set(values.only!.split(","));
+const only = new Set(values.only.split(","));
 const figures: Record<string, Figure> = {};
 const fanOut: Record<string, FanOutRun[]> = {};
 
@@ -60,7 +61,7 @@ async function startup(): Promise<void> {
 }
 
 async function fanOutFigures(): Promise<void> {
-  for (const clients of values.clients!.split(",").map(Number)) {
+  for (const clients of values.clients.split(",").map(Number)) {
     log(`fan-out: ${clients} clients, ${values.orders} orders, ${runs} runs after a warm-up`);
     const results: FanOutRun[] = [];
     await repeat(runs, async () => {
@@ -92,7 +93,7 @@ async function fanOutFigures(): Promise<void> {
       "ms",
       pick((r) => r.apiMs.p50),
     );
-    for (const service of ["inventory", "billing", "notification", "review"]) {
+    for (const service of CONSUMER_SERVICES) {
       figures[`fan-out ${clients} clients: ${service} handler p50 (ms)`] = figure(
         "ms",
         pick((r) => r.handlerMs[service].p50),

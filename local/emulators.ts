@@ -64,7 +64,8 @@ async function waitUntilServing(client: DynamoDBClient, child: ChildProcess, tim
       await client.send(new ListTablesCommand({}));
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms:\n${output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`DynamoDB Local did not answer within ${timeoutMs} ms:\n${output()}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

@@ -16,7 +16,7 @@ export async function startFaultProxy(
   const targetUrl = new URL(target);
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
-    request.on("data", (chunk) => chunks.push(chunk));
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const body = Buffer.concat(chunks);
       const isPublish =

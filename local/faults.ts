@@ -94,7 +94,7 @@ export class Faults {
   private takeMessageFault(functionName: string, record: SQSRecord): boolean {
     let body: { orderId?: string; eventType?: string } = {};
     try {
-      body = JSON.parse(record.body);
+      body = JSON.parse(record.body) as typeof body;
     } catch {
       return false;
     }

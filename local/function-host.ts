@@ -9,9 +9,8 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { hashPath } from "cdktf/lib/private/fs";
 import { LocalFunction } from "./plan";
+import { DIST } from "../stacks/bundles";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "./aws-clients";
-
-export const DIST = path.resolve(__dirname, "..", "dist");
 
 /** What a function logged through Powertools, one JSON object per line. */
 export type LogRecord = Record<string, unknown>;
@@ -38,6 +37,13 @@ export function bundlesByHash(dist = DIST): Map<string, string> {
   const packages = fs.readdirSync(dist).filter((name) => name.endsWith(".zip"));
   return new Map(packages.map((zip) => [hashPath(path.join(dist, zip)), path.join(dist, zip.replace(/\.zip$/, ""))]));
 }
+
+/** What function-worker.cjs posts back. */
+type WorkerMessage =
+  | { type: "ready" }
+  | { type: "init-error"; error: { message: string } }
+  | { type: "result"; ok: true; result: unknown }
+  | { type: "result"; ok: false; error?: { message?: string } };
 
 /** One worker thread: a Lambda execution environment, running one invocation at a time. */
 class ExecutionEnvironment {
@@ -72,7 +78,7 @@ class ExecutionEnvironment {
     captureLines(this.worker, onLog);
     this.ready = new Promise((resolve, reject) => {
       this.worker.once("error", reject);
-      this.worker.on("message", (message) => {
+      this.worker.on("message", (message: WorkerMessage) => {
         if (message.type === "ready") resolve();
         if (message.type === "init-error")
           reject(new InvocationError(fn.name, `cold start failed: ${message.error.message}`));
@@ -103,7 +109,7 @@ function captureLines(worker: Worker, onLog: (record: LogRecord, raw: string) =>
     for (const line of lines.filter(Boolean)) {
       let record: LogRecord = { message: line };
       try {
-        record = JSON.parse(line);
+        record = JSON.parse(line) as LogRecord;
       } catch {
         // not a structured line: pass it on as text
       }

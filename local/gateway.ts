@@ -119,22 +119,24 @@ export async function startGateway(
   const compiled = routes.map((route) => compile(route, hosts.get(route.functionName)!));
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
-    request.on("data", (chunk) => chunks.push(chunk));
-    request.on("end", async () => {
-      const started = Date.now();
-      const url = new URL(request.url ?? "/", "http://localhost");
-      const body = Buffer.concat(chunks);
-      let status: number;
-      try {
-        status = await handle(request, response, url, body);
-      } catch (error) {
-        status = send(response, 500, { message: "Internal Server Error" });
-        console.error(`gateway: ${(error as Error).message}`);
-      }
-      if (!url.pathname.startsWith("/_local/"))
-        log({ method: request.method ?? "", path: url.pathname, status, ms: Date.now() - started });
-    });
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => void answer(request, response, Buffer.concat(chunks)));
   });
+
+  /** Answers one request; whatever goes wrong, the client gets a status and the console a line. */
+  async function answer(request: http.IncomingMessage, response: http.ServerResponse, body: Buffer): Promise<void> {
+    const started = Date.now();
+    const url = new URL(request.url ?? "/", "http://localhost");
+    let status: number;
+    try {
+      status = await handle(request, response, url, body);
+    } catch (error) {
+      status = send(response, 500, { message: "Internal Server Error" });
+      console.error(`gateway: ${(error as Error).message}`);
+    }
+    if (!url.pathname.startsWith("/_local/"))
+      log({ method: request.method ?? "", path: url.pathname, status, ms: Date.now() - started });
+  }
 
   async function handle(
     request: http.IncomingMessage,

@@ -89,15 +89,15 @@ class Parser {
   private identifier(): string {
     const match = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(this.text.slice(this.pos));
     if (!match) this.fail("expected a name");
-    this.pos += match![0].length;
-    return match![0];
+    this.pos += match[0].length;
+    return match[0];
   }
 
   private number(): Node {
     const match = /^-?\d+(\.\d+)?([eE][-+]?\d+)?/.exec(this.text.slice(this.pos));
     if (!match) this.fail("expected a number");
-    this.pos += match![0].length;
-    return { kind: "literal", value: Number(match![0]) };
+    this.pos += match[0].length;
+    return { kind: "literal", value: Number(match[0]) };
   }
 
   private tuple(): Node {
@@ -226,20 +226,22 @@ function evaluate(node: Node, resolve: ReferenceResolver): Value {
     case "tuple":
       return node.items.map((i) => evaluate(i, resolve));
     case "object":
-      return Object.fromEntries(node.entries.map(([k, v]) => [String(evaluate(k, resolve)), evaluate(v, resolve)]));
+      return Object.fromEntries(node.entries.map(([k, v]) => [scalarText(evaluate(k, resolve)), evaluate(v, resolve)]));
     case "template": {
       if (node.parts.length === 1 && typeof node.parts[0] !== "string") return evaluate(node.parts[0], resolve);
       return node.parts
         .map((p) => {
-          if (typeof p === "string") return p;
-          const value = evaluate(p, resolve);
-          if (typeof value === "object" && value !== null)
-            throw new ExpressionError("an object cannot be part of a string");
-          return String(value);
+          return typeof p === "string" ? p : scalarText(evaluate(p, resolve));
         })
         .join("");
     }
   }
+}
+
+/** A value as it reads inside a string; an object or a list has no such reading. */
+function scalarText(value: Value): string {
+  if (typeof value === "object" && value !== null) throw new ExpressionError("an object cannot be part of a string");
+  return String(value);
 }
 
 /** The value of a cdk.tf.json string: a plain string, or a template whose references `resolve` answers. */

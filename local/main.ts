@@ -52,7 +52,7 @@ export function banner(runtime: LocalRuntime, dataDir: string): string {
 }
 
 async function main(): Promise<void> {
-  const dataDir = values["data-dir"]!;
+  const dataDir = values["data-dir"];
   const runtime = await startRuntime({
     apiPort: port("api-port"),
     awsPort: port("aws-port"),

@@ -1,4 +1,7 @@
 /** A small HTTP client of the orders API, for the demo and the smoke test. */
+import type { ErrorBody, OrderView } from "../lambda-src/orders-api/contract";
+import type { ConsumerService } from "../lambda-src/shared/services";
+
 export type Signer = (request: {
   method: string;
   url: URL;
@@ -6,9 +9,13 @@ export type Signer = (request: {
   body?: string;
 }) => Promise<Record<string, string>>;
 
+/** Any answer of the API with every field optional: an order, an acceptance or an error. */
+export type AnswerBody = Partial<OrderView & ErrorBody>;
+
 export interface Answer {
   status: number;
-  body: any;
+  /** Undefined when the answer was not a JSON object. */
+  body: AnswerBody | undefined;
 }
 
 export class OrdersClient {
@@ -27,13 +34,13 @@ export class OrdersClient {
     if (this.sign) allHeaders = await this.sign({ method, url, headers: allHeaders, body: text });
     const response = await fetch(url, { method, headers: allHeaders, body: text });
     const raw = await response.text();
-    let parsed: unknown = raw;
+    let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
-      // keep text
+      // not JSON: no body to read
     }
-    return { status: response.status, body: parsed };
+    return { status: response.status, body: typeof parsed === "object" && parsed !== null ? parsed : undefined };
   }
 
   place(key: string, items: { sku: string; quantity: number }[], email = "ada@example.com"): Promise<Answer> {
@@ -56,15 +63,15 @@ export class OrdersClient {
   /** Polls the order until every expected service has recorded an outcome, or the time is up. */
   async waitForFulfilment(
     orderId: string,
-    services: string[],
+    services: readonly ConsumerService[],
     timeoutMs: number,
-    done?: (order: any) => boolean,
-  ): Promise<any> {
+    done?: (order: AnswerBody) => boolean,
+  ): Promise<AnswerBody | undefined> {
     const deadline = Date.now() + timeoutMs;
-    let order: any;
+    let order: AnswerBody | undefined;
     while (Date.now() < deadline) {
       order = (await this.get(orderId)).body;
-      const complete = services.every((s) => order?.fulfilment?.[s]) && (!done || done(order));
+      const complete = services.every((s) => order?.fulfilment?.[s]) && (!done || done(order!));
       if (complete) return order;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }

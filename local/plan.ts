@@ -192,11 +192,7 @@ class Resolver {
     this.resolving.add(address);
     const own = (key: string) => {
       const raw = this.config(type, name)[key];
-      return typeof raw === "string"
-        ? String(this.value(raw, `${address}.${key}`))
-        : raw === undefined
-          ? ""
-          : String(raw);
+      return text(typeof raw === "string" ? this.value(raw, `${address}.${key}`) : (raw as Value | undefined));
     };
     const { region, accountId } = this.account;
     let attributes: Record<string, Value>;
@@ -257,7 +253,12 @@ class Resolver {
   }
 }
 
-const text = (value: Value | undefined): string => (value === undefined || value === null ? "" : String(value));
+/** A single value as a string ("" when unset); an object or a list where one value belongs is refused. */
+function text(value: Value | undefined): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "object") throw new PlanError(`expected a single value, got ${JSON.stringify(value)}`);
+  return String(value);
+}
 const sqsAttribute = (value: Value | undefined) => (typeof value === "boolean" ? String(value) : text(value));
 
 function resourcesOf(plan: TerraformPlan, type: string): [string, Block][] {
@@ -283,8 +284,8 @@ function queues(plan: TerraformPlan, r: Resolver): LocalQueue[] {
     const c = r.evaluated("aws_sqs_queue", name);
     const self = {
       name: text(c.name),
-      arn: String(r.reference(["aws_sqs_queue", name, "arn"])),
-      url: String(r.reference(["aws_sqs_queue", name, "url"])),
+      arn: text(r.reference(["aws_sqs_queue", name, "arn"])),
+      url: text(r.reference(["aws_sqs_queue", name, "url"])),
     };
     const attributes: Record<string, string> = {};
     const mapping: Record<string, string> = {
@@ -333,7 +334,7 @@ function topics(plan: TerraformPlan, r: Resolver): LocalTopic[] {
     return {
       address: `aws_sns_topic.${name}`,
       name: text(c.name),
-      arn: String(r.reference(["aws_sns_topic", name, "arn"])),
+      arn: text(r.reference(["aws_sns_topic", name, "arn"])),
       attributes,
     };
   });
@@ -416,12 +417,11 @@ function functions(plan: TerraformPlan, r: Resolver): LocalFunction[] {
       throw new PlanError(`${address}: runtime ${text(c.runtime)} cannot run locally`);
     if (!c.source_code_hash)
       throw new PlanError(`${address}: no source_code_hash; the local runtime runs bundles by their asset hash`);
-    const environment = ((c.environment as { variables?: Record<string, Value> } | undefined)?.variables ??
-      {}) as Record<string, Value>;
+    const environment = (c.environment as { variables?: Record<string, Value> } | undefined)?.variables ?? {};
     return {
       address,
       name: text(c.function_name),
-      arn: String(r.reference(["aws_lambda_function", name, "arn"])),
+      arn: text(r.reference(["aws_lambda_function", name, "arn"])),
       bundleHash: text(c.source_code_hash),
       handler: text(c.handler),
       timeoutSeconds: Number(c.timeout ?? 3),

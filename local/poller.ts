@@ -53,7 +53,7 @@ export function lambdaRecord(message: Message, queueArn: string): SQSRecord {
     eventSource: "aws:sqs",
     eventSourceARN: queueArn,
     awsRegion: LOCAL_REGION,
-  } as SQSRecord;
+  };
 }
 
 export class QueuePoller {

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CreateTableCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, BatchWriteCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
@@ -19,7 +19,7 @@ async function step<T>(address: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    throw new Error(`creating ${address} in the emulator failed: ${(error as Error).message}`);
+    throw new Error(`creating ${address} in the emulator failed: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -88,7 +88,7 @@ export interface ProductFixture {
 }
 
 export function productFixtures(file = PRODUCT_FIXTURES): ProductFixture[] {
-  return JSON.parse(fs.readFileSync(file, "utf8"));
+  return JSON.parse(fs.readFileSync(file, "utf8")) as ProductFixture[];
 }
 
 /** Writes the products into the table whose name the orders-api function is given. */
@@ -97,10 +97,10 @@ export async function seedProducts(clients: LocalClients, table: string, product
     const batch = products.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
     let pending: Record<string, unknown>[] | undefined = batch;
     while (pending && pending.length > 0) {
-      const answer = await clients.documents.send(
-        new BatchWriteCommand({ RequestItems: { [table]: pending as never } }),
+      const answer: BatchWriteCommandOutput = await clients.documents.send(
+        new BatchWriteCommand({ RequestItems: { [table]: pending } }),
       );
-      pending = answer.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined;
+      pending = answer.UnprocessedItems?.[table];
     }
   }
 }

@@ -11,7 +11,8 @@ import { synthLocalPlan, TerraformPlan } from "./synth-plan";
 import { loadPlan, LocalModel } from "./plan";
 import { functionAwsEnvironment, LOCAL_ACCOUNT, LOCAL_REGION, localClients, LocalClients } from "./aws-clients";
 import { productFixtures, provision, seedProducts } from "./provision";
-import { bundlesByHash, DIST, FunctionHost, LogRecord } from "./function-host";
+import { bundlesByHash, FunctionHost, LogRecord } from "./function-host";
+import { DIST } from "../stacks/bundles";
 import { QueuePoller } from "./poller";
 import { Faults, FaultSpec } from "./faults";
 import { startFaultProxy } from "./fault-proxy";
@@ -131,17 +132,23 @@ export class LocalRuntime {
   }
 }
 
+/** A log line's key as text, or `fallback` when the function did not log it as a string or number. */
+function field(record: LogRecord, key: string, fallback = "?"): string {
+  const value = record[key];
+  return typeof value === "string" || typeof value === "number" ? String(value) : fallback;
+}
+
 function consoleLineFor(record: LogRecord): ProcessedMessage | undefined {
   if (record.message !== "processed" && record.message !== "failed") return undefined;
   const error = record.error as { message?: string } | undefined;
   return {
-    service: String(record.service ?? "?"),
-    orderId: String(record.orderId ?? "?"),
-    eventType: String(record.eventType ?? "?"),
-    outcome: record.message === "processed" ? String(record.outcome) : `FAILED: ${error?.message ?? "error"}`,
+    service: field(record, "service"),
+    orderId: field(record, "orderId"),
+    eventType: field(record, "eventType"),
+    outcome: record.message === "processed" ? field(record, "outcome") : `FAILED: ${error?.message ?? "error"}`,
     ms: Number(record.ms ?? 0),
     failed: record.message === "failed",
-    at: String(record.timestamp ?? new Date().toISOString()),
+    at: field(record, "timestamp", new Date().toISOString()),
   };
 }
 
@@ -239,7 +246,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
       runtime.queueUrls = await provision(model, runtime.clients);
       await seed(runtime);
       const proxy = await startFaultProxy(fauxqs.endpoint, runtime.faults);
-      runtime.onStop(proxy.stop);
+      runtime.onStop(() => proxy.stop());
       await startFunctions(runtime, dataDir, dist, proxy.endpoint, print);
       for (const source of model.eventSources) {
         const queue = model.queues.find((q) => q.name === source.queueName)!;
@@ -266,7 +273,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
         ({ method, path: p, status, ms }) =>
           print(`  ${"api".padEnd(13)} ${`${method} ${p}`.padEnd(44)} ${String(status).padEnd(20)} ${ms} ms`),
       );
-      runtime.onStop(gateway.stop);
+      runtime.onStop(() => gateway.stop());
       runtime.apiUrl = gateway.url;
       runtime.startupMs = Date.now() - started;
       return runtime;

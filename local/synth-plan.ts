@@ -24,5 +24,5 @@ export function synthLocalPlan(outdir: string): TerraformPlan {
   const app = new App({ outdir });
   new FanoutStack(app, LOCAL_STACK, { settings: environmentSettings("local", {}) });
   app.synth();
-  return JSON.parse(fs.readFileSync(path.join(outdir, "stacks", LOCAL_STACK, "cdk.tf.json"), "utf8"));
+  return JSON.parse(fs.readFileSync(path.join(outdir, "stacks", LOCAL_STACK, "cdk.tf.json"), "utf8")) as TerraformPlan;
 }

@@ -7,10 +7,10 @@ import { build } from "esbuild";
 import { zipSync } from "fflate";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { DIST, deploymentPackage } from "../stacks/bundles";
 
 const ROOT = path.resolve(__dirname, "..");
 const SOURCE = path.join(ROOT, "lambda-src");
-const OUT = path.join(ROOT, "dist");
 /** Shared code, not a function. */
 const NOT_FUNCTIONS = new Set(["shared"]);
 
@@ -23,15 +23,18 @@ function functionNames(): string[] {
     .sort();
 }
 
-/** Builds every bundle and its deployment package; answers each bundle's size in bytes. */
-export async function buildBundles(): Promise<Record<string, number>> {
-  fs.rmSync(OUT, { recursive: true, force: true });
+/**
+ * Builds every bundle and its deployment package into `out` (dist/ unless a test builds elsewhere);
+ * answers each bundle's size in bytes.
+ */
+export async function buildBundles(out = DIST): Promise<Record<string, number>> {
+  fs.rmSync(out, { recursive: true, force: true });
   const names = functionNames();
   await Promise.all(
     names.map((name) =>
       build({
         entryPoints: [path.join(SOURCE, name, "index.ts")],
-        outfile: path.join(OUT, name, "index.js"),
+        outfile: path.join(out, name, "index.js"),
         bundle: true,
         platform: "node",
         target: "node22",
@@ -44,8 +47,8 @@ export async function buildBundles(): Promise<Record<string, number>> {
       }),
     ),
   );
-  for (const name of names) writeDeploymentPackage(path.join(OUT, name));
-  return Object.fromEntries(names.map((name) => [name, fs.statSync(path.join(OUT, name, "index.js")).size]));
+  for (const name of names) writeDeploymentPackage(out, name);
+  return Object.fromEntries(names.map((name) => [name, fs.statSync(path.join(out, name, "index.js")).size]));
 }
 
 export function printSizes(sizes: Record<string, number>): void {
@@ -61,12 +64,13 @@ const ZIP_TIME = new Date("1980-01-01T00:00:00Z");
  * letting cdktf archive the folder for every stack (one child process per function per stack)
  * takes about 3.5 s off every synth.
  */
-function writeDeploymentPackage(folder: string): void {
+function writeDeploymentPackage(out: string, name: string): void {
+  const folder = path.join(out, name);
   const files = fs.readdirSync(folder).sort();
   const entries = Object.fromEntries(
     files.map((file) => [file, [fs.readFileSync(path.join(folder, file)), { mtime: ZIP_TIME, level: 9 }] as const]),
   );
-  fs.writeFileSync(`${folder}.zip`, zipSync(entries as never));
+  fs.writeFileSync(deploymentPackage(name, out), zipSync(entries as never));
 }
 
 if (require.main === module) {

@@ -9,6 +9,19 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { ENVIRONMENT_NAMES, environmentSettings } from "../stacks/environments";
 import { FanoutStack } from "../stacks/fanout-stack";
+import { deploymentPackage } from "../stacks/bundles";
+import { FUNCTION_BUNDLES } from "../lambda-src/shared/services";
+
+/** The parts of a synthesized stack this model reads. */
+interface PlanResources {
+  aws_lambda_event_source_mapping: Record<
+    string,
+    { batch_size: number; scaling_config: { maximum_concurrency: number } }
+  >;
+  aws_sns_topic: Record<string, { fifo_topic?: boolean; fifo_throughput_scope?: string }>;
+  aws_apigatewayv2_stage: Record<string, { default_route_settings: { throttling_rate_limit: number } }>;
+  aws_sqs_queue: Record<string, { name: string; fifo_throughput_limit?: string }>;
+}
 
 /** AWS quotas this model uses, each with its source (AWS documentation, as of 2026). */
 const QUOTAS = {
@@ -89,17 +102,16 @@ const MESSAGE_SECONDS = 0.05;
 function capacityOf(name: (typeof ENVIRONMENT_NAMES)[number]): EnvironmentCapacity {
   const settings = environmentSettings(name, {});
   const bundles = fs.mkdtempSync(path.join(os.tmpdir(), "capacity-bundles-"));
-  for (const fn of ["orders-api", "inventory", "billing", "notification", "review"])
-    fs.writeFileSync(path.join(bundles, `${fn}.zip`), "");
+  for (const fn of FUNCTION_BUNDLES) fs.writeFileSync(deploymentPackage(fn, bundles), "");
   const plan = JSON.parse(
     Testing.synth(new FanoutStack(Testing.app(), `order-fanout-${name}`, { settings, bundleRoot: bundles })),
-  );
-  const mapping = Object.values(plan.resource.aws_lambda_event_source_mapping)[0] as any;
-  const topic = Object.values(plan.resource.aws_sns_topic).find((t: any) => t.fifo_topic) as any;
-  const stage = Object.values(plan.resource.aws_apigatewayv2_stage)[0] as any;
-  const queue = (Object.values(plan.resource.aws_sqs_queue) as any[]).find((q) => !q.name.includes("-dlq"));
+  ) as { resource: PlanResources };
+  const mapping = Object.values(plan.resource.aws_lambda_event_source_mapping)[0];
+  const topic = Object.values(plan.resource.aws_sns_topic).find((t) => t.fifo_topic);
+  const stage = Object.values(plan.resource.aws_apigatewayv2_stage)[0];
+  const queue = Object.values(plan.resource.aws_sqs_queue).find((q) => !q.name.includes("-dlq"));
   const highThroughput =
-    topic.fifo_throughput_scope === "MessageGroup" && queue.fifo_throughput_limit === "perMessageGroupId";
+    topic?.fifo_throughput_scope === "MessageGroup" && queue?.fifo_throughput_limit === "perMessageGroupId";
   const batchSize = mapping.batch_size;
   const maxConcurrency = mapping.scaling_config.maximum_concurrency;
   const apiRate = stage.default_route_settings.throttling_rate_limit;

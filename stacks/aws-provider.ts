@@ -1,4 +1,3 @@
-import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { StateSettings } from "./environments";
@@ -24,7 +23,7 @@ export function configureProviderAndState(stack: TerraformStack, props: Provider
   } else {
     new LocalBackend(stack, { path: state.path });
   }
-  return new AwsProvider(stack as Construct, "aws", {
+  return new AwsProvider(stack, "aws", {
     region: props.region,
     ...(props.allowedAccountIds.length > 0 ? { allowedAccountIds: props.allowedAccountIds } : {}),
     defaultTags: [{ tags: props.tags }],

@@ -15,9 +15,7 @@ import { OrdersApi } from "./constructs/orders-api";
 import { OnDemandTable } from "./constructs/on-demand-table";
 import { SecureBucket } from "./constructs/secure-bucket";
 import { PolicyStatement } from "./constructs/policy";
-
-export const CONSUMER_SERVICES = ["inventory", "billing", "notification", "review"] as const;
-export type ConsumerService = (typeof CONSUMER_SERVICES)[number];
+import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
 
 export interface FanoutStackProps {
   readonly settings: EnvironmentSettings;

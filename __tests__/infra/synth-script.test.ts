@@ -1,6 +1,7 @@
 /**
  * `npm run synth` writes its HCL without the cdktf CLI (to save its start-up); this proves the
- * result is byte for byte what `cdktf synth --hcl` writes.
+ * result is byte for byte what `cdktf synth --hcl` writes. Both build and read their bundles in a
+ * folder of their own (ORDER_FANOUT_DIST), so suites reading dist/ can run alongside.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -19,7 +20,8 @@ function hclFiles(outdir: string): Record<string, string> {
 it("writes the same cdk.tf for every stack as cdktf synth --hcl", () => {
   const ours = fs.mkdtempSync(path.join(os.tmpdir(), "synth-ours-"));
   const cli = fs.mkdtempSync(path.join(os.tmpdir(), "synth-cli-"));
-  const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
+  const dist = fs.mkdtempSync(path.join(os.tmpdir(), "synth-dist-"));
+  const env = { ...process.env, CHECKPOINT_DISABLE: "1", ORDER_FANOUT_DIST: dist };
   execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/synth.ts"], {
     cwd: ROOT,
     env: { ...env, CDKTF_OUTDIR: ours },

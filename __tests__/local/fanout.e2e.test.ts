@@ -278,7 +278,7 @@ it("5. answers each malformed request with its 4xx and stores and publishes noth
   expect((await call(runtime, "GET", "/nothing-here")).status).toBe(404);
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const after = await status(runtime);
-  for (const [name, fn] of Object.entries(after.functions) as [string, any][]) {
+  for (const [name, fn] of Object.entries<any>(after.functions)) {
     if (fn.messages) expect(fn.messages.received).toBe(before.functions[name].messages.received);
   }
 }, 60_000);

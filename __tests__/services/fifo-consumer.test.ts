@@ -5,10 +5,10 @@ import { lambdaContext, ORDER_A, ORDER_B, orderCancelled, orderPlaced, sqsEvent,
 describe("fifoConsumer", () => {
   it("fails a group's later messages after its first failure, and processes other groups", async () => {
     const seen: string[] = [];
-    const handler = fifoConsumer(async (event: OrderEvent) => {
+    const handler = fifoConsumer((event: OrderEvent) => {
       seen.push(event.eventId);
-      if (event.eventId === `${ORDER_A}:OrderPlaced`) throw new Error("A1 fails");
-      return "DONE";
+      if (event.eventId === `${ORDER_A}:OrderPlaced`) return Promise.reject(new Error("A1 fails"));
+      return Promise.resolve("DONE");
     });
     const a1 = sqsRecord(orderPlaced(ORDER_A), ORDER_A);
     const b1 = sqsRecord(orderPlaced(ORDER_B), ORDER_B);
@@ -21,7 +21,7 @@ describe("fifoConsumer", () => {
   });
 
   it("reports a schema-invalid record as failed instead of dropping it", async () => {
-    const handled = jest.fn(async () => "DONE");
+    const handled = jest.fn(() => Promise.resolve("DONE"));
     const handler = fifoConsumer(handled);
     const invalid = sqsRecord({ ...orderPlaced(ORDER_A), totalCents: -1 }, ORDER_A);
     const notJson = sqsRecord("{not json", "group-x");
@@ -37,7 +37,7 @@ describe("fifoConsumer", () => {
   });
 
   it("refuses an unknown event version", async () => {
-    const handler = fifoConsumer(async () => "DONE");
+    const handler = fifoConsumer(() => Promise.resolve("DONE"));
     const future = sqsRecord({ ...orderPlaced(ORDER_B), version: 2 }, ORDER_B);
     const ok = sqsRecord(orderPlaced(ORDER_A), ORDER_A);
     const response = await handler(sqsEvent(future, ok), lambdaContext());
@@ -45,16 +45,14 @@ describe("fifoConsumer", () => {
   });
 
   it("throws when every record fails, so the whole batch returns to the queue", async () => {
-    const handler = fifoConsumer(async () => {
-      throw new Error("down");
-    });
+    const handler = fifoConsumer(() => Promise.reject(new Error("down")));
     await expect(handler(sqsEvent(sqsRecord(orderPlaced(ORDER_A), ORDER_A)), lambdaContext())).rejects.toThrow(
       /All records failed/,
     );
   });
 
   it("returns no failures when every record succeeds", async () => {
-    const handler = fifoConsumer(async () => "DONE");
+    const handler = fifoConsumer(() => Promise.resolve("DONE"));
     const response = await handler(
       sqsEvent(sqsRecord(orderPlaced(ORDER_A), ORDER_A), sqsRecord(orderCancelled(ORDER_A), ORDER_A)),
       lambdaContext(),

@@ -4,16 +4,15 @@
  * fails that load with the variable's name.
  */
 import { committedSettings, fanoutStack, resourcesOf, synthJson } from "../support/synth";
+import { FUNCTION_BUNDLES } from "../../lambda-src/shared/services";
 
-const HANDLERS = ["orders-api", "inventory", "billing", "notification", "review"];
-
-function loadWith(environment: Record<string, string>, handler: string): unknown {
+async function loadWith(environment: Record<string, string>, handler: string): Promise<unknown> {
   const saved = process.env;
   process.env = { AWS_REGION: "eu-west-1", POWERTOOLS_LOG_LEVEL: "SILENT", ...environment };
   try {
     let loaded: unknown;
-    jest.isolateModules(() => {
-      loaded = require(`../../lambda-src/${handler}/index.ts`);
+    await jest.isolateModulesAsync(async () => {
+      loaded = await import(`../../lambda-src/${handler}/index.ts`);
     });
     return loaded;
   } finally {
@@ -25,21 +24,21 @@ describe.each(["dev", "local"] as const)("order-fanout-%s functions", (name) => 
   const plan = synthJson(fanoutStack(committedSettings(name)));
   const functions = Object.values(resourcesOf(plan, "aws_lambda_function"));
 
-  it.each(HANDLERS)("%s loads with exactly the variables the stack sets", (handler) => {
+  it.each(FUNCTION_BUNDLES)("%s loads with exactly the variables the stack sets", async (handler) => {
     const fn = functions.find((f) => f.function_name === `order-fanout-${name}-${handler}`);
     expect(fn).toBeDefined();
-    const loaded = loadWith(fn.environment.variables, handler) as { handler: unknown; ENVIRONMENT: string[] };
+    const loaded = (await loadWith(fn.environment.variables, handler)) as { handler: unknown; ENVIRONMENT: string[] };
     expect(typeof loaded.handler).toBe("function");
     for (const variable of loaded.ENVIRONMENT) expect(Object.keys(fn.environment.variables)).toContain(variable);
   });
 });
 
-it.each(HANDLERS)("%s refuses to start without its variables, naming them", (handler) => {
-  expect(() => loadWith({}, handler)).toThrow(/missing environment variables?: ORDERS_TABLE/);
+it.each(FUNCTION_BUNDLES)("%s refuses to start without its variables, naming them", async (handler) => {
+  await expect(loadWith({}, handler)).rejects.toThrow(/missing environment variables?: ORDERS_TABLE/);
 });
 
-it("review refuses a threshold that is not whole cents", () => {
-  expect(() => loadWith({ ORDERS_TABLE: "o", REVIEW_THRESHOLD_CENTS: "12.5" }, "review")).toThrow(
+it("review refuses a threshold that is not whole cents", async () => {
+  await expect(loadWith({ ORDERS_TABLE: "o", REVIEW_THRESHOLD_CENTS: "12.5" }, "review")).rejects.toThrow(
     'REVIEW_THRESHOLD_CENTS must be a whole number of cents, got "12.5"',
   );
 });

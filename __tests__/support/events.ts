@@ -68,23 +68,23 @@ export function sqsEvent(...records: SQSRecord[]): SQSEvent {
   return { Records: records };
 }
 
-export const lambdaContext = (functionName = "test-function"): Context =>
-  ({
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: "512",
-    awsRequestId: "request-1",
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "stream",
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  }) as Context;
+export const lambdaContext = (functionName = "test-function"): Context => ({
+  functionName,
+  functionVersion: "$LATEST",
+  invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+  memoryLimitInMB: "512",
+  awsRequestId: "request-1",
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: "stream",
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 10_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
 
-type RouteKey = "POST /orders" | "GET /orders/{orderId}" | "POST /orders/{orderId}/cancel" | string;
+/** A route of the orders API, or any other path to see how the router answers it. */
+type RouteKey = string;
 
 /** An API Gateway HTTP API (payload 2.0) request. */
 export function apiRequest(

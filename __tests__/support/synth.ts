@@ -11,13 +11,13 @@ import {
 } from "../../stacks/environments";
 import { FanoutStack } from "../../stacks/fanout-stack";
 import { StateBootstrapStack } from "../../stacks/state-bootstrap-stack";
-
-export const FUNCTION_BUNDLES = ["orders-api", "inventory", "billing", "notification", "review"];
+import { FUNCTION_BUNDLES } from "../../lambda-src/shared/services";
+import { deploymentPackage } from "../../stacks/bundles";
 
 /** A folder of stand-in deployment packages, so infrastructure tests need neither a build nor its content. */
 export function fakeBundleRoot(content = "exports.handler = async () => {};\n"): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "order-fanout-bundles-"));
-  for (const name of FUNCTION_BUNDLES) fs.writeFileSync(path.join(root, `${name}.zip`), content);
+  for (const name of FUNCTION_BUNDLES) fs.writeFileSync(deploymentPackage(name, root), content);
   return root;
 }
 

@@ -108,7 +108,8 @@ export async function reserveStock(
     if (isConditionFailure(orderReason?.Code)) {
       // Redelivery, or an order that does not exist: the stored reservation tells which.
       const existing = await reservationOf(ddb, tables, event.orderId);
-      if (!existing) throw new Error(`order ${event.orderId} has no reservation yet its condition failed`);
+      if (!existing)
+        throw new Error(`order ${event.orderId} has no reservation yet its condition failed`, { cause: error });
       return existing.status === "OUT_OF_STOCK" ? "OUT_OF_STOCK" : "RESERVED";
     }
     if (stockReasons.some((r) => isConditionFailure(r.Code))) {

@@ -47,5 +47,5 @@ export function onceIdempotent(transport: EmailTransport, dynamoDb: DynamoDBClie
   });
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamoDb });
   const deliver = makeIdempotent(transport, { persistenceStore, config });
-  return { deliver: deliver as EmailTransport, config };
+  return { deliver: deliver, config };
 }

@@ -4,7 +4,8 @@
  */
 import * as z from "zod";
 import { Cents, Currency, Customer, OrderId, OrderLine, Sku } from "../shared/events";
-import { Fulfilment, OrderStatus, SERVICES } from "../shared/order-record";
+import { Fulfilment, OrderStatus } from "../shared/order-record";
+import { CONSUMER_SERVICES } from "../shared/services";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, "1 to 128 printable ASCII characters");
@@ -41,7 +42,7 @@ export const OrderView = z
     createdAt: z.iso.datetime(),
     cancelledAt: z.iso.datetime().optional(),
     cancelReason: z.string().optional(),
-    fulfilment: z.partialRecord(z.enum(SERVICES), Fulfilment),
+    fulfilment: z.partialRecord(z.enum(CONSUMER_SERVICES), Fulfilment),
   })
   .meta({ id: "OrderView" });
 export type OrderView = z.infer<typeof OrderView>;

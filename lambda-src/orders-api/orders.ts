@@ -60,7 +60,7 @@ async function priceItems(deps: OrdersDeps, request: PlaceOrderRequest): Promise
     const answer = await deps.ddb.send(
       new BatchGetCommand({ RequestItems: { [deps.productsTable]: { Keys: keys, ConsistentRead: true } } }),
     );
-    for (const item of answer.Responses?.[deps.productsTable] ?? []) products.set(item.sku, item as Product);
+    for (const item of answer.Responses?.[deps.productsTable] ?? []) products.set(String(item.sku), item as Product);
     keys = answer.UnprocessedKeys?.[deps.productsTable]?.Keys ?? [];
   }
   const unknown = skus.filter((sku) => !products.has(sku));

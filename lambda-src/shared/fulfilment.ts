@@ -1,7 +1,8 @@
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { EVENT_SEQUENCE, OrderEvent } from "./events";
-import { FulfilmentStatus, Service } from "./order-record";
+import { FulfilmentStatus } from "./order-record";
+import { ConsumerService } from "./services";
 
 /**
  * Records a service's outcome on the order as `fulfilment.<service>`. The condition keeps a later
@@ -12,7 +13,7 @@ import { FulfilmentStatus, Service } from "./order-record";
 export async function recordFulfilment(
   ddb: DynamoDBDocumentClient,
   ordersTable: string,
-  service: Service,
+  service: ConsumerService,
   event: OrderEvent,
   status: FulfilmentStatus,
   now: () => Date = () => new Date(),
@@ -37,7 +38,8 @@ export async function recordFulfilment(
     return true;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if (!error.Item) throw new Error(`order ${event.orderId} does not exist; cannot record ${service} outcome`);
+    if (!error.Item)
+      throw new Error(`order ${event.orderId} does not exist; cannot record ${service} outcome`, { cause: error });
     return false;
   }
 }

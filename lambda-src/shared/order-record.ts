@@ -1,9 +1,7 @@
 /** The order as stored in the orders table, and the outcome each service records on it. */
 import * as z from "zod";
 import { Currency, Customer, OrderId, OrderLine } from "./events";
-
-export const SERVICES = ["inventory", "billing", "notification", "review"] as const;
-export type Service = (typeof SERVICES)[number];
+import { CONSUMER_SERVICES } from "./services";
 
 export const FulfilmentStatus = z.enum([
   "RESERVED",
@@ -52,7 +50,7 @@ export const OrderRecord = z.object({
   cancelledAt: z.iso.datetime().optional(),
   cancelReason: z.string().optional(),
   cancelPublished: z.boolean().optional(),
-  fulfilment: z.partialRecord(z.enum(SERVICES), Fulfilment),
+  fulfilment: z.partialRecord(z.enum(CONSUMER_SERVICES), Fulfilment),
   reservation: Reservation.optional(),
 });
 export type OrderRecord = z.infer<typeof OrderRecord>;

@@ -1,15 +1,12 @@
 import { Construct } from "constructs";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { AssetType, TerraformAsset } from "cdktf";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { PolicyStatement, policyDocument } from "./policy";
-
-/** Where `npm run build` writes one folder per function. */
-export const BUNDLE_ROOT = path.resolve(__dirname, "..", "..", "dist");
+import { deploymentPackage } from "../bundles";
 
 export interface BundledFunctionProps {
   readonly functionName: string;
@@ -21,7 +18,7 @@ export interface BundledFunctionProps {
   readonly environment: Record<string, string>;
   /** What the function may do beyond writing its own logs and traces. */
   readonly statements: PolicyStatement[];
-  /** Default: BUNDLE_ROOT. */
+  /** Default: dist/ (stacks/bundles.ts). */
   readonly bundleRoot?: string;
 }
 
@@ -39,7 +36,7 @@ export class BundledFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BundledFunctionProps) {
     super(scope, id);
-    const packagePath = path.join(props.bundleRoot ?? BUNDLE_ROOT, `${props.bundle}.zip`);
+    const packagePath = deploymentPackage(props.bundle, props.bundleRoot);
     if (!fs.existsSync(packagePath)) {
       throw new Error(`function "${props.functionName}": bundle ${packagePath} not found; run \`npm run build\` first`);
     }

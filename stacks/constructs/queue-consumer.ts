@@ -135,7 +135,7 @@ export class QueueConsumer extends Construct {
         ...common,
         ...alarm,
         alarmName: `${props.functionName}-${suffix}`,
-      } as CloudwatchMetricAlarmConfig);
+      });
     }
   }
 }
