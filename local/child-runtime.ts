@@ -26,7 +26,12 @@ export interface ChildRuntime {
   stop(): Promise<void>;
 }
 
-export async function startChildRuntime(ports: Ports, timeoutMs = 60_000): Promise<ChildRuntime> {
+/** `extraArgs` go to local/main.ts after the ports and data folder, e.g. `--function-timeout 2`. */
+export async function startChildRuntime(
+  ports: Ports,
+  timeoutMs = 60_000,
+  extraArgs: string[] = [],
+): Promise<ChildRuntime> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "order-fanout-runtime-"));
   const started = Date.now();
   const child: ChildProcess = spawn(
@@ -41,6 +46,7 @@ export async function startChildRuntime(ports: Ports, timeoutMs = 60_000): Promi
       String(ports.dynamodb),
       "--data-dir",
       dataDir,
+      ...extraArgs,
     ],
     {
       cwd: ROOT,

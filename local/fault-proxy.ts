@@ -1,6 +1,7 @@
 /**
  * The SNS endpoint the functions are given: a pass-through to fauxqs that refuses Publish while a
- * publish fault is set, the way an SNS outage looks to the SDK (HTTP 500, InternalFailure).
+ * publish fault matches (all orders, or one order's message group), the way an SNS outage looks to
+ * the SDK (HTTP 500, InternalFailure).
  */
 import * as http from "node:http";
 import { Faults } from "./faults";
@@ -19,10 +20,9 @@ export async function startFaultProxy(
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const body = Buffer.concat(chunks);
-      const isPublish =
-        /(^|&)Action=Publish(&|$)/.test(body.toString("utf8")) ||
-        request.headers["x-amz-target"]?.toString().endsWith(".Publish");
-      if (isPublish && faults.refusesPublish()) {
+      // The SDK's SNS client speaks the query protocol: a form-encoded body naming the action.
+      const form = new URLSearchParams(body.toString("utf8"));
+      if (form.get("Action") === "Publish" && faults.refusesPublish(form.get("MessageGroupId") ?? undefined)) {
         response.writeHead(500, { "content-type": "text/xml" }).end(REFUSAL);
         return;
       }

@@ -6,7 +6,10 @@
  *   of times, as a handler with skipGroupOnError would: the message and the later messages of its
  *   group in the batch are reported failed, the rest of the batch runs;
  * - a share fault makes a function's invocations throw with the given probability;
- * - a publish fault makes the SNS endpoint the functions use refuse Publish.
+ * - a publish fault makes the SNS endpoint the functions use refuse Publish, for every order or
+ *   for one (its message group).
+ *
+ * Each fault gets an id, so one can be removed while others stay (scenarios run side by side).
  */
 import type { SQSRecord } from "aws-lambda";
 
@@ -25,7 +28,9 @@ export interface ShareFault {
 }
 export interface PublishFault {
   publish: "refuse";
-  /** How many Publish requests are refused; omitted means until cleared. */
+  /** Only this order's events (its message group); omitted means every Publish. */
+  orderId?: string;
+  /** How many Publish requests are refused; omitted means until the fault is removed. */
   times?: number;
 }
 export type FaultSpec = MessageFault | ShareFault | PublishFault;
@@ -35,40 +40,65 @@ export class FaultSpecError extends Error {}
 const matchesFunction = (pattern: string, functionName: string) =>
   functionName === pattern || functionName.endsWith(`-${pattern}`);
 
+interface Counted<T> {
+  id: string;
+  spec: T;
+  remaining: number;
+}
+
 export class Faults {
-  private messageFaults: (MessageFault & { remaining: number })[] = [];
-  private shareFaults: ShareFault[] = [];
-  private publishRefusals = 0;
+  private messageFaults: Counted<MessageFault>[] = [];
+  private shareFaults: Counted<ShareFault>[] = [];
+  private publishFaults: Counted<PublishFault>[] = [];
+  private nextId = 1;
 
   constructor(private readonly random: () => number = Math.random) {}
 
-  add(spec: FaultSpec): void {
+  /** Adds a fault and answers its id. */
+  add(spec: FaultSpec): string {
+    const id = `fault-${this.nextId}`;
+    const counted = <T extends FaultSpec>(s: T): Counted<T> => ({
+      id,
+      spec: s,
+      remaining: "times" in s && s.times !== undefined ? s.times : Number.POSITIVE_INFINITY,
+    });
     if ("publish" in spec) {
-      if (spec.publish !== "refuse") throw new FaultSpecError('a publish fault is {"publish": "refuse", "times"?: n}');
-      this.publishRefusals = spec.times ?? Number.POSITIVE_INFINITY;
-      return;
-    }
-    if (typeof spec.function !== "string" || spec.function === "") throw new FaultSpecError("a fault needs a function");
-    if ("share" in spec) {
+      if (spec.publish !== "refuse")
+        throw new FaultSpecError('a publish fault is {"publish": "refuse", "orderId"?: id, "times"?: n}');
+      this.publishFaults.push(counted(spec));
+    } else if (typeof spec.function !== "string" || spec.function === "") {
+      throw new FaultSpecError("a fault needs a function");
+    } else if ("share" in spec) {
       if (!(spec.share >= 0 && spec.share <= 1)) throw new FaultSpecError(`share must be 0 to 1, got ${spec.share}`);
-      this.shareFaults.push(spec);
-      return;
+      this.shareFaults.push(counted(spec));
+    } else {
+      if (spec.orderId === undefined && spec.eventType === undefined) {
+        throw new FaultSpecError("a message fault needs an orderId, an eventType, or both");
+      }
+      this.messageFaults.push(counted(spec));
     }
-    if (spec.orderId === undefined && spec.eventType === undefined) {
-      throw new FaultSpecError("a message fault needs an orderId, an eventType, or both");
-    }
-    this.messageFaults.push({ ...spec, remaining: spec.times ?? Number.POSITIVE_INFINITY });
+    this.nextId++;
+    return id;
+  }
+
+  /** Removes one fault; false when no fault has that id. */
+  remove(id: string): boolean {
+    const before = this.messageFaults.length + this.shareFaults.length + this.publishFaults.length;
+    this.messageFaults = this.messageFaults.filter((f) => f.id !== id);
+    this.shareFaults = this.shareFaults.filter((f) => f.id !== id);
+    this.publishFaults = this.publishFaults.filter((f) => f.id !== id);
+    return this.messageFaults.length + this.shareFaults.length + this.publishFaults.length < before;
   }
 
   clear(): void {
     this.messageFaults = [];
     this.shareFaults = [];
-    this.publishRefusals = 0;
+    this.publishFaults = [];
   }
 
   /** True when this invocation should throw before the handler runs. */
   failsInvocation(functionName: string): boolean {
-    return this.shareFaults.some((f) => matchesFunction(f.function, functionName) && this.random() < f.share);
+    return this.shareFaults.some((f) => matchesFunction(f.spec.function, functionName) && this.random() < f.spec.share);
   }
 
   /**
@@ -98,22 +128,25 @@ export class Faults {
     } catch {
       return false;
     }
-    const fault = this.messageFaults.find(
-      (f) =>
-        f.remaining > 0 &&
-        matchesFunction(f.function, functionName) &&
-        (f.orderId === undefined || f.orderId === body.orderId) &&
-        (f.eventType === undefined || f.eventType === body.eventType),
+    return take(
+      this.messageFaults,
+      ({ spec }) =>
+        matchesFunction(spec.function, functionName) &&
+        (spec.orderId === undefined || spec.orderId === body.orderId) &&
+        (spec.eventType === undefined || spec.eventType === body.eventType),
     );
-    if (!fault) return false;
-    fault.remaining--;
-    return true;
   }
 
-  /** True when this Publish request should be refused. */
-  refusesPublish(): boolean {
-    if (this.publishRefusals <= 0) return false;
-    this.publishRefusals--;
-    return true;
+  /** True when a Publish in this message group (the order's id) should be refused. */
+  refusesPublish(messageGroupId: string | undefined): boolean {
+    return take(this.publishFaults, ({ spec }) => spec.orderId === undefined || spec.orderId === messageGroupId);
   }
+}
+
+/** Uses up one occurrence of the first matching fault that has any left. */
+function take<T>(faults: Counted<T>[], matches: (fault: Counted<T>) => boolean): boolean {
+  const fault = faults.find((f) => f.remaining > 0 && matches(f));
+  if (!fault) return false;
+  fault.remaining--;
+  return true;
 }

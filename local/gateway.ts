@@ -22,8 +22,10 @@ export interface LocalEndpoints {
   status(): Promise<unknown>;
   /** Every message outcome the consumers logged, oldest first. */
   processed(): unknown[];
-  /** Applies a fault spec; throws to answer 400 with the message. */
-  addFault(spec: unknown): void;
+  /** Applies a fault spec and answers its id; throws to answer 400 with the message. */
+  addFault(spec: unknown): string;
+  /** Removes one fault; false when there is none with that id. */
+  removeFault(id: string): boolean;
   clearFaults(): void;
 }
 
@@ -153,12 +155,18 @@ export async function startGateway(
       }
       if (request.method === "POST") {
         try {
-          local.addFault(JSON.parse(body.toString("utf8") || "{}"));
-          return send(response, 201, { faults: "added" });
+          return send(response, 201, { id: local.addFault(JSON.parse(body.toString("utf8") || "{}")) });
         } catch (error) {
           return send(response, 400, { message: (error as Error).message });
         }
       }
+    }
+    const fault = /^\/_local\/faults\/([^/]+)$/.exec(url.pathname);
+    if (fault && request.method === "DELETE") {
+      const id = decodeURIComponent(fault[1]);
+      return local.removeFault(id)
+        ? send(response, 200, { removed: id })
+        : send(response, 404, { message: `no fault has the id ${id}` });
     }
     for (const route of compiled) {
       const match = route.pattern.exec(url.pathname);

@@ -1,6 +1,8 @@
 /**
  * `npm start`: runs the whole fan-out on this machine from the synthesized local stack.
  *   --api-port 3000  --aws-port 4566  --dynamodb-port 8000  --data-dir .local-data
+ *   --function-timeout <seconds>  instead of the local stack's own (visibility timeouts follow at 6×)
+ *   --max-receive-count <n>       receives before a message moves to its DLQ, instead of the stack's own
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_PORTS, LocalRuntime, startRuntime } from "./runtime";
@@ -14,8 +16,20 @@ const { values } = parseArgs({
     "aws-port": { type: "string", default: String(DEFAULT_PORTS.aws) },
     "dynamodb-port": { type: "string", default: String(DEFAULT_PORTS.dynamodb) },
     "data-dir": { type: "string", default: ".local-data" },
+    "function-timeout": { type: "string" },
+    "max-receive-count": { type: "string" },
   },
 });
+
+/** An optional whole number from `min` to `max` (Lambda: 1 to 900 s; SQS redrive: 1 to 1,000 receives). */
+function wholeNumber(option: "function-timeout" | "max-receive-count", min: number, max: number): number | undefined {
+  const raw = values[option];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`--${option} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
 
 function port(option: string): number {
   const value = Number(values[option as keyof typeof values]);
@@ -58,6 +72,10 @@ async function main(): Promise<void> {
     awsPort: port("aws-port"),
     dynamodbPort: port("dynamodb-port"),
     dataDir,
+    overrides: {
+      functionTimeoutSeconds: wholeNumber("function-timeout", 1, 900),
+      maxReceiveCount: wholeNumber("max-receive-count", 1, 1000),
+    },
   });
   console.log(banner(runtime, dataDir));
   let stopping = false;

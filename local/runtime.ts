@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { startDynamoDbLocal, startFauxqs, requireFreePort, Emulator } from "./emulators";
-import { synthLocalPlan, TerraformPlan } from "./synth-plan";
+import { LocalOverrides, synthLocalPlan, TerraformPlan } from "./synth-plan";
 import { loadPlan, LocalModel } from "./plan";
 import { functionAwsEnvironment, LOCAL_ACCOUNT, LOCAL_REGION, localClients, LocalClients } from "./aws-clients";
 import { productFixtures, provision, seedProducts } from "./provision";
@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   dataDir?: string;
   /** A plan to run instead of synthesizing the local stack (tests). */
   plan?: TerraformPlan;
+  /** Settings that replace the local stack's own when it is synthesized. */
+  overrides?: LocalOverrides;
   /** Where dist/ bundles are. */
   dist?: string;
   /** Receives the console's lines: one per processed message and per API request. */
@@ -85,8 +87,8 @@ export class LocalRuntime {
     return url;
   }
 
-  addFault(spec: unknown): void {
-    this.faults.add(spec as FaultSpec);
+  addFault(spec: unknown): string {
+    return this.faults.add(spec as FaultSpec);
   }
 
   async queueDepths(name: string): Promise<{ visible: number; inFlight: number }> {
@@ -229,7 +231,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
   try {
     const fauxqs = await startFauxqs(ports.aws);
     emulators.push(fauxqs);
-    const plan = options.plan ?? synthLocalPlan(path.join(dataDir, "plan"));
+    const plan = options.plan ?? synthLocalPlan(path.join(dataDir, "plan"), options.overrides);
     const model = loadPlan(plan, {
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
@@ -268,6 +270,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
           status: () => runtime.status(),
           processed: () => runtime.processed,
           addFault: (spec) => runtime.addFault(spec),
+          removeFault: (id) => runtime.faults.remove(id),
           clearFaults: () => runtime.faults.clear(),
         },
         ({ method, path: p, status, ms }) =>

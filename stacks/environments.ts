@@ -110,9 +110,11 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     region: "us-east-1",
     logRetentionDays: 1,
     // A failed message is visible again after 30 s (6 × timeout). Batches of 5 finish well inside
-    // the timeout on a 2-core laptop running both emulators (measured p95 ≈ 0.4 s a message).
+    // the timeout on a 2-core laptop running both emulators. Two pollers per queue (the least AWS
+    // allows): with four, the 16 consumer environments only shared the same two cores more thinly
+    // (e2e suite, p95 a message 0.6 s with four, 0.35 s with two).
     lambda: { memoryMb: 512, timeoutSeconds: 5 },
-    eventSource: { batchSize: 5, maxConcurrency: 4 },
+    eventSource: { batchSize: 5, maxConcurrency: 2 },
     maxReceiveCount: 3,
     highThroughputFifo: false,
     snsArchiveRetentionDays: 0,

@@ -11,8 +11,21 @@ export interface RunningRuntime extends ChildRuntime {
   clients: LocalClients;
 }
 
-export async function startLocalRuntime(ports = { api: 3100, aws: 4666, dynamodb: 8100 }): Promise<RunningRuntime> {
-  const runtime = await startChildRuntime(ports, 90_000);
+/**
+ * The runtime with the local stack's function timeout and receive count replaced: every queue's
+ * visibility timeout follows the function timeout at 6×, so retries and redrive come sooner, by the
+ * same mechanisms.
+ */
+export async function startLocalRuntime(
+  overrides: { functionTimeoutSeconds: number; maxReceiveCount: number },
+  ports = { api: 3100, aws: 4666, dynamodb: 8100 },
+): Promise<RunningRuntime> {
+  const runtime = await startChildRuntime(ports, 90_000, [
+    "--function-timeout",
+    String(overrides.functionTimeoutSeconds),
+    "--max-receive-count",
+    String(overrides.maxReceiveCount),
+  ]);
   return { ...runtime, clients: localClients({ aws: runtime.aws, dynamodb: runtime.dynamodb }) };
 }
 
@@ -69,13 +82,16 @@ export async function status(runtime: RunningRuntime): Promise<any> {
   return (await call(runtime, "GET", "/_local/status")).body;
 }
 
-export async function addFault(runtime: RunningRuntime, spec: unknown): Promise<void> {
+/** Adds a fault and answers its id. */
+export async function addFault(runtime: RunningRuntime, spec: unknown): Promise<string> {
   const answer = await call(runtime, "POST", "/_local/faults", { body: spec });
   if (answer.status !== 201) throw new Error(`fault refused: ${JSON.stringify(answer.body)}`);
+  return answer.body.id;
 }
 
-export async function clearFaults(runtime: RunningRuntime): Promise<void> {
-  await call(runtime, "DELETE", "/_local/faults");
+export async function removeFault(runtime: RunningRuntime, id: string): Promise<void> {
+  const answer = await call(runtime, "DELETE", `/_local/faults/${id}`);
+  if (answer.status !== 200) throw new Error(`fault ${id} not removed: ${JSON.stringify(answer.body)}`);
 }
 
 export async function waitFor<T>(
