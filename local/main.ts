@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_PORTS, LocalRuntime, startRuntime } from "./runtime";
 
-// The Lambda runtime is Node 22; on an older local Node the SDK would print a support warning per client.
+// The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const { values } = parseArgs({

@@ -1,13 +1,13 @@
 /**
  * Bundles every function under lambda-src/ (one folder each, entry index.ts) into dist/<name>/index.js
  * with esbuild, packs each folder into dist/<name>.zip (the deployment package), and prints each
- * bundle's size. The AWS SDK v3 stays out: the nodejs22.x runtime has it.
+ * bundle's size. The AWS SDK v3 stays out: the Lambda runtime (LAMBDA_RUNTIME) has it.
  */
 import { build } from "esbuild";
 import { zipSync } from "fflate";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DIST, deploymentPackage } from "../stacks/bundles";
+import { DIST, deploymentPackage, LAMBDA_NODE_MAJOR } from "../stacks/bundles";
 
 const ROOT = path.resolve(__dirname, "..");
 const SOURCE = path.join(ROOT, "lambda-src");
@@ -37,7 +37,7 @@ export async function buildBundles(out = DIST): Promise<Record<string, number>> 
         outfile: path.join(out, name, "index.js"),
         bundle: true,
         platform: "node",
-        target: "node22",
+        target: `node${LAMBDA_NODE_MAJOR}`,
         format: "cjs",
         minify: true,
         sourcemap: true,

@@ -130,11 +130,11 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     }
   });
 
-  it("runs every function on nodejs22.x arm64 with active tracing and its own log group", () => {
+  it("runs every function on nodejs24.x arm64 with active tracing and its own log group", () => {
     const functions = Object.values(resourcesOf(plan, "aws_lambda_function"));
     expect(functions).toHaveLength(CONSUMER_SERVICES.length + 1);
     for (const f of functions) {
-      expect(f).toMatchObject({ runtime: "nodejs22.x", architectures: ["arm64"], tracing_config: { mode: "Active" } });
+      expect(f).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], tracing_config: { mode: "Active" } });
       const logGroupId = referencedName(f.logging_config.log_group, "aws_cloudwatch_log_group")!;
       expect(resourcesOf(plan, "aws_cloudwatch_log_group")[logGroupId]).toMatchObject({
         name: `/aws/lambda/${f.function_name}`,

@@ -6,7 +6,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { PolicyStatement, policyDocument } from "./policy";
-import { deploymentPackage } from "../bundles";
+import { deploymentPackage, LAMBDA_RUNTIME } from "../bundles";
 
 export interface BundledFunctionProps {
   readonly functionName: string;
@@ -23,7 +23,7 @@ export interface BundledFunctionProps {
 }
 
 /**
- * A Lambda function (nodejs22.x, arm64, X-Ray active) from an esbuild bundle's deployment package
+ * A Lambda function (LAMBDA_RUNTIME, arm64, X-Ray active) from an esbuild bundle's deployment package
  * (a reproducible zip, so its hash changes only when the code does), with its own log group
  * and a role that grants its logs, its traces and the given statements, nothing else.
  */
@@ -71,7 +71,7 @@ export class BundledFunction extends Construct {
     this.fn = new LambdaFunction(this, "function", {
       functionName: props.functionName,
       role: this.role.arn,
-      runtime: "nodejs22.x",
+      runtime: LAMBDA_RUNTIME,
       architectures: ["arm64"],
       handler: "index.handler",
       filename: asset.path,
