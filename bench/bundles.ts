@@ -39,7 +39,7 @@ function coldInitMs(bundle: string, sdkLoaded = false): number {
   );
 }
 
-export function measureBundles(runs: number): Record<string, Figure> {
+export function measureBundles(runs: number, warmUp: boolean): Record<string, Figure> {
   const results: Record<string, Figure> = {};
   for (const name of fs
     .readdirSync(DIST)
@@ -47,7 +47,7 @@ export function measureBundles(runs: number): Record<string, Figure> {
     .sort()) {
     const bundle = path.join(DIST, name, "index.js");
     results[`${name} bundle size (KB)`] = figure("KB", [fs.statSync(bundle).size / 1024]);
-    coldInitMs(bundle); // warm-up: the OS file cache
+    if (warmUp) coldInitMs(bundle); // the OS file cache
     results[`${name} cold init (ms)`] = figure(
       "ms",
       Array.from({ length: runs }, () => coldInitMs(bundle)),

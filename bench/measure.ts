@@ -28,10 +28,10 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Runs `once` warm-up + `runs` times and returns the measured values. */
-export async function repeat(runs: number, once: () => Promise<number>, warmUp = true): Promise<number[]> {
+/** Runs `once` (after one unmeasured warm-up run when `warmUp`) `runs` times; answers the measured runs. */
+export async function repeat<T>(runs: number, once: () => Promise<T>, warmUp: boolean): Promise<T[]> {
   if (warmUp) await once();
-  const values: number[] = [];
+  const values: T[] = [];
   for (let i = 0; i < runs; i++) values.push(await once());
   return values;
 }

@@ -3,6 +3,8 @@
  * fan-out, prints a table and writes bench/results.json. Every figure is the median of --runs runs
  * (default 5) after a warm-up; every fan-out run starts from empty emulators.
  *   --runs 5  --only synth,tests,bundles,startup,fanout  --orders 1000  --clients 1,10,50
+ *   --quick   one run each, no warm-up, 300 orders, 1 and 10 clients (under 5 minutes): a check
+ *             that nothing regressed badly, written to bench/results.quick.json instead
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -21,13 +23,18 @@ const PARTS = ["synth", "tests", "bundles", "startup", "fanout"] as const;
 
 const { values } = parseArgs({
   options: {
-    runs: { type: "string", default: "5" },
+    quick: { type: "boolean", default: false },
+    runs: { type: "string" },
     only: { type: "string", default: PARTS.join(",") },
-    orders: { type: "string", default: "1000" },
-    clients: { type: "string", default: "1,10,50" },
+    orders: { type: "string" },
+    clients: { type: "string" },
   },
 });
-const runs = Number(values.runs);
+const quick = values.quick;
+const runs = Number(values.runs ?? (quick ? 1 : 5));
+const warmUp = !quick;
+const orders = Number(values.orders ?? (quick ? 300 : 1000));
+const clientLevels = (values.clients ?? (quick ? "1,10" : "1,10,50")).split(",").map(Number);
 const only = new Set(values.only.split(","));
 const figures: Record<string, Figure> = {};
 const fanOut: Record<string, FanOutRun[]> = {};
@@ -36,41 +43,44 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+/** `npm test` as CI runs it (lint, typecheck, build, every suite), and the end-to-end suite alone. */
 async function testSuites(): Promise<void> {
+  const whole = await repeat(runs, async () => (await timed("npm", ["test", "--silent"])).seconds, warmUp);
+  figures[`npm test, Node ${process.versions.node} (s)`] = figure("s", whole);
   const jest = path.join(ROOT, "node_modules", ".bin", "jest");
-  const unit = await repeat(
-    runs,
-    async () => (await timed(jest, ["--silent", "--testPathIgnorePatterns", "e2e"])).seconds,
-  );
-  figures["unit + snapshot suites (s)"] = figure("s", unit);
   const e2e = await repeat(
     runs,
     async () => (await timed(jest, ["--silent", "__tests__/local/fanout.e2e.test.ts"])).seconds,
     false,
   );
-  figures["end-to-end suite (s)"] = figure("s", e2e);
+  figures["end-to-end suite alone (s)"] = figure("s", e2e);
 }
 
 async function startup(): Promise<void> {
-  const ready = await repeat(runs, async () => {
-    const runtime = await startChildRuntime(BENCH_PORTS);
-    await runtime.stop();
-    return runtime.readyMs / 1000;
-  });
+  const ready = await repeat(
+    runs,
+    async () => {
+      const runtime = await startChildRuntime(BENCH_PORTS);
+      await runtime.stop();
+      return runtime.readyMs / 1000;
+    },
+    warmUp,
+  );
   figures["local runtime start to API answering (s)"] = figure("s", ready);
 }
 
 async function fanOutFigures(): Promise<void> {
-  for (const clients of values.clients.split(",").map(Number)) {
-    log(`fan-out: ${clients} clients, ${values.orders} orders, ${runs} runs after a warm-up`);
-    const results: FanOutRun[] = [];
-    await repeat(runs, async () => {
-      const result = await fanOutRun(clients, Number(values.orders));
-      results.push(result);
-      log(`  ${result.ordersPerSecond.toFixed(1)} orders/s, p95 ${result.latencyMs.p95} ms`);
-      return result.ordersPerSecond;
-    });
-    const measured = results.slice(1);
+  for (const clients of clientLevels) {
+    log(`fan-out: ${clients} clients, ${orders} orders, ${runs} runs${warmUp ? " after a warm-up" : ""}`);
+    const measured = await repeat(
+      runs,
+      async () => {
+        const result = await fanOutRun(clients, orders);
+        log(`  ${result.ordersPerSecond.toFixed(1)} orders/s, p95 ${result.latencyMs.p95} ms`);
+        return result;
+      },
+      warmUp,
+    );
     fanOut[`${clients} clients`] = measured;
     const pick = (f: (r: FanOutRun) => number) => measured.map(f);
     figures[`fan-out ${clients} clients: orders/s`] = figure(
@@ -118,7 +128,7 @@ async function main(): Promise<void> {
   execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "ignore" });
   if (only.has("synth")) {
     log("synth");
-    Object.assign(figures, await measureSynth(runs));
+    Object.assign(figures, await measureSynth(runs, warmUp));
   }
   if (only.has("tests")) {
     log("tests");
@@ -126,7 +136,7 @@ async function main(): Promise<void> {
   }
   if (only.has("bundles")) {
     log("bundles");
-    Object.assign(figures, measureBundles(runs));
+    Object.assign(figures, measureBundles(runs, warmUp));
   }
   if (only.has("startup")) {
     log("start-up");
@@ -151,11 +161,13 @@ async function main(): Promise<void> {
     node: process.version,
     date: new Date().toISOString(),
     runsPerFigure: runs,
+    quick,
     figures,
     fanOutRuns: fanOut,
   };
-  fs.writeFileSync(path.join(__dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  log("wrote bench/results.json");
+  const file = quick ? "results.quick.json" : "results.json";
+  fs.writeFileSync(path.join(__dirname, file), `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote bench/${file}`);
 }
 
 main().catch((error) => {

@@ -42,17 +42,11 @@ export function rootImportVariant(): string {
   return target;
 }
 
-export async function measureSynth(runs: number): Promise<Record<string, Figure>> {
+export async function measureSynth(runs: number, warmUp: boolean): Promise<Record<string, Figure>> {
   const env = { ...process.env, CHECKPOINT_DISABLE: "1" };
   const results: Record<string, Figure> = {};
   const measure = async (name: string, command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
-    const samples: { seconds: number; peakMb: number }[] = [];
-    await repeat(runs, async () => {
-      const sample = await timed(command, args, { ...env, ...extraEnv });
-      samples.push(sample);
-      return sample.seconds;
-    });
-    const measured = samples.slice(1);
+    const measured = await repeat(runs, () => timed(command, args, { ...env, ...extraEnv }), warmUp);
     results[`${name} (s)`] = figure(
       "s",
       measured.map((s) => s.seconds),
