@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { figure, Figure, repeat, timed } from "./measure";
+import { DIST } from "../stacks/bundles";
 
 const ROOT = path.resolve(__dirname, "..");
 const NPX = "npx";
@@ -13,14 +14,16 @@ const NPX = "npx";
 const PROVIDER_PACKAGE = "@cdktf/provider-aws";
 
 /**
- * Copies main.ts and stacks/ into bench/.root-import/ (gitignored, deleted after the measurement),
- * rewriting each deep provider import into one from the package root: the variant the import rule
- * forbids, generated only to measure what the rule saves.
+ * Copies main.ts, stacks/ and the shared runtime lists they import into bench/.root-import/
+ * (gitignored, deleted after the measurement), rewriting each deep provider import into one from
+ * the package root: the variant the import rule forbids, generated only to measure what the rule
+ * saves. It reads the real bundles through ORDER_FANOUT_DIST.
  */
 export function rootImportVariant(): string {
   const target = path.join(ROOT, "bench", ".root-import");
   fs.rmSync(target, { recursive: true, force: true });
   fs.cpSync(path.join(ROOT, "stacks"), path.join(target, "stacks"), { recursive: true });
+  fs.cpSync(path.join(ROOT, "lambda-src", "shared"), path.join(target, "lambda-src", "shared"), { recursive: true });
   fs.copyFileSync(path.join(ROOT, "main.ts"), path.join(target, "main.ts"));
   const rewrite = (file: string) => {
     const text = fs
@@ -32,13 +35,14 @@ export function rootImportVariant(): string {
           return `import { ${namespace} } from "${PROVIDER_PACKAGE}";\nconst { ${names} } = ${namespace};`;
         },
       );
-    fs.writeFileSync(file, text.replace(/__dirname, "\.\.", "\.\."/g, '__dirname, "..", "..", "..", ".."'));
+    fs.writeFileSync(file, text);
   };
   const walk = (dir: string) =>
     fs
       .readdirSync(dir, { withFileTypes: true })
       .forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : rewrite(path.join(dir, e.name))));
-  walk(target);
+  walk(path.join(target, "stacks"));
+  rewrite(path.join(target, "main.ts"));
   return target;
 }
 
@@ -63,6 +67,7 @@ export async function measureSynth(runs: number, warmUp: boolean): Promise<Recor
   const variant = rootImportVariant();
   await measure("app alone, package-root imports", NPX, ["tsx", path.join(variant, "main.ts")], {
     CDKTF_OUTDIR: outdir,
+    ORDER_FANOUT_DIST: DIST,
   });
   fs.rmSync(variant, { recursive: true, force: true });
   fs.rmSync(outdir, { recursive: true, force: true });
