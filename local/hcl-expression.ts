@@ -1,8 +1,8 @@
 /**
  * Evaluates the Terraform expressions that appear in a synthesized cdk.tf.json: string templates
- * ("arn:${data.aws_partition.p.partition}:..."), references (aws_sqs_queue.x.arn) and the one
- * function this project's stacks use, jsonencode, over objects, tuples, strings, numbers and
- * booleans. Anything else (another function, an operator, a conditional) is an error that says
+ * ("arn:${data.aws_partition.p.partition}:..."), references (aws_sqs_queue.x.arn) and the
+ * functions this project's stacks use, jsonencode and tolist, over objects, tuples, strings, numbers
+ * and booleans. Anything else (another function, an operator, a conditional) is an error that says
  * what it met: the local runtime refuses what it cannot honour rather than guess.
  */
 
@@ -28,6 +28,10 @@ type Node =
 
 const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
   jsonencode: ([value]) => JSON.stringify(value),
+  tolist: ([value]) => {
+    if (!Array.isArray(value)) throw new ExpressionError(`tolist() takes a tuple, got ${JSON.stringify(value)}`);
+    return value;
+  },
 };
 
 /** Parses the body of a `${...}` interpolation or a bare expression. */

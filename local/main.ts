@@ -5,7 +5,8 @@
  *   --max-receive-count <n>       receives before a message moves to its DLQ, instead of the stack's own
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_PORTS, LocalRuntime, startRuntime } from "./runtime";
+import { LocalRuntime, startRuntime } from "./runtime";
+import { DEFAULT_PORTS } from "./ports";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -1,8 +1,5 @@
 /** Creates what a loaded plan declares in the emulators, through the real AWS SDK clients. */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { CreateTableCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, BatchWriteCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
@@ -75,32 +72,4 @@ export async function provision(model: LocalModel, clients: LocalClients): Promi
     );
   }
   return queueUrls;
-}
-
-export const PRODUCT_FIXTURES = path.join(__dirname, "fixtures", "products.json");
-
-export interface ProductFixture {
-  sku: string;
-  name: string;
-  unitPriceCents: number;
-  currency: string;
-  stock: number;
-}
-
-export function productFixtures(file = PRODUCT_FIXTURES): ProductFixture[] {
-  return JSON.parse(fs.readFileSync(file, "utf8")) as ProductFixture[];
-}
-
-/** Writes the products into the table whose name the orders-api function is given. */
-export async function seedProducts(clients: LocalClients, table: string, products: ProductFixture[]): Promise<void> {
-  for (let i = 0; i < products.length; i += 25) {
-    const batch = products.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-    let pending: Record<string, unknown>[] | undefined = batch;
-    while (pending && pending.length > 0) {
-      const answer: BatchWriteCommandOutput = await clients.documents.send(
-        new BatchWriteCommand({ RequestItems: { [table]: pending } }),
-      );
-      pending = answer.UnprocessedItems?.[table];
-    }
-  }
 }

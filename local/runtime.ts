@@ -7,16 +7,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { startDynamoDbLocal, startFauxqs, requireFreePort, Emulator } from "./emulators";
+import { DEFAULT_PORTS } from "./ports";
 import { LocalOverrides, synthLocalPlan, TerraformPlan } from "./synth-plan";
 import { loadPlan, LocalModel } from "./plan";
 import { functionAwsEnvironment, LOCAL_ACCOUNT, LOCAL_REGION, localClients, LocalClients } from "./aws-clients";
-import { productFixtures, provision, seedProducts } from "./provision";
+import { provision } from "./provision";
 import { bundlesByHash, FunctionHost, LogRecord } from "./function-host";
 import { DIST } from "../stacks/bundles";
 import { QueuePoller } from "./poller";
 import { Faults, FaultSpec } from "./faults";
 import { startFaultProxy } from "./fault-proxy";
 import { startGateway } from "./gateway";
+import { importCatalogueFile } from "../ops/catalogue/import";
 
 export interface RuntimeOptions {
   apiPort?: number;
@@ -44,8 +46,6 @@ export interface ProcessedMessage {
   /** When the consumer logged it (ISO time). */
   at: string;
 }
-
-export const DEFAULT_PORTS = { api: 3000, aws: 4566, dynamodb: 8000 };
 
 export class LocalRuntime {
   readonly faults = new Faults();
@@ -291,9 +291,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
   }
 }
 
-/** Products from local/fixtures/ into the table the orders API prices from. */
+const PRODUCT_FIXTURES = path.join(__dirname, "fixtures", "products.json");
+
+/**
+ * Products from local/fixtures/ into the table the orders API prices from, through the catalogue
+ * import an operator runs (`npm run catalogue -- import`), so the fixtures are checked as any file is.
+ */
 async function seed(runtime: LocalRuntime): Promise<void> {
   const api = runtime.model.functions.find((f) => f.environment.PRODUCTS_TABLE && f.environment.TOPIC_ARN);
   if (!api) throw new Error("no function of the plan names a PRODUCTS_TABLE to seed");
-  await seedProducts(runtime.clients, api.environment.PRODUCTS_TABLE, productFixtures());
+  await importCatalogueFile(runtime.clients.documents, api.environment.PRODUCTS_TABLE, PRODUCT_FIXTURES);
 }

@@ -1,15 +1,28 @@
 /**
+ * `npm run smoke -- --env <local|dev|staging|prod> [--sku <sku>] [--email <address>]`, or
  * `npm run smoke -- --url <api base> [--sku KB-01] [--iam] [--region eu-west-1]`: checks a
  * deployment (local or AWS) keeps the contract: refusals answer their 4xx, an order is accepted,
- * readable, and reaches inventory, billing and notification. With --iam (or after a 403) requests
- * are SigV4-signed with the usual AWS credential chain, for APIs with AWS_IAM authorization.
+ * readable, and reaches inventory, billing and notification.
+ *
+ * With --env the API is found by the name the stack gives it (API Gateway's GetApis in the
+ * environment's region), requests are SigV4-signed with the usual AWS credential chain (the caller
+ * needs the stack's invoke policy), and without --sku the first product in stock is ordered. The
+ * customer is SES's mailbox simulator, which accepts mail even in the SES sandbox.
+ * With --url, --iam (or a 403) turns signing on.
  */
 import { parseArgs } from "node:util";
+import { ApiGatewayV2Client, GetApisCommand } from "@aws-sdk/client-apigatewayv2";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Hash } from "@smithy/hash-node";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { OrdersClient, Signer } from "./orders-client";
 import { UNFILTERED_SERVICES } from "../lambda-src/shared/services";
+import { documentClientFor, OpsTarget, resolveTarget } from "../ops/target";
+import { DEFAULT_PORTS } from "./ports";
+
+/** SES's mailbox simulator: accepted and reported delivered, also from an account in the sandbox. */
+const SIMULATOR_RECIPIENT = "success@simulator.amazonses.com";
 
 function sigV4(region: string): Signer {
   const signer = new SignatureV4({
@@ -39,7 +52,7 @@ interface Check {
   detail: string;
 }
 
-async function smoke(client: OrdersClient, sku: string): Promise<Check[]> {
+async function smoke(client: OrdersClient, sku: string, email: string): Promise<Check[]> {
   const checks: Check[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const key = `smoke-${Date.now().toString(36)}`;
@@ -53,7 +66,7 @@ async function smoke(client: OrdersClient, sku: string): Promise<Check[]> {
     missingKey.status === 400 && missingKey.body?.error === "MissingIdempotencyKey",
     `${missingKey.status}`,
   );
-  const invalid = await client.place(`${key}-invalid`, [{ sku, quantity: 0 }]);
+  const invalid = await client.place(`${key}-invalid`, [{ sku, quantity: 0 }], email);
   check(
     "quantity 0 is refused naming the field",
     invalid.status === 400 && /items\[0\]\.quantity/.test(invalid.body?.message ?? ""),
@@ -62,7 +75,7 @@ async function smoke(client: OrdersClient, sku: string): Promise<Check[]> {
   const unknown = await client.get("ord_000000000000000000000000");
   check("an unknown order is 404", unknown.status === 404, `${unknown.status}`);
 
-  const placed = await client.place(key, [{ sku, quantity: 1 }]);
+  const placed = await client.place(key, [{ sku, quantity: 1 }], email);
   check(
     "an order is accepted",
     placed.status === 202 && typeof placed.body?.orderId === "string",
@@ -70,7 +83,7 @@ async function smoke(client: OrdersClient, sku: string): Promise<Check[]> {
   );
   const orderId = placed.body?.orderId;
   if (placed.status !== 202 || !orderId) return checks;
-  const again = await client.place(key, [{ sku, quantity: 1 }]);
+  const again = await client.place(key, [{ sku, quantity: 1 }], email);
   check("a retry with the same key answers the same order", again.body?.orderId === orderId, `${again.status}`);
   const order = await client.waitForFulfilment(orderId, UNFILTERED_SERVICES, 60_000);
   for (const service of UNFILTERED_SERVICES) {
@@ -83,22 +96,74 @@ async function smoke(client: OrdersClient, sku: string): Promise<Check[]> {
   return checks;
 }
 
+/** The base URL of the environment's API: GetApis by the name the stack gives it (`<prefix>-orders`). */
+async function apiUrlOf(target: OpsTarget): Promise<string> {
+  const name = `${target.settings.namePrefix}-orders`;
+  const client = new ApiGatewayV2Client({ region: target.region });
+  let NextToken: string | undefined;
+  do {
+    const page = await client.send(new GetApisCommand({ NextToken }));
+    const api = page.Items?.find((item) => item.Name === name);
+    if (api?.ApiEndpoint) return api.ApiEndpoint;
+    NextToken = page.NextToken;
+  } while (NextToken);
+  throw new Error(`no API named ${name} in ${target.description}: deploy order-fanout-${target.settings.name} first`);
+}
+
+/** A SKU with stock to order: the first found in the environment's products table. */
+async function skuInStock(target: OpsTarget): Promise<string> {
+  const ddb = documentClientFor(target);
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb.send(new ScanCommand({ TableName: target.tables.products, ExclusiveStartKey }));
+    const product = page.Items?.find((item) => Number(item.stock) >= 1);
+    if (product) {
+      console.log(`ordering ${String(product.sku)} (${String(product.name)}, ${Number(product.stock)} in stock)`);
+      return String(product.sku);
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  throw new Error(
+    `no product in stock in ${target.tables.products} (${target.description}): import a catalogue first, ` +
+      `e.g. npm run catalogue -- import local/fixtures/products.json --env ${target.settings.name}`,
+  );
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      env: { type: "string" },
       url: { type: "string" },
-      sku: { type: "string", default: "KB-01" },
+      sku: { type: "string" },
+      email: { type: "string" },
       iam: { type: "boolean", default: false },
-      region: { type: "string", default: process.env.AWS_REGION ?? "eu-west-1" },
+      region: { type: "string" },
     },
   });
-  if (!values.url) throw new Error("--url is required: the API's base URL, e.g. --url http://localhost:3000");
-  let client = new OrdersClient(values.url, values.iam ? sigV4(values.region) : undefined);
-  if (!values.iam && (await client.get("ord_000000000000000000000000")).status === 403) {
-    console.log("the API answered 403: signing requests with SigV4 (AWS_IAM authorization)");
-    client = new OrdersClient(values.url, sigV4(values.region));
+  if (values.env !== undefined && values.url !== undefined) throw new Error("give --env or --url, not both");
+  let client: OrdersClient;
+  let sku = values.sku;
+  let email = values.email ?? "ada@example.com";
+  if (values.env !== undefined) {
+    const target = resolveTarget(values.env);
+    if (target.settings.name === "local") {
+      client = new OrdersClient(`http://localhost:${DEFAULT_PORTS.api}`);
+    } else {
+      client = new OrdersClient(await apiUrlOf(target), sigV4(target.region));
+      email = values.email ?? SIMULATOR_RECIPIENT;
+    }
+    console.log(`smoke test of ${target.description}: ${client.baseUrl}`);
+    sku ??= await skuInStock(target);
+  } else {
+    if (!values.url) throw new Error("--env or --url is required, e.g. --env dev or --url http://localhost:3000");
+    const region = values.region ?? process.env.AWS_REGION ?? "eu-west-1";
+    client = new OrdersClient(values.url, values.iam ? sigV4(region) : undefined);
+    if (!values.iam && (await client.get("ord_000000000000000000000000")).status === 403) {
+      console.log("the API answered 403: signing requests with SigV4 (AWS_IAM authorization)");
+      client = new OrdersClient(values.url, sigV4(region));
+    }
   }
-  const checks = await smoke(client, values.sku);
+  const checks = await smoke(client, sku ?? "KB-01", email);
   for (const c of checks) console.log(`${c.ok ? "✓" : "✗"} ${c.name}${c.ok ? "" : `: ${c.detail}`}`);
   const failed = checks.filter((c) => !c.ok).length;
   console.log(`${checks.length - failed} passed, ${failed} failed`);

@@ -7,17 +7,27 @@ export interface ProviderAndStateProps {
   readonly allowedAccountIds: string[];
   readonly tags: Record<string, string>;
   readonly state: StateSettings;
+  /** Role the provider and the S3 backend assume, e.g. in a workload account. Default: none. */
+  readonly roleArn?: string;
 }
 
 /**
  * The AWS provider (pinned to the allowed accounts, tagging every resource) and the stack's
- * backend: S3 with encryption and S3-native locking, or a local file.
+ * backend: S3 with encryption and S3-native locking, or a local file. With a role, both assume it,
+ * so one state bucket can serve stacks in several accounts (the bucket's policy admits the roles;
+ * see StateBootstrapStack).
  */
 export function configureProviderAndState(stack: TerraformStack, props: ProviderAndStateProps): AwsProvider {
   const { state } = props;
   if (state.kind === "s3") {
     if (!state.bucket) throw new Error(`stack "${stack.node.id}" keeps its state in S3 but names no state bucket`);
-    new S3Backend(stack, { bucket: state.bucket, key: state.key, region: state.region, encrypt: true });
+    new S3Backend(stack, {
+      bucket: state.bucket,
+      key: state.key,
+      region: state.region,
+      encrypt: true,
+      ...(props.roleArn ? { assumeRole: { roleArn: props.roleArn } } : {}),
+    });
     // cdktf 0.21 has no typed prop for S3-native locking (Terraform ≥ 1.10).
     stack.addOverride("terraform.backend.s3.use_lockfile", true);
   } else {
@@ -26,6 +36,7 @@ export function configureProviderAndState(stack: TerraformStack, props: Provider
   return new AwsProvider(stack, "aws", {
     region: props.region,
     ...(props.allowedAccountIds.length > 0 ? { allowedAccountIds: props.allowedAccountIds } : {}),
+    ...(props.roleArn ? { assumeRole: [{ roleArn: props.roleArn }] } : {}),
     defaultTags: [{ tags: props.tags }],
   });
 }

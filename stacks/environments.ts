@@ -1,17 +1,35 @@
+import { undeliverableReason } from "./email-address";
+
 /**
  * Every setting that differs between environments lives here and nowhere else.
  *
  * Values that differ per AWS account (the account ids a stack may touch, the state bucket) can be
  * overridden with environment variables, so a fork deploys to its own accounts without editing code:
  *
- *   ORDER_FANOUT_STATE_BUCKET          state bucket for every AWS environment
- *   ORDER_FANOUT_<ENV>_ACCOUNT_IDS     comma-separated 12-digit ids, e.g. ORDER_FANOUT_PROD_ACCOUNT_IDS
- *   ORDER_FANOUT_<ENV>_ALARM_EMAIL     where the ops topic sends alarm e-mails
- *   ORDER_FANOUT_<ENV>_SENDER_EMAIL    the SES identity the notification service sends from
+ *   ORDER_FANOUT_STATE_BUCKET              state bucket for every AWS environment
+ *   ORDER_FANOUT_<ENV>_ACCOUNT_IDS         comma-separated 12-digit ids, e.g. ORDER_FANOUT_PROD_ACCOUNT_IDS
+ *   ORDER_FANOUT_<ENV>_ROLE_ARN            role the provider and the state backend assume (another account)
+ *   ORDER_FANOUT_<ENV>_ALARM_EMAIL         where the ops topic sends alarm e-mails (required to deploy)
+ *   ORDER_FANOUT_<ENV>_SENDER_EMAIL        the address the notification service sends from (required to deploy)
+ *   ORDER_FANOUT_<ENV>_SENDER_IDENTITY     `address` (default: SES verifies that one address) or `domain`
+ *                                          (SES verifies its domain with Easy DKIM)
+ *   ORDER_FANOUT_<ENV>_ACCOUNT_CONCURRENCY the account's Lambda concurrency quota in the region (default 1000)
+ *
+ * A value only a deployment needs (sender, alarm recipient) may be missing at synth: the stack
+ * turns it into a Terraform variable whose validation stops `terraform plan` and `cdktf deploy`
+ * with a message naming the variable. A value that is given but malformed fails here, at synth.
  */
 
 export const ENVIRONMENT_NAMES = ["dev", "staging", "prod", "local"] as const;
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/**
+ * A local state file in the project's root, wherever terraform runs: cdktf and `terraform -chdir`
+ * run in cdktf.out/stacks/<stack>/, which every `npm run synth` deletes and recreates.
+ */
+export function localStatePath(stack: string): string {
+  return `../../../terraform.${stack}.tfstate`;
+}
 
 /** Where a stack keeps its Terraform state. */
 export type StateSettings =
@@ -38,23 +56,48 @@ export interface EnvironmentSettings {
   readonly snsArchiveRetentionDays: number;
   /** Orders at or above this total (cents) are sent to the review service. */
   readonly reviewThresholdCents: number;
+  /** `NONE` only where nothing is deployed to AWS (the local stack); FanoutStack refuses it elsewhere. */
   readonly apiAuthorization: "AWS_IAM" | "NONE";
   readonly apiThrottle: { readonly burstLimit: number; readonly rateLimit: number };
+  /** Concurrency reserved for the orders API, so consumers scaling up cannot starve it. */
+  readonly apiReservedConcurrency: number;
+  /** The API's p99 latency (ms) above which the on-call engineer is alarmed. */
+  readonly apiLatencyAlarmMs: number;
+  /** The account's Lambda concurrency quota in the region; synth refuses settings that exceed it. */
+  readonly accountConcurrency: number;
+  /** IAM role the provider and the S3 backend assume; unset means the caller's own credentials. */
+  readonly roleArn?: string;
+  /** Where alarms are e-mailed; unset at synth, the deployment asks for it (see FanoutStack). */
   readonly alarmEmail?: string;
-  /** Protects tables from deletion and turns on point-in-time recovery. */
+  /**
+   * Protects tables from deletion (with point-in-time recovery) and the documents bucket from
+   * `destroy`; without it, destroy also empties the bucket.
+   */
   readonly deletionProtection: boolean;
-  readonly notification: { readonly transport: "ses" | "outbox"; readonly senderEmail: string };
+  readonly notification: NotificationSettings;
   readonly tags: Record<string, string>;
 }
+
+/**
+ * How the notification service sends. `ses`: through the stack's own SES identity, either the one
+ * sender address or its whole domain (Easy DKIM). `outbox`: as JSON files in the documents bucket,
+ * for the local runtime, which has no SES.
+ */
+export type NotificationSettings =
+  | {
+      readonly transport: "ses";
+      /** Unset at synth, the deployment asks for it (see FanoutStack). */
+      readonly senderEmail?: string;
+      readonly senderIdentity: "address" | "domain";
+    }
+  | { readonly transport: "outbox"; readonly senderEmail: string };
 
 /** One state bucket holds the state of every AWS environment, each under its own key. */
 const DEFAULT_STATE_BUCKET = "order-fanout-terraform-state";
 export const STATE_REGION = "eu-west-1";
 
-type Overridable = "allowedAccountIds" | "alarmEmail";
-type BaseSettings = Omit<EnvironmentSettings, "name" | "state" | "namePrefix" | Overridable> & {
-  readonly alarmEmail?: string;
-};
+type Overridable = "allowedAccountIds" | "alarmEmail" | "roleArn" | "accountConcurrency";
+type BaseSettings = Omit<EnvironmentSettings, "name" | "state" | "namePrefix" | Overridable>;
 
 /** What every environment shares unless it says otherwise. */
 const COMMON = {
@@ -63,8 +106,15 @@ const COMMON = {
   maxReceiveCount: 5,
   dlqRetentionSeconds: 14 * 24 * 3600,
   reviewThresholdCents: 100_000,
+  apiLatencyAlarmMs: 1000,
   deletionProtection: false,
 } as const;
+
+/** Every AWS environment sends through SES; the address comes from ORDER_FANOUT_<ENV>_SENDER_EMAIL. */
+const SES = { transport: "ses", senderIdentity: "address" } as const;
+
+/** Lambda's default concurrency quota per account and region. */
+const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 
 const BASE: Record<EnvironmentName, BaseSettings> = {
   dev: {
@@ -76,9 +126,10 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     dlqRetentionSeconds: 4 * 24 * 3600,
     highThroughputFifo: false,
     snsArchiveRetentionDays: 0,
-    apiAuthorization: "NONE",
+    apiAuthorization: "AWS_IAM",
     apiThrottle: { burstLimit: 50, rateLimit: 20 },
-    notification: { transport: "ses", senderEmail: "orders-dev@example.com" },
+    apiReservedConcurrency: 10,
+    notification: SES,
     tags: { project: "order-fanout", environment: "dev" },
   },
   staging: {
@@ -89,7 +140,8 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     snsArchiveRetentionDays: 7,
     apiAuthorization: "AWS_IAM",
     apiThrottle: { burstLimit: 200, rateLimit: 100 },
-    notification: { transport: "ses", senderEmail: "orders-staging@example.com" },
+    apiReservedConcurrency: 50,
+    notification: SES,
     tags: { project: "order-fanout", environment: "staging" },
   },
   prod: {
@@ -100,8 +152,9 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     snsArchiveRetentionDays: 30,
     apiAuthorization: "AWS_IAM",
     apiThrottle: { burstLimit: 1000, rateLimit: 500 },
+    apiReservedConcurrency: 200,
     deletionProtection: true,
-    notification: { transport: "ses", senderEmail: "orders@example.com" },
+    notification: SES,
     tags: { project: "order-fanout", environment: "prod" },
   },
   // Runs in the embedded emulators (npm start); never applied to AWS.
@@ -121,6 +174,7 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     snsArchiveRetentionDays: 0,
     apiAuthorization: "NONE",
     apiThrottle: { burstLimit: 500, rateLimit: 500 },
+    apiReservedConcurrency: 10,
     notification: { transport: "outbox", senderEmail: "orders@localhost" },
     tags: { project: "order-fanout", environment: "local" },
   },
@@ -135,6 +189,7 @@ export class SettingsError extends Error {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 function accountIdsFrom(variable: string, value: string | undefined): string[] {
   if (value === undefined || value.trim() === "") return [];
@@ -157,9 +212,65 @@ function stateBucket(env: NodeJS.ProcessEnv, requiredBy: string): string {
 }
 
 function stateFor(name: EnvironmentName, env: NodeJS.ProcessEnv): StateSettings {
-  if (name === "local") return { kind: "local", path: "terraform.order-fanout-local.tfstate" };
+  if (name === "local") return { kind: "local", path: localStatePath("order-fanout-local") };
   const bucket = stateBucket(env, `environment "${name}"`);
   return { kind: "s3", bucket, key: `order-fanout/${name}/terraform.tfstate`, region: STATE_REGION };
+}
+
+/** CloudWatch namespace of the functions' own metrics (Powertools Metrics, EMF), one per environment. */
+export function metricsNamespace(settings: Pick<EnvironmentSettings, "name">): string {
+  return `order-fanout/${settings.name}`;
+}
+
+/** The name of the variable that sets `setting` for environment `name`, e.g. ORDER_FANOUT_DEV_SENDER_EMAIL. */
+export function variableName(name: EnvironmentName, setting: string): string {
+  return `ORDER_FANOUT_${name.toUpperCase()}_${setting}`;
+}
+
+/** A variable's value, or undefined when it is unset or blank. */
+function given(env: NodeJS.ProcessEnv, variable: string): string | undefined {
+  const value = env[variable]?.trim();
+  return value ? value : undefined;
+}
+
+/** An address mail can reach, checked where it is given (see email-address.ts for the rule). */
+function deliverableAddress(variable: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const problem = undeliverableReason(value);
+  if (problem) throw new SettingsError(`${variable} ${problem}`);
+  return value;
+}
+
+function roleArnFrom(variable: string, value: string | undefined): string | undefined {
+  if (value === undefined || ROLE_ARN.test(value)) return value;
+  throw new SettingsError(
+    `${variable} must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), got "${value}"`,
+  );
+}
+
+function concurrencyFrom(variable: string, value: string | undefined): number {
+  if (value === undefined) return DEFAULT_ACCOUNT_CONCURRENCY;
+  const quota = Number(value);
+  if (!Number.isInteger(quota) || quota < 1)
+    throw new SettingsError(
+      `${variable} must be the account's Lambda concurrency quota, a whole number; got "${value}"`,
+    );
+  return quota;
+}
+
+function notificationFrom(
+  name: EnvironmentName,
+  env: NodeJS.ProcessEnv,
+  base: NotificationSettings,
+): NotificationSettings {
+  if (base.transport === "outbox") return base;
+  const identityVariable = variableName(name, "SENDER_IDENTITY");
+  const senderIdentity = given(env, identityVariable) ?? base.senderIdentity;
+  if (senderIdentity !== "address" && senderIdentity !== "domain")
+    throw new SettingsError(`${identityVariable} must be "address" or "domain", got "${senderIdentity}"`);
+  const senderVariable = variableName(name, "SENDER_EMAIL");
+  const senderEmail = deliverableAddress(senderVariable, given(env, senderVariable));
+  return { ...base, senderIdentity, ...(senderEmail ? { senderEmail } : {}) };
 }
 
 /**
@@ -167,27 +278,47 @@ function stateFor(name: EnvironmentName, env: NodeJS.ProcessEnv): StateSettings 
  * Throws a SettingsError naming the variable when a value is present but unusable.
  */
 export function environmentSettings(name: EnvironmentName, env: NodeJS.ProcessEnv = process.env): EnvironmentSettings {
-  const upper = name.toUpperCase();
   const base = BASE[name];
-  const accountVariable = `ORDER_FANOUT_${upper}_ACCOUNT_IDS`;
-  const alarmEmail = env[`ORDER_FANOUT_${upper}_ALARM_EMAIL`] ?? base.alarmEmail;
-  const senderEmail = env[`ORDER_FANOUT_${upper}_SENDER_EMAIL`] ?? base.notification.senderEmail;
+  const accountVariable = variableName(name, "ACCOUNT_IDS");
+  const alarmVariable = variableName(name, "ALARM_EMAIL");
+  const alarmEmail = deliverableAddress(alarmVariable, given(env, alarmVariable));
+  const roleVariable = variableName(name, "ROLE_ARN");
+  const roleArn = roleArnFrom(roleVariable, given(env, roleVariable));
+  const concurrencyVariable = variableName(name, "ACCOUNT_CONCURRENCY");
   return {
     ...base,
     name,
     namePrefix: `order-fanout-${name}`,
     state: stateFor(name, env),
     allowedAccountIds: accountIdsFrom(accountVariable, env[accountVariable]),
+    accountConcurrency: concurrencyFrom(concurrencyVariable, given(env, concurrencyVariable)),
+    ...(roleArn ? { roleArn } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
-    notification: { ...base.notification, senderEmail },
+    notification: notificationFrom(name, env, base.notification),
   };
 }
 
-/** Settings of the state-bootstrap stack: the bucket every AWS environment keeps its state in. */
+/** A role that keeps one environment's state: it may read and write only under that key's folder. */
+export interface StateAccessRole {
+  readonly roleArn: string;
+  /** e.g. `order-fanout/dev/` */
+  readonly keyPrefix: string;
+}
+
+/**
+ * Settings of the state-bootstrap stack: the bucket every AWS environment keeps its state in, and
+ * the roles (ORDER_FANOUT_<ENV>_ROLE_ARN) that reach it from other accounts.
+ */
 export function stateBootstrapSettings(env: NodeJS.ProcessEnv = process.env) {
+  const accessRoles: StateAccessRole[] = ENVIRONMENT_NAMES.filter((name) => name !== "local").flatMap((name) => {
+    const settings = environmentSettings(name, env);
+    if (!settings.roleArn || settings.state.kind !== "s3") return [];
+    return [{ roleArn: settings.roleArn, keyPrefix: settings.state.key.replace(/[^/]+$/, "") }];
+  });
   return {
     bucket: stateBucket(env, "the state-bootstrap stack"),
     region: STATE_REGION,
+    accessRoles,
     tags: { project: "order-fanout", purpose: "terraform-state" },
   };
 }

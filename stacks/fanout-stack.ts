@@ -2,10 +2,9 @@ import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { EnvironmentSettings } from "./environments";
+import { EnvironmentSettings, metricsNamespace, variableName } from "./environments";
 import { configureProviderAndState } from "./aws-provider";
+import { checkSettings } from "./settings-checks";
 import { MessagingKey } from "./constructs/messaging-key";
 import { FifoTopic } from "./constructs/fifo-topic";
 import { SubscriberQueue } from "./constructs/subscriber-queue";
@@ -15,12 +14,43 @@ import { OrdersApi } from "./constructs/orders-api";
 import { OnDemandTable } from "./constructs/on-demand-table";
 import { SecureBucket } from "./constructs/secure-bucket";
 import { PolicyStatement } from "./constructs/policy";
+import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
+import { SenderIdentity } from "./constructs/sender-identity";
+import { emailInput } from "./constructs/deployment-input";
+import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
 import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
+import { ORDERS_NOT_PUBLISHED_METRIC } from "../lambda-src/shared/metrics";
 
 export interface FanoutStackProps {
   readonly settings: EnvironmentSettings;
   /** Where the function bundles are. Default: dist/. */
   readonly bundleRoot?: string;
+}
+
+/** Where the stack is deployed: what ARNs are built from. */
+interface Account {
+  readonly accountId: string;
+  readonly partition: string;
+  readonly region: string;
+}
+
+interface Data {
+  readonly orders: OnDemandTable;
+  readonly products: OnDemandTable;
+  readonly idempotency: OnDemandTable;
+  readonly documents: SecureBucket;
+}
+
+interface Messaging {
+  readonly key: MessagingKey;
+  readonly topic: FifoTopic;
+  readonly alarms: OpsAlarms;
+}
+
+/** How the notification service sends: its environment and the grant that allows it. */
+interface EmailDelivery {
+  readonly environment: Record<string, string>;
+  readonly statement: PolicyStatement;
 }
 
 interface ConsumerSpec {
@@ -29,98 +59,162 @@ interface ConsumerSpec {
   readonly filterPolicy?: Record<string, unknown>;
 }
 
-/** The order fan-out of one environment: API, tables, topic, and a queue and consumer per service. */
+/**
+ * The order fan-out of one environment, built in named steps: data, messaging (key, topic, the
+ * ops topic), e-mail, a queue and consumer per service, the API, and the alarms that watch them.
+ */
 export class FanoutStack extends TerraformStack {
+  private readonly settings: EnvironmentSettings;
+  private readonly bundleRoot?: string;
+
   constructor(scope: Construct, id: string, props: FanoutStackProps) {
     super(scope, id);
-    const s = props.settings;
-    const prefix = s.namePrefix;
-    configureProviderAndState(this, s);
-    const accountId = new DataAwsCallerIdentity(this, "account").accountId;
-    const partition = new DataAwsPartition(this, "partition").partition;
+    this.settings = props.settings;
+    this.bundleRoot = props.bundleRoot;
+    checkSettings(this.settings);
+    configureProviderAndState(this, this.settings);
+    const account: Account = {
+      accountId: new DataAwsCallerIdentity(this, "account").accountId,
+      partition: new DataAwsPartition(this, "partition").partition,
+      region: this.settings.region,
+    };
 
-    // Data
-    const orders = new OnDemandTable(this, "orders", {
-      name: `${prefix}-orders`,
-      partitionKey: "orderId",
-      protect: s.deletionProtection,
-    });
-    const products = new OnDemandTable(this, "products", {
-      name: `${prefix}-products`,
-      partitionKey: "sku",
-      protect: s.deletionProtection,
-    });
-    const idempotency = new OnDemandTable(this, "idempotency", {
-      name: `${prefix}-idempotency`,
-      partitionKey: "id",
-      ttlAttribute: "expiration",
-      protect: s.deletionProtection,
-    });
-    const documents = new SecureBucket(this, "documents", {
-      bucketName: `${prefix}-documents-${accountId}`,
-      preventDestroy: s.deletionProtection,
-    });
+    const data = this.data(account);
+    const messaging = this.messaging(account);
+    const queueUrls = this.consumers(data, messaging, this.email(data));
+    const api = this.api(data, messaging);
+    this.observability(data, messaging, api);
 
-    // Messaging: the key's policy names topics by ARN built from their names (see MessagingKey).
-    const eventsTopicName = `${prefix}-order-events.fifo`;
-    const alarmsTopicName = `${prefix}-ops-alarms`;
-    const topicArn = (name: string) => `arn:${partition}:sns:${s.region}:${accountId}:${name}`;
+    new TerraformOutput(this, "api_url", { value: api.url });
+    if (api.invokePolicy) {
+      new TerraformOutput(this, "invoke_policy_arn", {
+        description: "Attach to the roles that may call the API; they sign requests with SigV4",
+        value: api.invokePolicy.arn,
+      });
+    }
+    new TerraformOutput(this, "topic_arn", { value: messaging.topic.arn });
+    new TerraformOutput(this, "queue_urls", { value: queueUrls });
+    new TerraformOutput(this, "table_names", {
+      value: { orders: data.orders.name, products: data.products.name, idempotency: data.idempotency.name },
+    });
+    new TerraformOutput(this, "documents_bucket", { value: data.documents.name });
+  }
+
+  private get prefix(): string {
+    return this.settings.namePrefix;
+  }
+
+  /** Tables and the documents bucket; protected in prod, destroyable (bucket emptied) elsewhere. */
+  private data(account: Account): Data {
+    const protect = this.settings.deletionProtection;
+    const table = (name: string, partitionKey: string, ttlAttribute?: string) =>
+      new OnDemandTable(this, name, { name: `${this.prefix}-${name}`, partitionKey, ttlAttribute, protect });
+    return {
+      orders: table("orders", "orderId"),
+      products: table("products", "sku"),
+      idempotency: table("idempotency", "id", "expiration"),
+      documents: new SecureBucket(this, "documents", {
+        bucketName: `${this.prefix}-documents-${account.accountId}`,
+        preventDestroy: protect,
+        forceDestroy: !protect,
+      }),
+    };
+  }
+
+  /** The customer key, the order-events topic, and the ops topic that reaches the on-call engineer. */
+  private messaging(account: Account): Messaging {
+    // The key's policy names topics by ARN built from their names (see MessagingKey).
+    const eventsTopicName = `${this.prefix}-order-events.fifo`;
+    const alarmsTopicName = `${this.prefix}-ops-alarms`;
+    const topicArn = (name: string) => `arn:${account.partition}:sns:${account.region}:${account.accountId}:${name}`;
     const key = new MessagingKey(this, "messaging-key", {
-      alias: `${prefix}-messaging`,
-      accountId,
-      partition,
+      alias: `${this.prefix}-messaging`,
+      accountId: account.accountId,
+      partition: account.partition,
       topicArns: [topicArn(eventsTopicName), topicArn(alarmsTopicName)],
       allowCloudWatchAlarms: true,
     });
     const topic = new FifoTopic(this, "order-events", {
       name: eventsTopicName,
       kmsKeyArn: key.arn,
-      archiveRetentionDays: s.snsArchiveRetentionDays,
-      highThroughput: s.highThroughputFifo,
+      archiveRetentionDays: this.settings.snsArchiveRetentionDays,
+      highThroughput: this.settings.highThroughputFifo,
     });
-    const alarms = new SnsTopic(this, "ops-alarms", { name: alarmsTopicName, kmsMasterKeyId: key.arn });
-    if (s.alarmEmail) {
-      new SnsTopicSubscription(this, "ops-alarms-email", {
-        topicArn: alarms.arn,
-        protocol: "email",
-        endpoint: s.alarmEmail,
-      });
+    const alarms = new OpsAlarms(this, "ops-alarms", {
+      topicName: alarmsTopicName,
+      alarmNamePrefix: `${this.prefix}-`,
+      kmsKeyArn: key.arn,
+      ...account,
+      // The local stack is never applied: its alarms have nobody to reach.
+      email: this.isLocal
+        ? undefined
+        : emailInput(this, {
+            name: "alarm_email",
+            envVariable: variableName(this.settings.name, "ALARM_EMAIL"),
+            value: this.settings.alarmEmail,
+            description: "The address alarms are e-mailed to (confirm the subscription from the first e-mail).",
+          }).stringValue,
+    });
+    return { key, topic, alarms };
+  }
+
+  private get isLocal(): boolean {
+    return this.settings.name === "local";
+  }
+
+  /** SES through the stack's own identity and configuration set, or the local outbox. */
+  private email(data: Data): EmailDelivery {
+    const notification = this.settings.notification;
+    if (notification.transport === "outbox") {
+      return {
+        environment: {
+          EMAIL_TRANSPORT: "outbox",
+          SENDER_EMAIL: notification.senderEmail,
+          DOCUMENTS_BUCKET: data.documents.name,
+        },
+        statement: { actions: ["s3:PutObject"], resources: [`${data.documents.arn}/outbox/*`] },
+      };
     }
-
-    const tableAccess = (table: OnDemandTable, actions: string[]): PolicyStatement => ({
-      actions: actions.map((a) => `dynamodb:${a}`),
-      resources: [table.arn],
+    const sender = emailInput(this, {
+      name: "sender_email",
+      envVariable: variableName(this.settings.name, "SENDER_EMAIL"),
+      value: notification.senderEmail,
+      description: "The address order e-mails are sent from, verified in SES by this stack.",
+    }).stringValue;
+    const identity = new SenderIdentity(this, "sender", {
+      senderEmail: sender,
+      verify: notification.senderIdentity,
+      configurationSetName: this.prefix,
     });
-    const recordsOutcome = tableAccess(orders, ["GetItem", "UpdateItem"]);
-    // Powertools idempotency records of the notification service (see lambda-src/notification/notify.ts).
-    const usesIdempotency = tableAccess(idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"]);
-    const common = { ORDERS_TABLE: orders.name };
-    const emailByOutbox = s.notification.transport === "outbox";
+    return {
+      environment: {
+        EMAIL_TRANSPORT: "ses",
+        SENDER_EMAIL: sender,
+        CONFIGURATION_SET: identity.configurationSetName,
+      },
+      statement: identity.sendStatement,
+    };
+  }
 
+  /** A subscriber queue and its consumer per service; answers the queues' URLs by service. */
+  private consumers(data: Data, messaging: Messaging, email: EmailDelivery): Record<string, string> {
+    const s = this.settings;
+    const recordsOutcome = tableAccess(data.orders, ["GetItem", "UpdateItem"]);
     const specs: Record<ConsumerService, ConsumerSpec> = {
       inventory: {
-        environment: { PRODUCTS_TABLE: products.name },
-        statements: [tableAccess(products, ["GetItem", "UpdateItem"])],
+        environment: { PRODUCTS_TABLE: data.products.name },
+        statements: [tableAccess(data.products, ["GetItem", "UpdateItem"])],
       },
       billing: {
-        environment: { DOCUMENTS_BUCKET: documents.name },
-        statements: [{ actions: ["s3:PutObject", "s3:GetObject"], resources: [`${documents.arn}/invoices/*`] }],
+        environment: { DOCUMENTS_BUCKET: data.documents.name },
+        statements: [{ actions: ["s3:PutObject", "s3:GetObject"], resources: [`${data.documents.arn}/invoices/*`] }],
       },
       notification: {
-        environment: {
-          IDEMPOTENCY_TABLE: idempotency.name,
-          EMAIL_TRANSPORT: s.notification.transport,
-          SENDER_EMAIL: s.notification.senderEmail,
-          ...(emailByOutbox ? { DOCUMENTS_BUCKET: documents.name } : {}),
-        },
+        environment: { IDEMPOTENCY_TABLE: data.idempotency.name, ...email.environment },
         statements: [
-          usesIdempotency,
-          emailByOutbox
-            ? { actions: ["s3:PutObject"], resources: [`${documents.arn}/outbox/*`] }
-            : {
-                actions: ["ses:SendEmail"],
-                resources: [`arn:${partition}:ses:${s.region}:${accountId}:identity/${s.notification.senderEmail}`],
-              },
+          // Powertools idempotency records of the notification service (see lambda-src/notification/notify.ts).
+          tableAccess(data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"]),
+          email.statement,
         ],
       },
       review: {
@@ -137,10 +231,10 @@ export class FanoutStack extends TerraformStack {
     for (const service of CONSUMER_SERVICES) {
       const spec = specs[service];
       const queue = new SubscriberQueue(this, `${service}-queue`, {
-        topic,
-        queueName: `${prefix}-${service}.fifo`,
-        kmsKeyArn: key.arn,
-        visibilityTimeoutSeconds: 6 * s.lambda.timeoutSeconds,
+        topic: messaging.topic,
+        queueName: `${this.prefix}-${service}.fifo`,
+        kmsKeyArn: messaging.key.arn,
+        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * s.lambda.timeoutSeconds,
         maxReceiveCount: s.maxReceiveCount,
         dlqRetentionSeconds: s.dlqRetentionSeconds,
         highThroughput: s.highThroughputFifo,
@@ -148,58 +242,123 @@ export class FanoutStack extends TerraformStack {
       });
       new QueueConsumer(this, `${service}-consumer`, {
         service,
-        functionName: `${prefix}-${service}`,
+        functionName: `${this.prefix}-${service}`,
         bundle: service,
-        bundleRoot: props.bundleRoot,
+        bundleRoot: this.bundleRoot,
         queue,
-        kmsKeyArn: key.arn,
+        kmsKeyArn: messaging.key.arn,
         memoryMb: s.lambda.memoryMb,
         timeoutSeconds: s.lambda.timeoutSeconds,
         logRetentionDays: s.logRetentionDays,
         batchSize: s.eventSource.batchSize,
         maxConcurrency: s.eventSource.maxConcurrency,
-        environment: { POWERTOOLS_SERVICE_NAME: service, ...common, ...spec.environment },
+        environment: { POWERTOOLS_SERVICE_NAME: service, ORDERS_TABLE: data.orders.name, ...spec.environment },
         statements: [recordsOutcome, ...spec.statements],
-        alarmTopicArn: alarms.arn,
+        alarms: messaging.alarms,
       });
       queueUrls[service] = queue.url;
     }
+    return queueUrls;
+  }
 
-    const apiHandler = new BundledFunction(this, "orders-api-handler", {
-      functionName: `${prefix}-orders-api`,
+  /** The orders API: its function (the topic's only publisher) with reserved concurrency, and routes. */
+  private api(data: Data, messaging: Messaging): OrdersApi {
+    const s = this.settings;
+    const handler = new BundledFunction(this, "orders-api-handler", {
+      functionName: `${this.prefix}-orders-api`,
       bundle: "orders-api",
-      bundleRoot: props.bundleRoot,
+      bundleRoot: this.bundleRoot,
       memoryMb: s.lambda.memoryMb,
       timeoutSeconds: s.lambda.timeoutSeconds,
       logRetentionDays: s.logRetentionDays,
+      reservedConcurrency: s.apiReservedConcurrency,
       environment: {
         POWERTOOLS_SERVICE_NAME: "orders-api",
-        ...common,
-        PRODUCTS_TABLE: products.name,
-        TOPIC_ARN: topic.arn,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(s),
+        ORDERS_TABLE: data.orders.name,
+        PRODUCTS_TABLE: data.products.name,
+        TOPIC_ARN: messaging.topic.arn,
       },
       statements: [
-        tableAccess(orders, ["GetItem", "PutItem", "UpdateItem"]),
-        tableAccess(products, ["GetItem", "BatchGetItem"]),
-        { actions: ["sns:Publish"], resources: [topic.arn] },
-        { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [key.arn] },
+        tableAccess(data.orders, ["GetItem", "PutItem", "UpdateItem"]),
+        tableAccess(data.products, ["GetItem", "BatchGetItem"]),
+        { actions: ["sns:Publish"], resources: [messaging.topic.arn] },
+        { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [messaging.key.arn] },
       ],
     });
-    topic.restrictPublishersTo([apiHandler.role.arn]);
-    const api = new OrdersApi(this, "orders-api", {
-      name: `${prefix}-orders`,
-      handler: apiHandler,
+    messaging.topic.restrictPublishersTo([handler.role.arn]);
+    return new OrdersApi(this, "orders-api", {
+      name: `${this.prefix}-orders`,
+      handler,
       authorization: s.apiAuthorization,
       throttle: s.apiThrottle,
       logRetentionDays: s.logRetentionDays,
     });
-
-    new TerraformOutput(this, "api_url", { value: api.url });
-    new TerraformOutput(this, "topic_arn", { value: topic.arn });
-    new TerraformOutput(this, "queue_urls", { value: queueUrls });
-    new TerraformOutput(this, "table_names", {
-      value: { orders: orders.name, products: products.name, idempotency: idempotency.name },
-    });
-    new TerraformOutput(this, "documents_bucket", { value: documents.name });
   }
+
+  /** What pages the on-call engineer beyond each consumer's own alarms (see QueueConsumer). */
+  private observability(data: Data, messaging: Messaging, api: OrdersApi): void {
+    const { alarms } = messaging;
+    const apiMetric = { namespace: "AWS/ApiGateway", dimensions: { ApiId: api.api.id } };
+    alarms.add(this, "api-5xx", {
+      ...apiMetric,
+      metricName: "5xx",
+      statistic: "Sum",
+      period: 300,
+      threshold: 5,
+      alarmDescription: "The orders API answered more than 5 server errors in 5 minutes",
+    });
+    alarms.add(this, "api-p99-latency", {
+      ...apiMetric,
+      metricName: "Latency",
+      extendedStatistic: "p99",
+      period: 300,
+      evaluationPeriods: 3,
+      threshold: this.settings.apiLatencyAlarmMs,
+      alarmDescription: `The orders API's p99 latency stayed above ${this.settings.apiLatencyAlarmMs} ms for 15 minutes`,
+    });
+    const apiFunction = `${this.prefix}-orders-api`;
+    for (const [what, alarm] of Object.entries(functionAlarms(apiFunction))) {
+      alarms.add(this, `orders-api-${what}`, alarm);
+    }
+    alarms.add(this, "orders-not-published", {
+      namespace: metricsNamespace(this.settings),
+      metricName: ORDERS_NOT_PUBLISHED_METRIC,
+      dimensions: { service: "orders-api" },
+      statistic: "Sum",
+      period: 60,
+      threshold: 0,
+      alarmDescription: "Orders were stored but their event could not be published (the client was told to retry)",
+    });
+    for (const table of [data.orders, data.products, data.idempotency]) {
+      const throttleEvents = (id: string, metricName: string) => ({
+        id,
+        metric: {
+          namespace: "AWS/DynamoDB",
+          metricName,
+          dimensions: { TableName: table.name },
+          period: 60,
+          stat: "Sum",
+        },
+      });
+      alarms.add(this, `${table.node.id}-throttled`, {
+        metricQuery: [
+          {
+            id: "throttled",
+            expression: "FILL(reads, 0) + FILL(writes, 0)",
+            label: "Throttled reads and writes",
+            returnData: true,
+          },
+          throttleEvents("reads", "ReadThrottleEvents"),
+          throttleEvents("writes", "WriteThrottleEvents"),
+        ],
+        threshold: 0,
+        alarmDescription: `DynamoDB throttled requests to ${table.node.id}`,
+      });
+    }
+  }
+}
+
+function tableAccess(table: OnDemandTable, actions: string[]): PolicyStatement {
+  return { actions: actions.map((a) => `dynamodb:${a}`), resources: [table.arn] };
 }

@@ -2,16 +2,40 @@ import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { configureProviderAndState } from "./aws-provider";
 import { SecureBucket } from "./constructs/secure-bucket";
+import { PolicyStatement } from "./constructs/policy";
+import { localStatePath, StateAccessRole } from "./environments";
 
 export interface StateBootstrapProps {
   readonly bucket: string;
   readonly region: string;
+  /** Roles of other accounts that keep their environment's state here. Default: none. */
+  readonly accessRoles?: StateAccessRole[];
   readonly tags: Record<string, string>;
+}
+
+/** What Terraform's S3 backend does with one state key and its lock file, and nothing else. */
+function stateAccess(bucketArn: string, role: StateAccessRole, index: number): PolicyStatement[] {
+  const principals = { AWS: [role.roleArn] };
+  return [
+    {
+      sid: `ListOwnState${index}`,
+      principals,
+      actions: ["s3:ListBucket"],
+      resources: [bucketArn],
+      conditions: { StringLike: { "s3:prefix": [`${role.keyPrefix}*`] } },
+    },
+    {
+      sid: `KeepOwnState${index}`,
+      principals,
+      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      resources: [`${bucketArn}/${role.keyPrefix}*`],
+    },
+  ];
 }
 
 /**
  * The S3 bucket that holds every environment's Terraform state. Applied once, by hand, with local
- * state (a bucket cannot hold the state that creates it); keep its terraform.tfstate safe.
+ * state (a bucket cannot hold the state that creates it); keep its terraform.state-bootstrap.tfstate (in the project's root) safe.
  */
 export class StateBootstrapStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: StateBootstrapProps) {
@@ -20,12 +44,14 @@ export class StateBootstrapStack extends TerraformStack {
       region: props.region,
       allowedAccountIds: [],
       tags: props.tags,
-      state: { kind: "local", path: "terraform.state-bootstrap.tfstate" },
+      state: { kind: "local", path: localStatePath("state-bootstrap") },
     });
     const state = new SecureBucket(this, "state", {
       bucketName: props.bucket,
       noncurrentVersionDays: 90,
       preventDestroy: true,
+      policyStatements: (bucketArn) =>
+        (props.accessRoles ?? []).flatMap((role, index) => stateAccess(bucketArn, role, index)),
     });
     new TerraformOutput(this, "state_bucket", { value: state.name });
   }

@@ -86,24 +86,49 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     }
   });
 
-  it("admits only sns.amazonaws.com from the topic into each queue, and denies non-TLS", () => {
-    const policies = Object.values(resourcesOf(plan, "aws_sqs_queue_policy"));
-    expect(policies).toHaveLength(CONSUMER_SERVICES.length);
+  it("admits only sns.amazonaws.com from the topic into each queue, and denies non-TLS on every queue", () => {
+    const policies = Object.entries(resourcesOf(plan, "aws_sqs_queue_policy"));
+    const { main, dlq } = queuesOf(plan);
+    // One policy per queue, DLQs included: SQS keeps one policy per queue.
+    expect(policies.map(([, p]) => referencedName(p.queue_url, "aws_sqs_queue")).sort()).toEqual(
+      [...main, ...dlq].map(([id]) => id).sort(),
+    );
     const topicId = Object.entries(resourcesOf(plan, "aws_sns_topic")).find(([, t]) => t.fifo_topic)![0];
-    for (const p of policies) {
+    for (const [, p] of policies) {
       const text = policyText(p);
-      expect(text).toContain('"Principal"={"Service"=["sns.amazonaws.com"]}');
-      expect(text).toContain(`"ArnEquals"={"aws:SourceArn"=[aws_sns_topic.${topicId}.arn]}`);
       expect(text).toContain('"aws:SecureTransport"=["false"]');
       expect(referencedName(p.queue_url, "aws_sqs_queue")).toBe(referencedName(text, "aws_sqs_queue"));
     }
+    const delivering = policies.filter(([id]) => id.includes("_queue-policy_"));
+    expect(delivering).toHaveLength(CONSUMER_SERVICES.length);
+    for (const [, p] of delivering) {
+      const text = policyText(p);
+      expect(text).toContain('"Principal"={"Service"=["sns.amazonaws.com"]}');
+      expect(text).toContain(`"ArnEquals"={"aws:SourceArn"=tolist([aws_sns_topic.${topicId}.arn])}`);
+    }
   });
 
-  it("denies non-TLS on the topic and lets only the orders-api role publish", () => {
-    const [policy] = Object.values(resourcesOf(plan, "aws_sns_topic_policy"));
-    const text = policyText(policy);
-    expect(text).toContain('"aws:SecureTransport"=["false"]');
-    expect(text).toMatch(/"ArnNotEquals"=\{"aws:PrincipalArn"=\[aws_iam_role\.orders-api-handler_role_\w+\.arn\]\}/);
+  it("denies non-TLS on every topic and lets only the orders-api role publish order events", () => {
+    const topics = Object.keys(resourcesOf(plan, "aws_sns_topic"));
+    const policies = Object.values(resourcesOf(plan, "aws_sns_topic_policy"));
+    expect(policies.map((p) => referencedName(p.arn, "aws_sns_topic")).sort()).toEqual([...topics].sort());
+    for (const p of policies) expect(policyText(p)).toContain('"aws:SecureTransport"=["false"]');
+    const events = policies.find((p) => p.arn.includes("order-events"))!;
+    expect(policyText(events)).toMatch(
+      /"ArnNotEquals"=\{"aws:PrincipalArn"=\[aws_iam_role\.orders-api-handler_role_\w+\.arn\]\}/,
+    );
+  });
+
+  it("subscribes each queue only once its policy admits the topic", () => {
+    const subscriptions = Object.values(resourcesOf(plan, "aws_sns_topic_subscription")).filter(
+      (s) => s.protocol === "sqs",
+    );
+    const policies = resourcesOf(plan, "aws_sqs_queue_policy");
+    for (const subscription of subscriptions) {
+      const queue = referencedName(subscription.endpoint, "aws_sqs_queue");
+      const policy = Object.entries(policies).find(([, p]) => referencedName(p.queue_url, "aws_sqs_queue") === queue)!;
+      expect(subscription.depends_on).toEqual([`aws_sqs_queue_policy.${policy[0]}`]);
+    }
   });
 
   it("subscribes every queue with raw delivery, and filters the review queue", () => {
@@ -171,15 +196,17 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
   it("raises alarms on DLQ depth, message age, errors and throttles to the ops topic", () => {
     const alarms = Object.values(resourcesOf(plan, "aws_cloudwatch_metric_alarm"));
     const metrics = alarms.map((a) => a.metric_name);
-    for (const metric of [
-      "ApproximateNumberOfMessagesVisible",
-      "ApproximateAgeOfOldestMessage",
-      "Errors",
-      "Throttles",
-    ]) {
+    for (const metric of ["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"]) {
       expect(metrics.filter((m) => m === metric)).toHaveLength(CONSUMER_SERVICES.length);
     }
-    for (const a of alarms) expect(a.alarm_actions[0]).toMatch(/aws_sns_topic\.ops-alarms\.arn/);
+    // Every consumer and the orders API.
+    for (const metric of ["Errors", "Throttles"]) {
+      expect(metrics.filter((m) => m === metric)).toHaveLength(CONSUMER_SERVICES.length + 1);
+    }
+    for (const a of alarms) {
+      expect(a.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\.ops-alarms_topic_\w+\.arn/)]);
+      expect(a.alarm_name.startsWith(`${prefix}-`)).toBe(true);
+    }
     const dlqAlarms = alarms.filter((a) => a.metric_name === "ApproximateNumberOfMessagesVisible");
     for (const a of dlqAlarms) expect(a.dimensions.QueueName).toMatch(/-dlq_\w+\.name|dlq/);
   });
@@ -223,9 +250,10 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     expect(policyText(Object.values(resourcesOf(plan, "aws_s3_bucket_policy"))[0])).toContain('"aws:SecureTransport"');
   });
 
-  it("outputs the API URL, topic, queues, tables and bucket", () => {
+  it("outputs the API URL, its invoke policy where callers sign, topic, queues, tables and bucket", () => {
+    const signed = settings.apiAuthorization === "AWS_IAM" ? ["invoke_policy_arn"] : [];
     expect(Object.keys(plan.output ?? {}).sort()).toEqual(
-      ["api_url", "documents_bucket", "queue_urls", "table_names", "topic_arn"].sort(),
+      ["api_url", "documents_bucket", "queue_urls", "table_names", "topic_arn", ...signed].sort(),
     );
   });
 
@@ -258,10 +286,11 @@ describe("state and accounts", () => {
 
 describe("prod differs from dev where the settings say", () => {
   const routes = (plan: Plan) => Object.values(resourcesOf(plan, "aws_apigatewayv2_route"));
-  it("requires IAM auth in staging and prod, none in dev and local", () => {
-    expect(routes(plans.prod).every((r) => r.authorization_type === "AWS_IAM")).toBe(true);
-    expect(routes(plans.staging).every((r) => r.authorization_type === "AWS_IAM")).toBe(true);
-    expect(routes(plans.dev).every((r) => r.authorization_type === "NONE")).toBe(true);
+  it("requires IAM auth in every AWS environment; only the local stack is anonymous", () => {
+    for (const name of ["dev", "staging", "prod"] as const) {
+      expect(routes(plans[name]).every((r) => r.authorization_type === "AWS_IAM")).toBe(true);
+    }
+    expect(routes(plans.local).every((r) => r.authorization_type === "NONE")).toBe(true);
   });
 
   it("protects prod tables and turns on high-throughput FIFO and the archive", () => {

@@ -3,6 +3,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { FifoTopic } from "../../stacks/constructs/fifo-topic";
 import { SubscriberQueue, subscribeQueue } from "../../stacks/constructs/subscriber-queue";
 import { QueueConsumer, QueueConsumerProps } from "../../stacks/constructs/queue-consumer";
+import { OpsAlarms } from "../../stacks/constructs/ops-alarms";
 import { configureProviderAndState } from "../../stacks/aws-provider";
 import { environmentSettings, stateBootstrapSettings } from "../../stacks/environments";
 import { fakeBundleRoot } from "../support/synth";
@@ -44,7 +45,14 @@ function consumerProps(overrides: Partial<QueueConsumerProps>, visibility = 60) 
     maxConcurrency: 2,
     environment: {},
     statements: [],
-    alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:ops",
+    alarms: new OpsAlarms(stack, "ops", {
+      topicName: "ops",
+      alarmNamePrefix: "misuse-",
+      kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+      accountId: "123456789012",
+      partition: "aws",
+      region: "eu-west-1",
+    }),
     ...overrides,
   };
   return { stack, props };

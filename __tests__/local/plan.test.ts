@@ -66,35 +66,35 @@ describe("the local plan loader", () => {
   it("refuses a subscribed queue whose policy does not admit the topic, naming it", () => {
     const plan = copy();
     const policies = plan.resource!.aws_sqs_queue_policy;
-    const [billingPolicy] = Object.keys(policies).filter((name) => name.startsWith("billing-queue"));
+    const [billingPolicy] = Object.keys(policies).filter((name) => name.startsWith("billing-queue_queue-policy"));
     policies[billingPolicy].policy = String(policies[billingPolicy].policy).replace(
       /"sns\.amazonaws\.com"/,
       '"events.amazonaws.com"',
     );
     expect(() => loadPlan(plan, account)).toThrow(
-      /aws_sns_topic_subscription\.billing-queue_subscription_\w+: the policy of queue order-fanout-local-billing\.fifo \(aws_sqs_queue\.billing-queue_\w+\) does not let sns\.amazonaws\.com send from arn:aws:sns:us-east-1:000000000000:order-fanout-local-order-events\.fifo/,
+      /aws_sns_topic_subscription\.billing-queue_order-events-subscription_\w+: the policy of queue order-fanout-local-billing\.fifo \(aws_sqs_queue\.billing-queue_\w+\) does not let sns\.amazonaws\.com send from arn:aws:sns:us-east-1:000000000000:order-fanout-local-order-events\.fifo/,
     );
   });
 
   it("refuses a subscribed queue with no policy at all", () => {
     const plan = copy();
     const policies = plan.resource!.aws_sqs_queue_policy;
-    delete policies[Object.keys(policies).find((name) => name.startsWith("review-queue"))!];
+    delete policies[Object.keys(policies).find((name) => name.startsWith("review-queue_queue-policy"))!];
     expect(() => loadPlan(plan, account)).toThrow(
-      /review-queue_subscription_\w+: the policy of queue order-fanout-local-review\.fifo/,
+      /review-queue_order-events-subscription_\w+: the policy of queue order-fanout-local-review\.fifo/,
     );
   });
 
   it("refuses a policy that admits another topic", () => {
     const plan = copy();
     const policies = plan.resource!.aws_sqs_queue_policy;
-    const name = Object.keys(policies).find((n) => n.startsWith("inventory-queue"))!;
+    const name = Object.keys(policies).find((n) => n.startsWith("inventory-queue_queue-policy"))!;
     policies[name].policy = String(policies[name].policy).replace(
-      /\[aws_sns_topic\.order-events_topic_\w+\.arn\]/,
+      /tolist\(\[aws_sns_topic\.order-events_topic_\w+\.arn\]\)/,
       '["arn:aws:sns:us-east-1:000000000000:other.fifo"]',
     );
     expect(() => loadPlan(plan, account)).toThrow(
-      /inventory-queue_subscription_\w+: the policy of queue order-fanout-local-inventory\.fifo/,
+      /inventory-queue_order-events-subscription_\w+: the policy of queue order-fanout-local-inventory\.fifo/,
     );
   });
 
@@ -142,6 +142,11 @@ describe("Terraform expressions", () => {
       '{"a":[1,true,"x-<b.c.d>"],"k":null}',
     );
     expect(evaluateString("$${literal}", resolve)).toBe("${literal}");
+  });
+
+  it("evaluates tolist over a tuple and refuses it over anything else", () => {
+    expect(evaluateString('${jsonencode({"arns" = tolist([a.b.arn])})}', resolve)).toBe('{"arns":["<a.b.arn>"]}');
+    expect(() => evaluateString('${tolist("x")}', resolve)).toThrow('tolist() takes a tuple, got "x"');
   });
 
   it("refuses operators and indexing", () => {

@@ -9,7 +9,8 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { handleInventoryEvent } from "../../lambda-src/inventory/stock";
 import { bill } from "../../lambda-src/billing/billing";
 import { notify } from "../../lambda-src/notification/notify";
-import { outboxTransport } from "../../lambda-src/notification/email";
+import { outboxTransport, sesTransport } from "../../lambda-src/notification/email";
+import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { review } from "../../lambda-src/review/review";
 import { recordFulfilment } from "../../lambda-src/shared/fulfilment";
 import { OrderRecord } from "../../lambda-src/shared/order-record";
@@ -237,6 +238,20 @@ describe("notification", () => {
       Bucket: "docs",
       Key: "outbox/e-1.json",
     });
+  });
+
+  it("sends through SES in the stack's configuration set, the only one its role may use", async () => {
+    const sesMock = mockClient(SESv2Client);
+    sesMock.on(SendEmailCommand).resolves({ MessageId: "m-1" });
+    const message = { from: "orders@shop.co.uk", to: "ada@example.com", subject: "s", text: "t" };
+    await sesTransport(new SESv2Client({ region: "eu-west-1" }), "order-fanout-dev")({ eventId: "e-1", message });
+    expect(sesMock.commandCalls(SendEmailCommand)[0].args[0].input).toEqual({
+      ConfigurationSetName: "order-fanout-dev",
+      FromEmailAddress: "orders@shop.co.uk",
+      Destination: { ToAddresses: ["ada@example.com"] },
+      Content: { Simple: { Subject: { Data: "s" }, Body: { Text: { Data: "t" } } } },
+    });
+    sesMock.restore();
   });
 });
 

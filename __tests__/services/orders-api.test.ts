@@ -102,6 +102,25 @@ describe("POST /orders", () => {
     expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
+  it("counts an order stored but not published as the OrdersNotPublished metric, for its alarm", async () => {
+    snsMock.on(PublishCommand).rejectsOnce(new Error("SNS unavailable"));
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      expect((await place()).statusCode).toBe(503);
+    } finally {
+      stdout.mockRestore();
+    }
+    const emf = written
+      .flatMap((chunk) => chunk.split("\n"))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(emf).toContainEqual(expect.objectContaining({ OrdersNotPublished: 1 }));
+  });
+
   it("answers a retry of a published order with the same order and publishes nothing", async () => {
     const first = await place();
     const stored = {

@@ -49,10 +49,12 @@ export function emailFor(event: OrderEvent, order: OrderRecord | undefined, from
   };
 }
 
-export function sesTransport(ses: SESv2Client): EmailTransport {
+/** Sends through SES v2 in the stack's configuration set (reputation metrics, suppression list). */
+export function sesTransport(ses: SESv2Client, configurationSet: string): EmailTransport {
   return async ({ message }) => {
     await ses.send(
       new SendEmailCommand({
+        ConfigurationSetName: configurationSet,
         FromEmailAddress: message.from,
         Destination: { ToAddresses: [message.to] },
         Content: { Simple: { Subject: { Data: message.subject }, Body: { Text: { Data: message.text } } } },

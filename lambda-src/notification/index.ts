@@ -7,12 +7,14 @@ import { notify, onceIdempotent } from "./notify";
 export const ENVIRONMENT = ["ORDERS_TABLE", "IDEMPOTENCY_TABLE", "EMAIL_TRANSPORT", "SENDER_EMAIL"] as const;
 /** Read only when EMAIL_TRANSPORT is `outbox`. */
 export const OUTBOX_ENVIRONMENT = ["DOCUMENTS_BUCKET"] as const;
+/** Read only when EMAIL_TRANSPORT is `ses`: the role may send only through this configuration set. */
+export const SES_ENVIRONMENT = ["CONFIGURATION_SET"] as const;
 
 const env = readEnvironment(ENVIRONMENT);
 const transport =
   env.EMAIL_TRANSPORT === "outbox"
     ? outboxTransport(s3Client(), readEnvironment(OUTBOX_ENVIRONMENT).DOCUMENTS_BUCKET)
-    : sesTransport(sesClient());
+    : sesTransport(sesClient(), readEnvironment(SES_ENVIRONMENT).CONFIGURATION_SET);
 const dynamoDb = dynamoDbClient();
 const { deliver, config } = onceIdempotent(transport, dynamoDb, env.IDEMPOTENCY_TABLE);
 const deps = { ddb: documentClient(dynamoDb), ordersTable: env.ORDERS_TABLE, sender: env.SENDER_EMAIL, deliver };

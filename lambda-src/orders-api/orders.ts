@@ -10,9 +10,11 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { eventIdFor, OrderId, OrderLine } from "../shared/events";
 import { OrderRecord } from "../shared/order-record";
+import type { Product } from "../shared/product";
 import { EventPublisher } from "../shared/publisher";
 import { findOrder as findStoredOrder } from "../shared/orders";
 import { logger } from "../shared/logger";
+import { countNow, ORDERS_NOT_PUBLISHED_METRIC } from "../shared/metrics";
 import { ApiError } from "./http";
 import { OrderView, PlaceOrderRequest } from "./contract";
 
@@ -22,13 +24,6 @@ export interface OrdersDeps {
   readonly productsTable: string;
   readonly publisher: EventPublisher;
   readonly now?: () => Date;
-}
-
-interface Product {
-  sku: string;
-  unitPriceCents: number;
-  currency: string;
-  stock: number;
 }
 
 const now = (deps: OrdersDeps) => (deps.now ?? (() => new Date()))().toISOString();
@@ -105,6 +100,7 @@ async function publishOrFail(publish: () => Promise<void>, orderId: string): Pro
     await publish();
   } catch (error) {
     logger.error("publish failed; the order stays unpublished until a retry", { orderId, error: error as Error });
+    countNow(ORDERS_NOT_PUBLISHED_METRIC);
     throw new ApiError(
       503,
       "PublishFailed",

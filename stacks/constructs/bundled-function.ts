@@ -20,6 +20,8 @@ export interface BundledFunctionProps {
   readonly statements: PolicyStatement[];
   /** Default: dist/ (stacks/bundles.ts). */
   readonly bundleRoot?: string;
+  /** Concurrency set aside for this function alone (and its ceiling). Default: none, the shared pool. */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -78,6 +80,7 @@ export class BundledFunction extends Construct {
       sourceCodeHash: asset.assetHash,
       memorySize: props.memoryMb,
       timeout: props.timeoutSeconds,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       tracingConfig: { mode: "Active" },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
       environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...props.environment } },

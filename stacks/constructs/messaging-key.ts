@@ -48,12 +48,15 @@ export class MessagingKey extends Construct {
         },
         ...(props.allowCloudWatchAlarms
           ? [
+              // AWS's documented statement for CloudWatch alarm actions on an SSE-KMS topic, as written
+              // there (no conditions): "Enable compatibility between event sources from AWS services
+              // and encrypted topics", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+              // What CloudWatch may publish to is narrowed by the ops topic's own policy (OpsAlarms).
               {
-                sid: "CloudWatchAlarmsPublish",
+                sid: "Allow_CloudWatch_for_CMK",
                 principals: { Service: ["cloudwatch.amazonaws.com"] },
-                actions: useKey,
+                actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources: ["*"],
-                conditions: { StringEquals: { "aws:SourceAccount": [props.accountId] } },
               },
             ]
           : []),

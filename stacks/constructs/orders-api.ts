@@ -4,9 +4,11 @@ import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-in
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn } from "cdktf";
 import { BundledFunction } from "./bundled-function";
+import { policyDocument } from "./policy";
 
 /** The routes of the orders API, all served by one function. */
 export const ORDER_ROUTES = ["POST /orders", "GET /orders/{orderId}", "POST /orders/{orderId}/cancel"] as const;
@@ -21,12 +23,25 @@ export interface OrdersApiProps {
 }
 
 /**
+ * The execute-api resource of a route in any stage: `POST /orders/{orderId}/cancel` is
+ * `<api>/<stage>/POST/orders/<any>/cancel`, with `*` for stage and any
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
+ */
+function routeResource(executionArn: string, routeKey: string): string {
+  const [method, path] = routeKey.split(" ");
+  return `${executionArn}/*/${method}${path.replace(/\{[^}]+\}/g, "*")}`;
+}
+
+/**
  * An HTTP API (API Gateway v2) routing ORDER_ROUTES to one Lambda with payload format 2.0, a
  * `$default` stage with JSON access logs and throttling, and an invoke permission for this API only.
+ * With `AWS_IAM` authorization it also creates the managed policy a caller's role attaches to call
+ * exactly these routes (`invokePolicy`).
  */
 export class OrdersApi extends Construct {
   readonly api: Apigatewayv2Api;
   readonly url: string;
+  readonly invokePolicy?: IamPolicy;
 
   constructor(scope: Construct, id: string, props: OrdersApiProps) {
     super(scope, id);
@@ -81,5 +96,18 @@ export class OrdersApi extends Construct {
       sourceArn: `${this.api.executionArn}/*/*`,
     });
     this.url = this.api.apiEndpoint;
+    if (props.authorization === "AWS_IAM") {
+      this.invokePolicy = new IamPolicy(this, "invoke-policy", {
+        name: `${props.name}-invoke`,
+        description: `Calls the ${props.name} API: ${ORDER_ROUTES.join(", ")}`,
+        policy: policyDocument([
+          {
+            sid: "InvokeOrderRoutes",
+            actions: ["execute-api:Invoke"],
+            resources: ORDER_ROUTES.map((route) => routeResource(this.api.executionArn, route)),
+          },
+        ]),
+      });
+    }
   }
 }

@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { BundledFunction } from "./bundled-function";
 import { SubscriberQueue } from "./subscriber-queue";
 import { FIFO_MAX_BATCH_SIZE, VISIBILITY_TIMEOUT_FACTOR } from "./fifo";
 import { PolicyStatement } from "./policy";
+import { AlarmDefinition, functionAlarms, OpsAlarms } from "./ops-alarms";
 
 export interface QueueConsumerProps {
   /** Short service name, e.g. `inventory`; used in alarm names. */
@@ -26,8 +26,8 @@ export interface QueueConsumerProps {
   readonly environment: Record<string, string>;
   /** Table and bucket grants this service needs, on those resources alone. */
   readonly statements: PolicyStatement[];
-  /** Alarms notify this SNS topic. */
-  readonly alarmTopicArn: string;
+  /** Where its alarms go; each is named `<prefix><service>-<what>`. */
+  readonly alarms: OpsAlarms;
   /** Alarm when the oldest message is older than this. Default: 300 s. */
   readonly maxMessageAgeSeconds?: number;
 }
@@ -90,21 +90,13 @@ export class QueueConsumer extends Construct {
   }
 
   private addAlarms(props: QueueConsumerProps): void {
-    const common = {
-      alarmActions: [props.alarmTopicArn],
-      okActions: [props.alarmTopicArn],
-      comparisonOperator: "GreaterThanThreshold",
-      evaluationPeriods: 1,
-      period: 60,
-      treatMissingData: "notBreaching",
-    } satisfies Partial<CloudwatchMetricAlarmConfig>;
     const queueMetric = (queueName: string) => ({ namespace: "AWS/SQS", dimensions: { QueueName: queueName } });
-    const functionMetric = { namespace: "AWS/Lambda", dimensions: { FunctionName: props.functionName } };
-    const alarms: Record<string, Partial<CloudwatchMetricAlarmConfig>> = {
+    const alarms: Record<string, AlarmDefinition> = {
       "dlq-messages": {
         ...queueMetric(props.queue.deadLetterQueue.name),
         metricName: "ApproximateNumberOfMessagesVisible",
         statistic: "Maximum",
+        period: 60,
         threshold: 0,
         alarmDescription: `Messages of ${props.service} are in its dead-letter queue`,
       },
@@ -112,30 +104,12 @@ export class QueueConsumer extends Construct {
         ...queueMetric(props.queue.queue.name),
         metricName: "ApproximateAgeOfOldestMessage",
         statistic: "Maximum",
+        period: 60,
         threshold: props.maxMessageAgeSeconds ?? 300,
         alarmDescription: `${props.service} is falling behind its queue`,
       },
-      errors: {
-        ...functionMetric,
-        metricName: "Errors",
-        statistic: "Sum",
-        threshold: 0,
-        alarmDescription: `${props.functionName} failed invocations`,
-      },
-      throttles: {
-        ...functionMetric,
-        metricName: "Throttles",
-        statistic: "Sum",
-        threshold: 0,
-        alarmDescription: `${props.functionName} was throttled`,
-      },
+      ...functionAlarms(props.functionName),
     };
-    for (const [suffix, alarm] of Object.entries(alarms)) {
-      new CloudwatchMetricAlarm(this, suffix, {
-        ...common,
-        ...alarm,
-        alarmName: `${props.functionName}-${suffix}`,
-      });
-    }
+    for (const [what, alarm] of Object.entries(alarms)) props.alarms.add(this, `${props.service}-${what}`, alarm);
   }
 }

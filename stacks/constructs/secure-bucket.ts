@@ -6,7 +6,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { denyInsecureTransport, policyDocument } from "./policy";
+import { denyInsecureTransport, PolicyStatement, policyDocument } from "./policy";
 
 export interface SecureBucketProps {
   /** Globally unique; include the account id. */
@@ -15,6 +15,10 @@ export interface SecureBucketProps {
   readonly noncurrentVersionDays?: number;
   /** Refuse `terraform destroy` while the bucket exists. Default: false. */
   readonly preventDestroy?: boolean;
+  /** Let `terraform destroy` delete every object version with the bucket. Default: false. */
+  readonly forceDestroy?: boolean;
+  /** Statements added to the bucket policy (which always denies plain HTTP), given the bucket's ARN. */
+  readonly policyStatements?: (bucketArn: string) => PolicyStatement[];
 }
 
 /**
@@ -28,6 +32,7 @@ export class SecureBucket extends Construct {
     super(scope, id);
     this.bucket = new S3Bucket(this, "bucket", {
       bucket: props.bucketName,
+      forceDestroy: props.forceDestroy ?? false,
       ...(props.preventDestroy ? { lifecycle: { preventDestroy: true } } : {}),
     });
     const bucket = this.bucket.id;
@@ -46,7 +51,10 @@ export class SecureBucket extends Construct {
     new S3BucketOwnershipControls(this, "ownership", { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
     new S3BucketPolicy(this, "policy", {
       bucket,
-      policy: policyDocument([denyInsecureTransport("s3", [this.bucket.arn, `${this.bucket.arn}/*`])]),
+      policy: policyDocument([
+        denyInsecureTransport("s3", [this.bucket.arn, `${this.bucket.arn}/*`]),
+        ...(props.policyStatements?.(this.bucket.arn) ?? []),
+      ]),
     });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket,

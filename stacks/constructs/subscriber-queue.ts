@@ -3,7 +3,7 @@ import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { SqsQueueRedriveAllowPolicy } from "@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
-import { Fn } from "cdktf";
+import { Fn, Lazy } from "cdktf";
 import { FifoTopic } from "./fifo-topic";
 import { deadLetterName, requireFifoName } from "./fifo";
 import { denyInsecureTransport, policyDocument } from "./policy";
@@ -28,7 +28,8 @@ export interface SubscriberQueueProps {
 
 /**
  * A FIFO queue subscribed to a FIFO topic, with its FIFO dead-letter queue, redrive, SSE under the
- * customer key, and the queue policy that lets the topic (and only it) deliver.
+ * customer key, the queue policy that lets the topic (and only it) deliver, and TLS-only policies
+ * on both queues.
  */
 export class SubscriberQueue extends Construct {
   readonly queue: SqsQueue;
@@ -77,6 +78,10 @@ export class SubscriberQueue extends Construct {
       queueUrl: this.deadLetterQueue.url,
       redriveAllowPolicy: Fn.jsonencode({ redrivePermission: "byQueue", sourceQueueArns: [this.queue.arn] }),
     });
+    new SqsQueuePolicy(this, "dlq-policy", {
+      queueUrl: this.deadLetterQueue.url,
+      policy: policyDocument([denyInsecureTransport("sqs", [this.deadLetterQueue.arn])]),
+    });
     this.subscription = subscribeQueue(this, {
       topic: props.topic,
       queue: this.queue,
@@ -100,9 +105,56 @@ export interface QueueSubscriptionOptions {
 }
 
 /**
- * Subscribes a FIFO queue to a FIFO topic with raw delivery, and writes in the same step the queue
- * policy without which SNS's deliveries are silently dropped: sns.amazonaws.com may SendMessage
- * only from this topic (`ArnEquals aws:SourceArn`), and plain HTTP is denied.
+ * The one policy of a queue that topics deliver to. SQS keeps one policy per queue (a second
+ * aws_sqs_queue_policy would replace the first), so each subscription adds its topic to this one:
+ * sns.amazonaws.com may SendMessage only from those topics (`ArnEquals aws:SourceArn`), and plain
+ * HTTP is denied to everyone.
+ */
+class TopicDeliveryPolicy extends Construct {
+  readonly resource: SqsQueuePolicy;
+  private readonly topicArns: string[] = [];
+
+  /** The queue's delivery policy, created beside the queue on first use. */
+  static of(queue: SqsQueue): TopicDeliveryPolicy {
+    const scope = queue.node.scope!;
+    const id = `${queue.node.id}-policy`;
+    return (
+      (scope.node.tryFindChild(id) as TopicDeliveryPolicy | undefined) ?? new TopicDeliveryPolicy(scope, id, queue)
+    );
+  }
+
+  private constructor(scope: Construct, id: string, queue: SqsQueue) {
+    super(scope, id);
+    this.resource = new SqsQueuePolicy(this, "policy", {
+      queueUrl: queue.url,
+      policy: policyDocument([
+        {
+          sid: "TopicsDeliver",
+          principals: { Service: ["sns.amazonaws.com"] },
+          actions: ["sqs:SendMessage"],
+          resources: [queue.arn],
+          conditions: {
+            ArnEquals: {
+              "aws:SourceArn": Lazy.anyValue({ produce: () => Fn.tolist(this.topicArns) }) as unknown as string[],
+            },
+          },
+        },
+        denyInsecureTransport("sqs", [queue.arn]),
+      ]),
+    });
+  }
+
+  admit(topicArn: string): void {
+    this.topicArns.push(topicArn);
+  }
+}
+
+/**
+ * Subscribes a FIFO queue to a FIFO topic with raw delivery, and in the same step admits the topic
+ * in the queue's policy, without which SNS's deliveries are silently dropped. The subscription
+ * depends on that policy (as AWS CDK's SqsSubscription makes it), so that on a first apply or a
+ * policy replacement SNS never delivers to a queue that does not yet admit it. Its id comes from
+ * the topic's, so one scope can hold subscriptions to several topics.
  */
 export function subscribeQueue(scope: Construct, options: QueueSubscriptionOptions): SnsTopicSubscription {
   const { topic, queue } = options;
@@ -110,20 +162,13 @@ export function subscribeQueue(scope: Construct, options: QueueSubscriptionOptio
   if (queue.fifoQueueInput !== true) {
     throw new Error(`queue "${queueName}" is not FIFO: a FIFO topic delivers only to FIFO queues`);
   }
-  new SqsQueuePolicy(scope, "queue-policy", {
-    queueUrl: queue.url,
-    policy: policyDocument([
-      {
-        sid: "TopicDelivers",
-        principals: { Service: ["sns.amazonaws.com"] },
-        actions: ["sqs:SendMessage"],
-        resources: [queue.arn],
-        conditions: { ArnEquals: { "aws:SourceArn": [topic.arn] } },
-      },
-      denyInsecureTransport("sqs", [queue.arn]),
-    ]),
-  });
-  return new SnsTopicSubscription(scope, "subscription", {
+  const id = `${topic.node.id}-subscription`;
+  if (scope.node.tryFindChild(id)) {
+    throw new Error(`queue "${queueName}" is already subscribed to topic "${topic.name}" in ${scope.node.path}`);
+  }
+  const policy = TopicDeliveryPolicy.of(queue);
+  policy.admit(topic.arn);
+  return new SnsTopicSubscription(scope, id, {
     topicArn: topic.arn,
     protocol: "sqs",
     endpoint: queue.arn,
@@ -131,5 +176,6 @@ export function subscribeQueue(scope: Construct, options: QueueSubscriptionOptio
     ...(options.filterPolicy
       ? { filterPolicy: Fn.jsonencode(options.filterPolicy), filterPolicyScope: "MessageAttributes" }
       : {}),
+    dependsOn: [policy.resource],
   });
 }

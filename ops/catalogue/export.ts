@@ -1,0 +1,29 @@
+/**
+ * Exports a products table as a catalogue file in the import's JSON shape, sorted by SKU, so that
+ * importing an export changes nothing. A stored item that is not a valid product is reported with
+ * its SKU, and nothing is exported: a file that silently lacked it would look complete.
+ */
+import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
+import { Product } from "../../lambda-src/shared/product";
+import { CatalogueError } from "./read";
+import { productProblems } from "./validate";
+
+export async function exportCatalogue(ddb: DynamoDBDocumentClient, table: string): Promise<Product[]> {
+  const products: Product[] = [];
+  const problems: string[] = [];
+  for await (const page of paginateScan({ client: ddb }, { TableName: table, ConsistentRead: true })) {
+    for (const item of page.Items ?? []) {
+      // Attributes beyond the product's fields are not the catalogue's; they are left out.
+      const found = productProblems(`item ${JSON.stringify(item.sku)}`, item, Product);
+      if (found.length === 0) products.push(Product.parse(item));
+      problems.push(...found);
+    }
+  }
+  if (problems.length > 0) throw new CatalogueError(table, problems);
+  return products.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
+/** A JSON array with one product a line, like local/fixtures/products.json. */
+export function catalogueJson(products: Product[]): string {
+  return products.length === 0 ? "[]\n" : `[\n${products.map((p) => `  ${JSON.stringify(p)}`).join(",\n")}\n]\n`;
+}

@@ -1,0 +1,43 @@
+import { EnvironmentSettings, SettingsError, variableName } from "./environments";
+import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
+
+/**
+ * Lambda keeps this much of the account's concurrency unreserved: "You can reserve up to the
+ * Unreserved account concurrency value that is shown, minus 100 for functions that don't have
+ * reserved concurrency." https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export const UNRESERVED_MINIMUM = 100;
+
+/**
+ * Refuses, at synth, settings that are wrong whatever the deployment: an anonymous API anywhere but
+ * the local stack, and concurrency the account cannot give. Each message names the setting.
+ */
+export function checkSettings(s: EnvironmentSettings): void {
+  const where = `environment "${s.name}"`;
+  if (s.apiAuthorization === "NONE" && s.name !== "local") {
+    throw new SettingsError(
+      `${where}: apiAuthorization NONE would open the orders API (and every customer's order) to the internet; ` +
+        "only the local stack may use it, AWS environments use AWS_IAM",
+    );
+  }
+  const reserved = s.apiReservedConcurrency;
+  const quotaVariable = variableName(s.name, "ACCOUNT_CONCURRENCY");
+  if (!Number.isInteger(reserved) || reserved < 1) {
+    throw new SettingsError(`${where}: apiReservedConcurrency must be a whole number of at least 1, got ${reserved}`);
+  }
+  if (s.accountConcurrency - reserved < UNRESERVED_MINIMUM) {
+    throw new SettingsError(
+      `${where}: apiReservedConcurrency ${reserved} leaves ${s.accountConcurrency - reserved} of the account's ` +
+        `${s.accountConcurrency} unreserved; Lambda keeps at least ${UNRESERVED_MINIMUM} (raise the quota and set ` +
+        `${quotaVariable}, or reserve less)`,
+    );
+  }
+  const consumers = CONSUMER_SERVICES.length * s.eventSource.maxConcurrency;
+  if (reserved + consumers > s.accountConcurrency) {
+    throw new SettingsError(
+      `${where}: the orders API's reserved concurrency (${reserved}) plus ${CONSUMER_SERVICES.length} consumers at ` +
+        `maximum concurrency ${s.eventSource.maxConcurrency} (${consumers}) exceed the account's concurrency ` +
+        `(${s.accountConcurrency}); raise the quota and set ${quotaVariable}, or lower them`,
+    );
+  }
+}
