@@ -21,6 +21,9 @@ import { UNFILTERED_SERVICES } from "../lambda-src/shared/services";
 import { documentClientFor, OpsTarget, resolveTarget } from "../ops/target";
 import { DEFAULT_PORTS } from "./ports";
 
+// The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /** SES's mailbox simulator: accepted and reported delivered, also from an account in the sandbox. */
 const SIMULATOR_RECIPIENT = "success@simulator.amazonses.com";
 

@@ -139,6 +139,10 @@ export class FanoutStack extends TerraformStack {
       kmsKeyArn: key.arn,
       archiveRetentionDays: this.settings.snsArchiveRetentionDays,
       highThroughput: this.settings.highThroughputFifo,
+      // Protected environments keep their archive: destroying them is a deliberate, manual act.
+      ...(this.settings.deletionProtection
+        ? {}
+        : { destroyArchive: { region: account.region, roleArn: this.settings.roleArn } }),
     });
     const alarms = new OpsAlarms(this, "ops-alarms", {
       topicName: alarmsTopicName,

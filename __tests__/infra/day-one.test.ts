@@ -148,6 +148,32 @@ describe.each(AWS_ENVIRONMENTS)("order-fanout-%s on AWS", (name) => {
 });
 
 describe("what differs per environment", () => {
+  const eventsTopic = (plan: Plan) => Object.values(resourcesOf(plan, "aws_sns_topic")).find((t) => t.fifo_topic);
+
+  it("clears staging's archive on destroy, which SNS requires, and keeps prod's", () => {
+    expect(eventsTopic(plans.staging).provisioner).toEqual([
+      {
+        "local-exec": {
+          when: "destroy",
+          interpreter: ["/bin/sh", "-c"],
+          environment: { TOPIC_ARN: "${self.arn}" },
+          command:
+            "aws sns set-topic-attributes --region eu-west-1 --topic-arn \"$TOPIC_ARN\" --attribute-name ArchivePolicy --attribute-value '{}'",
+        },
+      },
+    ]);
+    expect(eventsTopic(plans.prod).archive_policy).toBeDefined();
+    expect(eventsTopic(plans.prod).provisioner).toBeUndefined();
+    expect(eventsTopic(plans.dev).provisioner).toBeUndefined(); // no archive to clear
+    const role = "arn:aws:iam::222222222222:role/deploy";
+    const withRole = synthJson(fanoutStack(environmentSettings("staging", { ORDER_FANOUT_STAGING_ROLE_ARN: role })));
+    expect(eventsTopic(withRole).provisioner[0]["local-exec"].command).toMatch(
+      new RegExp(
+        `^set -- \\$\\(aws sts assume-role --role-arn ${role} .*AWS_SESSION_TOKEN=\\$3 aws sns set-topic-attributes `,
+      ),
+    );
+  });
+
   it("protects only prod from destroy", () => {
     expect(committedSettings("prod").deletionProtection).toBe(true);
     expect(committedSettings("dev").deletionProtection).toBe(false);

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
-import { Fn } from "cdktf";
+import { Fn, LocalExecProvisioner } from "cdktf";
 import { requireFifoName } from "./fifo";
 import { denyInsecureTransport, policyDocument } from "./policy";
 
@@ -14,6 +14,35 @@ export interface FifoTopicProps {
   readonly archiveRetentionDays?: number;
   /** Per-message-group throughput quotas instead of per-topic. Default: false. */
   readonly highThroughput?: boolean;
+  /**
+   * Let `terraform destroy` delete a topic that keeps an archive (see `clearArchiveOnDestroy`).
+   * Default: undefined, and a destroy stops at the topic while it has an archive.
+   */
+  readonly destroyArchive?: { readonly region: string; readonly roleArn?: string };
+}
+
+/**
+ * SNS refuses to delete a topic with an archive policy ("Cannot delete a topic with an
+ * ArchivePolicy": https://docs.aws.amazon.com/sns/latest/dg/message-archiving-and-replay-topic-owner.html),
+ * and the provider cannot clear it (hashicorp/terraform-provider-aws#38885). On destroy, this runs
+ * the AWS CLI (v2) to set it to `{}`, which deletes the archived messages, as AWS CDK's own
+ * integration test does (aws/aws-cdk#37113). A destroy-time command sees no provider
+ * configuration, so it assumes the environment's role itself when there is one.
+ */
+function clearArchiveOnDestroy(region: string, roleArn: string | undefined): LocalExecProvisioner {
+  const clear = `aws sns set-topic-attributes --region ${region} --topic-arn "$TOPIC_ARN" --attribute-name ArchivePolicy --attribute-value '{}'`;
+  const asRole = roleArn
+    ? `set -- $(aws sts assume-role --role-arn ${roleArn} --role-session-name order-fanout-destroy ` +
+      `--query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text) && ` +
+      `AWS_ACCESS_KEY_ID=$1 AWS_SECRET_ACCESS_KEY=$2 AWS_SESSION_TOKEN=$3 `
+    : "";
+  return {
+    type: "local-exec",
+    when: "destroy",
+    interpreter: ["/bin/sh", "-c"],
+    environment: { TOPIC_ARN: "${self.arn}" },
+    command: `${asRole}${clear}`,
+  };
 }
 
 /**
@@ -39,6 +68,9 @@ export class FifoTopic extends Construct {
       kmsMasterKeyId: props.kmsKeyArn,
       ...(archiveDays > 0 ? { archivePolicy: Fn.jsonencode({ MessageRetentionPeriod: archiveDays }) } : {}),
       ...(props.highThroughput ? { fifoThroughputScope: "MessageGroup" } : {}),
+      ...(archiveDays > 0 && props.destroyArchive
+        ? { provisioners: [clearArchiveOnDestroy(props.destroyArchive.region, props.destroyArchive.roleArn)] }
+        : {}),
     });
     this.arn = this.topic.arn;
   }
