@@ -5,16 +5,16 @@
  */
 import { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ENVIRONMENT_NAMES, EnvironmentName, EnvironmentSettings, environmentSettings } from "../stacks/environments";
+import {
+  ENVIRONMENT_NAMES,
+  EnvironmentName,
+  EnvironmentSettings,
+  environmentSettings,
+  TableKind,
+  tableName,
+} from "../stacks/environments";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws-clients";
 import { DEFAULT_PORTS } from "../local/ports";
-
-export type TableKind = "orders" | "products" | "idempotency";
-
-/** The name the stack gives a table (stacks/fanout-stack.ts). */
-export function tableName(settings: Pick<EnvironmentSettings, "namePrefix">, table: TableKind): string {
-  return `${settings.namePrefix}-${table}`;
-}
 
 export interface OpsTarget {
   readonly settings: EnvironmentSettings;

@@ -217,6 +217,13 @@ function stateFor(name: EnvironmentName, env: NodeJS.ProcessEnv): StateSettings 
   return { kind: "s3", bucket, key: `order-fanout/${name}/terraform.tfstate`, region: STATE_REGION };
 }
 
+export type TableKind = "orders" | "products" | "idempotency";
+
+/** The name of one of an environment's tables, for the stack and the operator commands alike. */
+export function tableName(settings: Pick<EnvironmentSettings, "namePrefix">, table: TableKind): string {
+  return `${settings.namePrefix}-${table}`;
+}
+
 /** CloudWatch namespace of the functions' own metrics (Powertools Metrics, EMF), one per environment. */
 export function metricsNamespace(settings: Pick<EnvironmentSettings, "name">): string {
   return `order-fanout/${settings.name}`;

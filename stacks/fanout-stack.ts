@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { EnvironmentSettings, metricsNamespace, variableName } from "./environments";
+import { EnvironmentSettings, metricsNamespace, TableKind, tableName, variableName } from "./environments";
 import { configureProviderAndState } from "./aws-provider";
 import { checkSettings } from "./settings-checks";
 import { MessagingKey } from "./constructs/messaging-key";
@@ -107,8 +107,8 @@ export class FanoutStack extends TerraformStack {
   /** Tables and the documents bucket; protected in prod, destroyable (bucket emptied) elsewhere. */
   private data(account: Account): Data {
     const protect = this.settings.deletionProtection;
-    const table = (name: string, partitionKey: string, ttlAttribute?: string) =>
-      new OnDemandTable(this, name, { name: `${this.prefix}-${name}`, partitionKey, ttlAttribute, protect });
+    const table = (kind: TableKind, partitionKey: string, ttlAttribute?: string) =>
+      new OnDemandTable(this, kind, { name: tableName(this.settings, kind), partitionKey, ttlAttribute, protect });
     return {
       orders: table("orders", "orderId"),
       products: table("products", "sku"),

@@ -1,4 +1,5 @@
-import { resolveTarget, tableName } from "../../ops/target";
+import { resolveTarget } from "../../ops/target";
+import { tableName } from "../../stacks/environments";
 
 describe("resolveTarget", () => {
   it("reaches an AWS environment in its region through the default credential chain", () => {
