@@ -19,6 +19,8 @@ export interface ChildRuntime {
   api: string;
   aws: string;
   dynamodb: string;
+  /** Its --data-dir: the synthesized plan, and each function's log in logs/<function name>.log. */
+  dataDir: string;
   /** Milliseconds from spawning the process to the API's first answer. */
   readyMs: number;
   /** What the runtime printed so far. */
@@ -77,6 +79,7 @@ export async function startChildRuntime(
     api,
     aws: `http://127.0.0.1:${ports.aws}`,
     dynamodb: `http://127.0.0.1:${ports.dynamodb}`,
+    dataDir,
     readyMs: Date.now() - started,
     output: () => output,
     stop: () =>

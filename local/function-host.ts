@@ -15,6 +15,10 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from "./aws-clients";
 /** What a function logged through Powertools, one JSON object per line. */
 export type LogRecord = Record<string, unknown>;
 
+/** How an invocation ended, with the log records it wrote (all of them: see function-worker.cjs). */
+export type Invocation =
+  { ok: true; result: unknown; logs: LogRecord[] } | { ok: false; error: Error; logs: LogRecord[] };
+
 export interface FunctionStats {
   invocations: number;
   succeeded: number;
@@ -50,6 +54,8 @@ class ExecutionEnvironment {
   readonly worker: Worker;
   readonly ready: Promise<void>;
   private waiting?: { resolve: (v: unknown) => void; reject: (e: Error) => void };
+  /** What the running invocation has logged so far. */
+  private logs: LogRecord[] = [];
 
   constructor(
     fn: LocalFunction,
@@ -75,7 +81,10 @@ class ExecutionEnvironment {
       stdout: true,
       stderr: true,
     });
-    captureLines(this.worker, onLog);
+    captureLines(this.worker, (record, raw) => {
+      this.logs.push(record);
+      onLog(record, raw);
+    });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once("error", reject);
       this.worker.on("message", (message: WorkerMessage) => {
@@ -93,31 +102,42 @@ class ExecutionEnvironment {
   }
 
   run(event: unknown): Promise<unknown> {
+    this.logs = [];
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
       this.worker.postMessage({ event });
     });
   }
+
+  /** The log records of the last invocation: complete once it has ended (the worker flushes them first). */
+  takeLogs(): LogRecord[] {
+    const logs = this.logs;
+    this.logs = [];
+    return logs;
+  }
 }
 
 function captureLines(worker: Worker, onLog: (record: LogRecord, raw: string) => void): void {
-  let buffered = "";
-  const onChunk = (chunk: Buffer) => {
-    buffered += chunk.toString("utf8");
-    const lines = buffered.split("\n");
-    buffered = lines.pop() ?? "";
-    for (const line of lines.filter(Boolean)) {
-      let record: LogRecord = { message: line };
-      try {
-        record = JSON.parse(line) as LogRecord;
-      } catch {
-        // not a structured line: pass it on as text
+  // One buffer per stream: a line cut between two chunks of stdout is never joined to stderr's.
+  const lineReader = () => {
+    let buffered = "";
+    return (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines.filter(Boolean)) {
+        let record: LogRecord = { message: line };
+        try {
+          record = JSON.parse(line) as LogRecord;
+        } catch {
+          // not a structured line: pass it on as text
+        }
+        onLog(record, line);
       }
-      onLog(record, line);
-    }
+    };
   };
-  worker.stdout.on("data", onChunk);
-  worker.stderr.on("data", onChunk);
+  worker.stdout.on("data", lineReader());
+  worker.stderr.on("data", lineReader());
 }
 
 /**
@@ -193,6 +213,13 @@ export class FunctionHost {
   }
 
   async invoke(event: unknown): Promise<unknown> {
+    const invocation = await this.invokeLogged(event);
+    if (!invocation.ok) throw invocation.error;
+    return invocation.result;
+  }
+
+  /** Invokes and answers how the invocation ended with what it logged, also when it failed. */
+  async invokeLogged(event: unknown): Promise<Invocation> {
     const env = await this.acquire();
     this.stats.invocations++;
     let timer: NodeJS.Timeout | undefined;
@@ -205,13 +232,15 @@ export class FunctionHost {
     try {
       const result = await Promise.race([env.run(event), timeout]);
       this.stats.succeeded++;
+      const logs = env.takeLogs();
       this.release(env);
-      return result;
+      return { ok: true, result, logs };
     } catch (error) {
       this.stats.failed++;
+      const logs = env.takeLogs();
       if (error instanceof InvocationError && error.message.includes("timed out")) this.discard(env);
       else this.release(env);
-      throw error;
+      return { ok: false, error: error instanceof Error ? error : new Error(String(error)), logs };
     } finally {
       clearTimeout(timer);
     }

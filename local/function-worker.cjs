@@ -32,16 +32,21 @@ function contextFor(deadline) {
   };
 }
 
+// A worker's stdout and stderr reach the host through a port of their own, possibly after a
+// message posted later; this resolves once the host has taken everything written so far.
+const flushed = (stream) => new Promise((resolve) => stream.write("", resolve));
+
 // The host posts one event at a time: an execution environment never runs two invocations at once.
+// As on Lambda, an invocation's log lines all come before its end: the result is posted only once
+// they are flushed, so the host can tell which invocation logged what.
 parentPort.on("message", async ({ event }) => {
+  let message;
   try {
     const result = await handler(event, contextFor(Date.now() + timeoutSeconds * 1000));
-    parentPort.postMessage({ type: "result", ok: true, result });
+    message = { type: "result", ok: true, result };
   } catch (error) {
-    parentPort.postMessage({
-      type: "result",
-      ok: false,
-      error: { name: error?.name, message: error?.message ?? String(error) },
-    });
+    message = { type: "result", ok: false, error: { name: error?.name, message: error?.message ?? String(error) } };
   }
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  parentPort.postMessage(message);
 });

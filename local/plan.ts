@@ -5,6 +5,7 @@
  * resources are resolved to the local values they would have (ARNs in account 000000000000).
  */
 import { evaluateDeep, evaluateString, ExpressionError, Value } from "./hcl-expression";
+import { FilterPattern, FilterPatternError, parseFilterPattern } from "./event-filter";
 import { TerraformPlan } from "./synth-plan";
 
 export class PlanError extends Error {
@@ -36,11 +37,19 @@ export interface LocalSubscription {
   queueArn: string;
   attributes: Record<string, string>;
 }
+export type StreamViewType = "NEW_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY" | "OLD_IMAGE";
+const STREAM_VIEW_TYPES: StreamViewType[] = ["NEW_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY", "OLD_IMAGE"];
+
 export interface LocalTable {
   address: string;
   name: string;
   partitionKey: string;
+  partitionKeyType: "S" | "N" | "B";
   ttlAttribute?: string;
+  /** What the table's stream records hold; no stream when absent. */
+  stream?: StreamViewType;
+  /** The stream's ARN as the plan resolves `stream_arn` (see LOCAL_STREAM_LABEL). */
+  streamArn?: string;
 }
 export interface LocalFunction {
   address: string;
@@ -62,6 +71,29 @@ export interface LocalEventSource {
   maxConcurrency: number;
   reportBatchItemFailures: boolean;
 }
+/**
+ * An event source mapping on a table's stream, with Lambda's semantics for DynamoDB streams
+ * (local/stream-poller.ts). Defaults are AWS's.
+ */
+export interface LocalStreamSource {
+  address: string;
+  functionName: string;
+  tableName: string;
+  /** The table's stream ARN as the plan resolves it: the eventSourceARN of every record. */
+  streamArn: string;
+  /** Records per invocation, 1 to 10000; default 100. */
+  batchSize: number;
+  startingPosition: "TRIM_HORIZON" | "LATEST";
+  /** filter_criteria: a record is delivered if it matches any of them; none means every record. */
+  filters: FilterPattern[];
+  /** Split a batch in two when the function fails, and retry each half. */
+  bisectOnError: boolean;
+  /** Retries of a failed record before it is discarded, 0 to 10000; -1 (default): until it expires. */
+  maxRetryAttempts: number;
+  /** Age past which a record is discarded, 60 to 604800 s; -1 (default): until it expires. */
+  maxRecordAgeSeconds: number;
+  reportBatchItemFailures: boolean;
+}
 export interface LocalRoute {
   routeKey: string;
   functionName: string;
@@ -73,7 +105,10 @@ export interface LocalModel {
   tables: LocalTable[];
   buckets: string[];
   functions: LocalFunction[];
+  /** Mappings on SQS queues (local/poller.ts). */
   eventSources: LocalEventSource[];
+  /** Mappings on DynamoDB table streams (local/stream-poller.ts). */
+  streamSources: LocalStreamSource[];
   routes: LocalRoute[];
   outputs: Record<string, Value>;
 }
@@ -122,6 +157,13 @@ const HONOURED = new Set([
 const DATA_SOURCES = new Set(["aws_caller_identity", "aws_partition"]);
 
 type Block = Record<string, unknown>;
+
+/**
+ * The label of every table stream's ARN, `<table arn>/stream/<label>`. AWS labels a stream with
+ * its creation time, and so does DynamoDB Local; a plan cannot know that time, so the local ARN
+ * has this fixed label and the stream poller finds the real stream by table name.
+ */
+export const LOCAL_STREAM_LABEL = "1970-01-01T00:00:00.000";
 
 /** cdktf's construct metadata and arguments that only order or guard Terraform's own work. */
 const ORDERING_ONLY = new Set(["//", "depends_on", "lifecycle", "provider"]);
@@ -176,6 +218,11 @@ class Resolver {
     const [type, name, attribute] = path;
     if (path.length !== 3) throw new PlanError(`reference ${path.join(".")} is not supported locally`);
     const attributes = this.attributes(type, name);
+    if (type === "aws_dynamodb_table" && attribute.startsWith("stream_") && !(attribute in attributes)) {
+      throw new PlanError(
+        `${type}.${name}.${attribute} has no value: the table has no stream (stream_enabled is not true)`,
+      );
+    }
     if (!(attribute in attributes)) {
       throw new PlanError(
         `${type}.${name}.${attribute} has no local value (known: ${Object.keys(attributes).join(", ")})`,
@@ -208,13 +255,15 @@ class Resolver {
         attributes = { name: own("name"), id: arn, arn };
         break;
       }
-      case "aws_dynamodb_table":
-        attributes = {
-          name: own("name"),
-          id: own("name"),
-          arn: `arn:aws:dynamodb:${region}:${accountId}:table/${own("name")}`,
-        };
+      case "aws_dynamodb_table": {
+        const arn = `arn:aws:dynamodb:${region}:${accountId}:table/${own("name")}`;
+        attributes = { name: own("name"), id: own("name"), arn };
+        if (own("stream_enabled") === "true") {
+          attributes.stream_arn = `${arn}/stream/${LOCAL_STREAM_LABEL}`;
+          attributes.stream_label = LOCAL_STREAM_LABEL;
+        }
         break;
+      }
       case "aws_s3_bucket":
         attributes = { bucket: own("bucket"), id: own("bucket"), arn: `arn:aws:s3:::${own("bucket")}` };
         break;
@@ -431,28 +480,246 @@ function functions(plan: TerraformPlan, r: Resolver): LocalFunction[] {
   });
 }
 
-function eventSources(
-  plan: TerraformPlan,
-  r: Resolver,
-  model: Pick<LocalModel, "queues" | "functions">,
-): LocalEventSource[] {
-  return resourcesOf(plan, "aws_lambda_event_source_mapping").map(([name]) => {
-    const c = r.evaluated("aws_lambda_event_source_mapping", name);
-    const address = `aws_lambda_event_source_mapping.${name}`;
-    const queue = model.queues.find((q) => q.arn === c.event_source_arn);
-    if (!queue) throw new PlanError(`${address}: event source ${text(c.event_source_arn)} is not a queue of this plan`);
-    const fn = model.functions.find((f) => f.arn === c.function_name || f.name === c.function_name);
-    if (!fn) throw new PlanError(`${address}: function ${text(c.function_name)} is not in this plan`);
-    const scaling = (c.scaling_config ?? {}) as { maximum_concurrency?: number };
+/** Arguments of a table: honoured, then those with no local effect (protection, backups, encryption). */
+const TABLE_ARGUMENTS = [
+  "name",
+  "hash_key",
+  "attribute",
+  "billing_mode",
+  "ttl",
+  "stream_enabled",
+  "stream_view_type",
+  "deletion_protection_enabled",
+  "point_in_time_recovery",
+  "server_side_encryption",
+  "tags",
+];
+
+function streamOf(address: string, c: Record<string, Value>): StreamViewType | undefined {
+  const viewType = text(c.stream_view_type);
+  if (!flag(address, c, "stream_enabled")) {
+    if (viewType) throw new PlanError(`${address}: stream_view_type ${viewType} without stream_enabled = true`);
+    return undefined;
+  }
+  const known = STREAM_VIEW_TYPES.find((t) => t === viewType);
+  if (!known) {
+    throw new PlanError(
+      `${address}: stream_enabled needs stream_view_type (one of ${STREAM_VIEW_TYPES.join(", ")}), got ${viewType || "none"}`,
+    );
+  }
+  return known;
+}
+
+function tables(plan: TerraformPlan, r: Resolver): LocalTable[] {
+  return resourcesOf(plan, "aws_dynamodb_table").map(([name]) => {
+    const c = r.evaluated("aws_dynamodb_table", name);
+    const address = `aws_dynamodb_table.${name}`;
+    checkArguments(address, c, TABLE_ARGUMENTS);
+    if (c.billing_mode !== "PAY_PER_REQUEST") {
+      throw new PlanError(
+        `${address}: billing_mode ${text(c.billing_mode) || "PROVISIONED (the default)"} is not supported locally (PAY_PER_REQUEST is)`,
+      );
+    }
+    const partitionKey = text(c.hash_key);
+    const declared = c.attribute ?? [];
+    const attributes = (Array.isArray(declared) ? declared : [declared]) as { name?: Value; type?: Value }[];
+    const other = attributes.find((a) => a.name !== partitionKey);
+    if (other) {
+      throw new PlanError(
+        `${address}: attribute ${text(other.name)} is not the partition key; only a partition key is supported locally (no sort key, no index)`,
+      );
+    }
+    const keyType = attributes[0]?.type;
+    if (keyType !== "S" && keyType !== "N" && keyType !== "B") {
+      throw new PlanError(`${address}: the partition key ${partitionKey} needs an attribute of type S, N or B`);
+    }
+    const ttl = c.ttl as { attribute_name?: Value; enabled?: Value } | undefined;
+    const stream = streamOf(address, c);
     return {
       address,
-      functionName: fn.name,
-      queueName: queue.name,
-      batchSize: Number(c.batch_size ?? 10),
-      maxConcurrency: Number(scaling.maximum_concurrency ?? 2),
-      reportBatchItemFailures: ((c.function_response_types ?? []) as string[]).includes("ReportBatchItemFailures"),
+      name: text(c.name),
+      partitionKey,
+      partitionKeyType: keyType,
+      ...(ttl?.enabled === true ? { ttlAttribute: text(ttl.attribute_name) } : {}),
+      ...(stream ? { stream, streamArn: text(r.reference(["aws_dynamodb_table", name, "stream_arn"])) } : {}),
     };
   });
+}
+
+/** Refuses every argument that is neither honoured nor known to have no local effect. */
+function checkArguments(address: string, config: Record<string, Value>, allowed: readonly string[]): void {
+  for (const key of Object.keys(config)) {
+    if (!allowed.includes(key)) throw new PlanError(`${address}: argument ${key} is not supported locally`);
+  }
+}
+
+/** An optional boolean argument; false when unset. */
+function flag(address: string, c: Record<string, Value>, key: string): boolean {
+  const value = c[key];
+  if (value === undefined || value === null) return false;
+  if (typeof value === "boolean") return value;
+  if (value === "true" || value === "false") return value === "true";
+  throw new PlanError(`${address}: ${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+/** An optional whole-number argument within [min, max] (or exactly `or`, AWS's -1 for "unbounded"). */
+function integer(
+  address: string,
+  c: Record<string, Value>,
+  key: string,
+  range: { fallback: number; min: number; max: number; or?: number },
+): number {
+  const value = c[key];
+  if (value === undefined || value === null) return range.fallback;
+  const n = typeof value === "number" ? value : Number(text(value));
+  if (Number.isInteger(n) && ((n >= range.min && n <= range.max) || n === range.or)) return n;
+  const allowed = `${range.or !== undefined ? `${range.or} or ` : ""}${range.min} to ${range.max}`;
+  throw new PlanError(`${address}: ${key} must be ${allowed}, got ${JSON.stringify(value)}`);
+}
+
+/** An argument the local pollers honour at one value only (AWS's default); any other is refused. */
+function onlyAt(address: string, c: Record<string, Value>, key: string, honoured: number, why: string): void {
+  const value = c[key];
+  if (value === undefined || value === null || Number(value) === honoured) return;
+  throw new PlanError(`${address}: ${key} ${text(value)} is not supported locally (${why})`);
+}
+
+function reportsBatchItemFailures(address: string, c: Record<string, Value>): boolean {
+  const types = c.function_response_types ?? [];
+  if (!Array.isArray(types)) throw new PlanError(`${address}: function_response_types must be a list`);
+  for (const type of types) {
+    if (type !== "ReportBatchItemFailures")
+      throw new PlanError(`${address}: function response type ${JSON.stringify(type)} is not supported locally`);
+  }
+  return types.length > 0;
+}
+
+/** filter_criteria as cdktf writes it, `{filter: [{pattern}]}`, or wrapped in a list as Terraform JSON also allows. */
+function filtersOf(address: string, c: Record<string, Value>): FilterPattern[] {
+  const criteria = c.filter_criteria;
+  if (criteria === undefined || criteria === null) return [];
+  const blocks = Array.isArray(criteria) ? criteria : [criteria];
+  const filters = blocks.flatMap((block) => {
+    if (typeof block !== "object" || block === null || Array.isArray(block)) {
+      throw new PlanError(`${address}: filter_criteria must be a block with filter entries`);
+    }
+    checkArguments(`${address}: filter_criteria`, block, ["filter"]);
+    const filter = block.filter ?? [];
+    return Array.isArray(filter) ? filter : [filter];
+  });
+  return filters.map((filter, i) => {
+    const where = `${address}: filter_criteria filter ${i + 1}`;
+    if (typeof filter !== "object" || filter === null || Array.isArray(filter) || typeof filter.pattern !== "string") {
+      throw new PlanError(`${where} has no pattern`);
+    }
+    checkArguments(where, filter, ["pattern"]);
+    try {
+      return parseFilterPattern(filter.pattern);
+    } catch (error) {
+      if (error instanceof FilterPatternError) throw new PlanError(`${where}: ${error.message}`);
+      throw error;
+    }
+  });
+}
+
+/** Arguments of any event source mapping that change nothing the local pollers do. */
+const MAPPING_NO_LOCAL_EFFECT = ["tags", "kms_key_arn", "metrics_config"];
+const MAPPING_COMMON = [
+  "event_source_arn",
+  "function_name",
+  "enabled",
+  "batch_size",
+  "function_response_types",
+  "maximum_batching_window_in_seconds",
+  ...MAPPING_NO_LOCAL_EFFECT,
+];
+const QUEUE_MAPPING_ARGUMENTS = [...MAPPING_COMMON, "scaling_config"];
+const STREAM_MAPPING_ARGUMENTS = [
+  ...MAPPING_COMMON,
+  "starting_position",
+  "filter_criteria",
+  "bisect_batch_on_function_error",
+  "maximum_retry_attempts",
+  "maximum_record_age_in_seconds",
+  "parallelization_factor",
+  "tumbling_window_in_seconds",
+];
+
+function queueSource(address: string, c: Record<string, Value>, queue: LocalQueue, fn: LocalFunction) {
+  checkArguments(address, c, QUEUE_MAPPING_ARGUMENTS);
+  const scaling = (c.scaling_config ?? {}) as { maximum_concurrency?: number };
+  return {
+    address,
+    functionName: fn.name,
+    queueName: queue.name,
+    batchSize: Number(c.batch_size ?? 10),
+    maxConcurrency: Number(scaling.maximum_concurrency ?? 2),
+    reportBatchItemFailures: reportsBatchItemFailures(address, c),
+  };
+}
+
+function streamSource(
+  address: string,
+  c: Record<string, Value>,
+  table: LocalTable,
+  fn: LocalFunction,
+): LocalStreamSource {
+  checkArguments(address, c, STREAM_MAPPING_ARGUMENTS);
+  const startingPosition = text(c.starting_position);
+  if (startingPosition !== "TRIM_HORIZON" && startingPosition !== "LATEST") {
+    throw new PlanError(
+      `${address}: starting_position ${startingPosition || "(none)"} is not supported for a DynamoDB stream (TRIM_HORIZON or LATEST)`,
+    );
+  }
+  onlyAt(address, c, "parallelization_factor", 1, "the local poller runs one batch per shard at a time");
+  onlyAt(address, c, "tumbling_window_in_seconds", 0, "no tumbling windows locally");
+  return {
+    address,
+    functionName: fn.name,
+    tableName: table.name,
+    streamArn: text(c.event_source_arn),
+    batchSize: integer(address, c, "batch_size", { fallback: 100, min: 1, max: 10000 }),
+    startingPosition,
+    filters: filtersOf(address, c),
+    bisectOnError: flag(address, c, "bisect_batch_on_function_error"),
+    maxRetryAttempts: integer(address, c, "maximum_retry_attempts", { fallback: -1, min: 0, max: 10000, or: -1 }),
+    maxRecordAgeSeconds: integer(address, c, "maximum_record_age_in_seconds", {
+      fallback: -1,
+      min: 60,
+      max: 604800,
+      or: -1,
+    }),
+    reportBatchItemFailures: reportsBatchItemFailures(address, c),
+  };
+}
+
+/** Each event source mapping, on a queue of the plan or on the stream of one of its tables. */
+function eventSourceMappings(
+  plan: TerraformPlan,
+  r: Resolver,
+  model: Pick<LocalModel, "queues" | "tables" | "functions">,
+): Pick<LocalModel, "eventSources" | "streamSources"> {
+  const found: Pick<LocalModel, "eventSources" | "streamSources"> = { eventSources: [], streamSources: [] };
+  for (const [name] of resourcesOf(plan, "aws_lambda_event_source_mapping")) {
+    const c = r.evaluated("aws_lambda_event_source_mapping", name);
+    const address = `aws_lambda_event_source_mapping.${name}`;
+    const fn = model.functions.find((f) => f.arn === c.function_name || f.name === c.function_name);
+    if (!fn) throw new PlanError(`${address}: function ${text(c.function_name)} is not in this plan`);
+    if (c.enabled !== undefined && c.enabled !== null && !flag(address, c, "enabled")) {
+      throw new PlanError(`${address}: enabled = false is not supported locally`);
+    }
+    onlyAt(address, c, "maximum_batching_window_in_seconds", 0, "the local pollers invoke as soon as records arrive");
+    const queue = model.queues.find((q) => q.arn === c.event_source_arn);
+    const table = model.tables.find((t) => t.streamArn !== undefined && t.streamArn === c.event_source_arn);
+    if (queue) found.eventSources.push(queueSource(address, c, queue, fn));
+    else if (table) found.streamSources.push(streamSource(address, c, table, fn));
+    else {
+      throw new PlanError(
+        `${address}: event source ${text(c.event_source_arn)} is not a queue or a table stream of this plan`,
+      );
+    }
+  }
+  return found;
 }
 
 function routes(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "functions">): LocalRoute[] {
@@ -484,17 +751,8 @@ export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel
   const r = new Resolver(plan, account);
   const base = { queues: queues(plan, r), topics: topics(plan, r), subscriptions: subscriptions(plan, r) };
   checkQueuePolicies(plan, r, base);
+  const tableList = tables(plan, r);
   const fns = functions(plan, r);
-  const tables = resourcesOf(plan, "aws_dynamodb_table").map(([name]) => {
-    const c = r.evaluated("aws_dynamodb_table", name);
-    const ttl = c.ttl as { attribute_name?: string; enabled?: boolean } | undefined;
-    return {
-      address: `aws_dynamodb_table.${name}`,
-      name: text(c.name),
-      partitionKey: text(c.hash_key),
-      ...(ttl?.enabled ? { ttlAttribute: ttl.attribute_name } : {}),
-    };
-  });
   const buckets = resourcesOf(plan, "aws_s3_bucket").map(([name]) => text(r.evaluated("aws_s3_bucket", name).bucket));
   const outputs = Object.fromEntries(
     Object.entries(plan.output ?? {}).map(([key, { value }]) => [
@@ -504,10 +762,10 @@ export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel
   );
   return {
     ...base,
-    tables,
+    tables: tableList,
     buckets,
     functions: fns,
-    eventSources: eventSources(plan, r, { queues: base.queues, functions: fns }),
+    ...eventSourceMappings(plan, r, { queues: base.queues, tables: tableList, functions: fns }),
     routes: routes(plan, r, { functions: fns }),
     outputs,
   };

@@ -3,12 +3,14 @@
  * mapping's batch size and maximum concurrency, records shaped as Lambda delivers them, and after
  * the invocation: delete every message the partial batch response does not name; delete nothing
  * when the function throws or names a message that was not in the batch. Retries and redrive are
- * left to the queue's own visibility timeout and redrive policy.
+ * left to the queue's own visibility timeout and redrive policy. Each message left on the queue
+ * gets a console line with its reason, naming the dead-letter queue on its last receive.
  */
-import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
+import type { SQSRecord } from "aws-lambda";
 import { DeleteMessageBatchCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { LocalEventSource } from "./plan";
+import { LocalEventSource, LocalQueue } from "./plan";
 import { FunctionHost } from "./function-host";
+import { batchFailures, failureLine, INJECTED_INVOCATION_FAULT, Redrive, redriveOf } from "./message-failures";
 import { Faults } from "./faults";
 import { LOCAL_REGION } from "./aws-clients";
 
@@ -60,14 +62,19 @@ export class QueuePoller {
   readonly stats: PollerStats = { batches: 0, received: 0, deleted: 0, failed: 0 };
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
+  private readonly redrive: Redrive | undefined;
 
   constructor(
     readonly source: LocalEventSource,
-    private readonly queue: { url: string; arn: string },
+    /** With the plan's attributes and DLQ name, the poller can tell when a failure moves a message there. */
+    private readonly queue: { url: string; arn: string } & Partial<Pick<LocalQueue, "attributes" | "deadLetterQueue">>,
     private readonly sqs: SQSClient,
     private readonly host: FunctionHost,
     private readonly faults: Faults,
-  ) {}
+    private readonly print: (line: string) => void = (line) => console.log(line),
+  ) {
+    this.redrive = redriveOf(queue);
+  }
 
   start(): void {
     this.loops = Array.from({ length: this.source.maxConcurrency }, () => this.loop());
@@ -105,38 +112,33 @@ export class QueuePoller {
     this.stats.batches++;
     this.stats.received += Messages.length;
     const records = Messages.map((m) => lambdaRecord(m, this.queue.arn));
-    const failedIds = await this.invoke(records);
-    if (failedIds === "all") {
-      this.stats.failed += records.length;
-      return;
-    }
-    const done = records.filter((r) => !failedIds.has(r.messageId));
+    const failed = await this.invoke(records);
+    const done = records.filter((r) => !failed.has(r.messageId));
     this.stats.failed += records.length - done.length;
+    const fn = this.host.fn;
+    const service = fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.name;
+    for (const record of records) {
+      const reason = failed.get(record.messageId);
+      if (reason !== undefined) this.print(failureLine(service, record, reason, this.redrive));
+    }
     await this.delete(done);
   }
 
-  /** The ids to keep on the queue, or "all" when nothing may be deleted. */
-  private async invoke(records: SQSRecord[]): Promise<Set<string> | "all"> {
+  /** The messages to keep on the queue, each with the reason it failed. */
+  private async invoke(records: SQSRecord[]): Promise<Map<string, string>> {
     const fn = this.host.fn.name;
-    if (this.faults.failsInvocation(fn)) return "all";
+    if (this.faults.failsInvocation(fn)) return new Map(records.map((r) => [r.messageId, INJECTED_INVOCATION_FAULT]));
     const { handled, failedIds } = this.faults.splitBatch(fn, records);
-    let response: SQSBatchResponse | undefined;
-    if (handled.length > 0) {
-      try {
-        response = (await this.host.invoke({ Records: handled })) as SQSBatchResponse | undefined;
-      } catch (error) {
-        console.error(
-          `  ${fn}: ${(error as Error).message}; its ${records.length} messages return after the visibility timeout`,
-        );
-        return "all";
-      }
-    }
-    if (!this.source.reportBatchItemFailures) return new Set(failedIds);
-    const reported = (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier);
-    const known = new Set(handled.map((r) => r.messageId));
-    // Lambda treats a response naming a message it did not send as a failure of the whole batch.
-    if (reported.some((id) => !known.has(id))) return "all";
-    return new Set([...failedIds, ...reported]);
+    // When the invocation fails (it threw, e.g. Powertools' "All records failed processing", or
+    // timed out), every message stays, and each gets its line: the reason the function logged for
+    // it, else the invocation's error.
+    const invocation = handled.length > 0 ? await this.host.invokeLogged({ Records: handled }) : undefined;
+    return batchFailures({
+      records,
+      faulted: failedIds,
+      invocation,
+      reportBatchItemFailures: this.source.reportBatchItemFailures,
+    });
   }
 
   private async delete(records: SQSRecord[]): Promise<void> {

@@ -30,7 +30,8 @@ export async function provision(model: LocalModel, clients: LocalClients): Promi
             TableName: table.name,
             BillingMode: "PAY_PER_REQUEST",
             KeySchema: [{ AttributeName: table.partitionKey, KeyType: "HASH" }],
-            AttributeDefinitions: [{ AttributeName: table.partitionKey, AttributeType: "S" }],
+            AttributeDefinitions: [{ AttributeName: table.partitionKey, AttributeType: table.partitionKeyType }],
+            ...(table.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } } : {}),
           }),
         );
         if (table.ttlAttribute) {

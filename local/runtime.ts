@@ -15,6 +15,7 @@ import { provision } from "./provision";
 import { bundlesByHash, FunctionHost, LogRecord } from "./function-host";
 import { DIST } from "../stacks/bundles";
 import { QueuePoller } from "./poller";
+import { localStreamsClient, StreamBatchReport, StreamPoller } from "./stream-poller";
 import { Faults, FaultSpec } from "./faults";
 import { startFaultProxy } from "./fault-proxy";
 import { startGateway } from "./gateway";
@@ -56,6 +57,7 @@ export class LocalRuntime {
   private readonly stops: (() => Promise<void>)[] = [];
   private hosts = new Map<string, FunctionHost>();
   private pollers: QueuePoller[] = [];
+  private streamPollers: StreamPoller[] = [];
   /** Queue URLs as the emulator answered them, by queue name. */
   queueUrls = new Map<string, string>();
 
@@ -75,6 +77,10 @@ export class LocalRuntime {
 
   addPoller(poller: QueuePoller): void {
     this.pollers.push(poller);
+  }
+
+  addStreamPoller(poller: StreamPoller): void {
+    this.streamPollers.push(poller);
   }
 
   get functionHosts(): Map<string, FunctionHost> {
@@ -104,7 +110,10 @@ export class LocalRuntime {
     };
   }
 
-  /** Per queue: visible, in flight, and its DLQ's depth; per function: invocations and outcomes. */
+  /**
+   * Per queue: visible, in flight, and its DLQ's depth; per function: invocations and outcomes, and
+   * what its queue poller (`messages`) or stream poller (`records`) did.
+   */
   async status() {
     const queues: Record<string, unknown> = {};
     for (const source of this.model.eventSources) {
@@ -116,14 +125,22 @@ export class LocalRuntime {
     const functions = Object.fromEntries(
       [...this.hosts].map(([name, host]) => {
         const poller = this.pollers.find((p) => p.source.functionName === name);
-        return [name, { ...host.stats, ...(poller ? { messages: { ...poller.stats } } : {}) }];
+        const streamPoller = this.streamPollers.find((p) => p.source.functionName === name);
+        return [
+          name,
+          {
+            ...host.stats,
+            ...(poller ? { messages: { ...poller.stats } } : {}),
+            ...(streamPoller ? { records: { ...streamPoller.stats } } : {}),
+          },
+        ];
       }),
     );
     return { queues, functions };
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.pollers.map((p) => p.stop()));
+    await Promise.all([...this.pollers, ...this.streamPollers].map((p) => p.stop()));
     for (const stop of this.stops) {
       try {
         await stop();
@@ -156,6 +173,37 @@ function consoleLineFor(record: LogRecord): ProcessedMessage | undefined {
 
 export function formatProcessed(p: ProcessedMessage): string {
   return `  ${p.service.padEnd(13)} ${p.orderId.padEnd(28)} ${p.eventType.padEnd(15)} ${p.outcome.padEnd(20)} ${p.ms} ms`;
+}
+
+/** A stream poller's line: one per invocation, and one per group of records given up. */
+export function formatStreamBatch(service: string, b: StreamBatchReport): string {
+  const records = `${b.records} record${b.records === 1 ? "" : "s"}`;
+  return `  ${service.padEnd(13)} ${records.padEnd(44)} ${b.outcome.padEnd(20)} ${b.ms} ms`;
+}
+
+/**
+ * One stream poller per mapping on a table stream, invoking its function's host; a share fault
+ * (`{"function": "outbox-relay", "share": 0.3}`) makes invocations throw before the handler runs.
+ */
+function startStreamPollers(runtime: LocalRuntime, print: (line: string) => void): void {
+  if (runtime.model.streamSources.length === 0) return;
+  const streams = localStreamsClient(runtime.endpoints.dynamodb);
+  runtime.onStop(() => Promise.resolve(streams.destroy()));
+  for (const source of runtime.model.streamSources) {
+    const host = runtime.functionHosts.get(source.functionName)!;
+    const service = host.fn.environment.POWERTOOLS_SERVICE_NAME ?? host.fn.name;
+    const poller = new StreamPoller(source, {
+      dynamodb: runtime.clients.dynamodb,
+      streams,
+      invoke: (event) =>
+        runtime.faults.failsInvocation(host.fn.name)
+          ? Promise.reject(new Error("injected fault: the invocation failed"))
+          : host.invoke(event),
+      report: (batch) => print(formatStreamBatch(service, batch)),
+    });
+    runtime.addStreamPoller(poller);
+    poller.start();
+  }
 }
 
 /** Execution environments of a function invoked by the API (Lambda would scale further). */
@@ -199,7 +247,7 @@ async function startFunctions(
         const processed = consoleLineFor(record);
         if (!processed) return;
         runtime.processed.push(processed);
-        print(formatProcessed(processed));
+        if (!processed.failed) print(formatProcessed(processed)); // a failure's line comes from its poller
       },
       maxEnvironmentsOf(runtime.model, fn.name),
     );
@@ -254,14 +302,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
         const queue = model.queues.find((q) => q.name === source.queueName)!;
         const poller = new QueuePoller(
           source,
-          { url: runtime.queueUrl(queue.name), arn: queue.arn },
+          { ...queue, url: runtime.queueUrl(queue.name) },
           runtime.clients.sqs,
           runtime.functionHosts.get(source.functionName)!,
           runtime.faults,
+          print,
         );
         runtime.addPoller(poller);
         poller.start();
       }
+      startStreamPollers(runtime, print);
       const gateway = await startGateway(
         ports.api,
         model.routes,

@@ -33,7 +33,8 @@ const orderIdParameter = { name: "orderId", in: "path", required: true, schema: 
 export function openApiDocument() {
   const components = Object.fromEntries(Object.entries(COMPONENTS).map(([id, schema]) => [id, jsonSchema(schema)]));
   const accepted = {
-    description: "Accepted: the order is stored and its event published.",
+    description:
+      "Accepted: the order is stored with its event, which is published now or, if SNS refuses, by the outbox relay.",
     headers: { Location: { description: "Where to read the order", schema: { type: "string" } } },
     ...jsonContent("OrderAccepted"),
   };
@@ -73,7 +74,6 @@ export function openApiDocument() {
             "415": error("The Content-Type is not application/json"),
             "422": error("An unknown SKU, or a product priced in another currency"),
             "500": error("Unexpected failure; safe to retry"),
-            "503": error("Stored but not yet published; retry with the same Idempotency-Key"),
           },
         },
       },
@@ -96,12 +96,12 @@ export function openApiDocument() {
           parameters: [orderIdParameter],
           requestBody: { required: false, ...jsonContent("CancelOrderRequest") },
           responses: {
-            "202": { ...accepted, description: "Cancelled, and OrderCancelled published" },
+            "202": { ...accepted, description: "Cancelled; OrderCancelled is recorded and published" },
             "400": error("Body not JSON, or reason too long"),
             "404": error("No such order"),
+            "409": error("Inventory rejected the order (out of stock): there is nothing to cancel"),
             "415": error("A body whose Content-Type is not application/json"),
             "500": error("Unexpected failure; safe to retry"),
-            "503": error("Cancelled but not yet published; retry the cancel"),
           },
         },
       },

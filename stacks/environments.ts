@@ -1,4 +1,5 @@
 import { undeliverableReason } from "./email-address";
+import type { Currency } from "../lambda-src/shared/events";
 
 /**
  * Every setting that differs between environments lives here and nowhere else.
@@ -54,8 +55,8 @@ export interface EnvironmentSettings {
   readonly highThroughputFifo: boolean;
   /** Days SNS keeps published messages for replay; 0 turns the archive off. */
   readonly snsArchiveRetentionDays: number;
-  /** Orders at or above this total (cents) are sent to the review service. */
-  readonly reviewThresholdCents: number;
+  /** Orders at or above this total (cents, per currency) are sent to the review service. */
+  readonly reviewThresholdCents: Readonly<Record<Currency, number>>;
   /** `NONE` only where nothing is deployed to AWS (the local stack); FanoutStack refuses it elsewhere. */
   readonly apiAuthorization: "AWS_IAM" | "NONE";
   readonly apiThrottle: { readonly burstLimit: number; readonly rateLimit: number };
@@ -105,7 +106,7 @@ const COMMON = {
   lambda: { memoryMb: 1024, timeoutSeconds: 10 },
   maxReceiveCount: 5,
   dlqRetentionSeconds: 14 * 24 * 3600,
-  reviewThresholdCents: 100_000,
+  reviewThresholdCents: { EUR: 100_000, USD: 110_000, GBP: 85_000 },
   apiLatencyAlarmMs: 1000,
   deletionProtection: false,
 } as const;

@@ -11,7 +11,8 @@ import { SubscriberQueue } from "./constructs/subscriber-queue";
 import { QueueConsumer } from "./constructs/queue-consumer";
 import { BundledFunction } from "./constructs/bundled-function";
 import { OrdersApi } from "./constructs/orders-api";
-import { OnDemandTable } from "./constructs/on-demand-table";
+import { OnDemandTable, OnDemandTableProps } from "./constructs/on-demand-table";
+import { OutboxRelay } from "./constructs/outbox-relay";
 import { SecureBucket } from "./constructs/secure-bucket";
 import { PolicyStatement } from "./constructs/policy";
 import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
@@ -20,6 +21,7 @@ import { emailInput } from "./constructs/deployment-input";
 import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
 import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
 import { ORDERS_NOT_PUBLISHED_METRIC } from "../lambda-src/shared/metrics";
+import type { Currency } from "../lambda-src/shared/events";
 
 export interface FanoutStackProps {
   readonly settings: EnvironmentSettings;
@@ -82,7 +84,8 @@ export class FanoutStack extends TerraformStack {
     const data = this.data(account);
     const messaging = this.messaging(account);
     const queueUrls = this.consumers(data, messaging, this.email(data));
-    const api = this.api(data, messaging);
+    const relay = this.outboxRelay(data, messaging);
+    const api = this.api(data, messaging, relay);
     this.observability(data, messaging, api);
 
     new TerraformOutput(this, "api_url", { value: api.url });
@@ -107,12 +110,13 @@ export class FanoutStack extends TerraformStack {
   /** Tables and the documents bucket; protected in prod, destroyable (bucket emptied) elsewhere. */
   private data(account: Account): Data {
     const protect = this.settings.deletionProtection;
-    const table = (kind: TableKind, partitionKey: string, ttlAttribute?: string) =>
-      new OnDemandTable(this, kind, { name: tableName(this.settings, kind), partitionKey, ttlAttribute, protect });
+    const table = (kind: TableKind, partitionKey: string, more: Partial<OnDemandTableProps> = {}) =>
+      new OnDemandTable(this, kind, { name: tableName(this.settings, kind), partitionKey, protect, ...more });
     return {
-      orders: table("orders", "orderId"),
+      // Its stream feeds the outbox relay (see OutboxRelay).
+      orders: table("orders", "orderId", { stream: "NEW_IMAGE" }),
       products: table("products", "sku"),
-      idempotency: table("idempotency", "id", "expiration"),
+      idempotency: table("idempotency", "id", { ttlAttribute: "expiration" }),
       documents: new SecureBucket(this, "documents", {
         bucketName: `${this.prefix}-documents-${account.accountId}`,
         preventDestroy: protect,
@@ -211,7 +215,11 @@ export class FanoutStack extends TerraformStack {
       },
       billing: {
         environment: { DOCUMENTS_BUCKET: data.documents.name },
-        statements: [{ actions: ["s3:PutObject", "s3:GetObject"], resources: [`${data.documents.arn}/invoices/*`] }],
+        statements: [
+          { actions: ["s3:PutObject", "s3:GetObject"], resources: [`${data.documents.arn}/invoices/*`] },
+          // Without it, S3 answers 403 instead of 404 for an invoice that does not exist (billing.ts).
+          { actions: ["s3:ListBucket"], resources: [data.documents.arn] },
+        ],
       },
       notification: {
         environment: { IDEMPOTENCY_TABLE: data.idempotency.name, ...email.environment },
@@ -222,12 +230,9 @@ export class FanoutStack extends TerraformStack {
         ],
       },
       review: {
-        environment: { REVIEW_THRESHOLD_CENTS: String(s.reviewThresholdCents) },
+        environment: { REVIEW_THRESHOLDS: JSON.stringify(s.reviewThresholdCents) },
         statements: [],
-        filterPolicy: {
-          eventType: ["OrderPlaced"],
-          totalCents: [{ numeric: [">=", s.reviewThresholdCents] }],
-        },
+        filterPolicy: reviewFilterPolicy(s.reviewThresholdCents),
       },
     };
 
@@ -265,8 +270,28 @@ export class FanoutStack extends TerraformStack {
     return queueUrls;
   }
 
-  /** The orders API: its function (the topic's only publisher) with reserved concurrency, and routes. */
-  private api(data: Data, messaging: Messaging): OrdersApi {
+  /** The relay that publishes every event recorded in an order's outbox (see lambda-src/shared/outbox.ts). */
+  private outboxRelay(data: Data, messaging: Messaging): OutboxRelay {
+    const s = this.settings;
+    return new OutboxRelay(this, "outbox-relay", {
+      functionName: `${this.prefix}-outbox-relay`,
+      bundleRoot: this.bundleRoot,
+      table: data.orders,
+      topic: messaging.topic,
+      kmsKeyArn: messaging.key.arn,
+      memoryMb: s.lambda.memoryMb,
+      timeoutSeconds: s.lambda.timeoutSeconds,
+      logRetentionDays: s.logRetentionDays,
+      environment: { POWERTOOLS_SERVICE_NAME: "outbox-relay", ORDERS_TABLE: data.orders.name },
+      alarms: messaging.alarms,
+    });
+  }
+
+  /**
+   * The orders API: its function with reserved concurrency, and routes. It and the relay are the
+   * topic's only publishers (inventory records OrderRejected in the outbox; the relay publishes it).
+   */
+  private api(data: Data, messaging: Messaging, relay: OutboxRelay): OrdersApi {
     const s = this.settings;
     const handler = new BundledFunction(this, "orders-api-handler", {
       functionName: `${this.prefix}-orders-api`,
@@ -290,7 +315,7 @@ export class FanoutStack extends TerraformStack {
         { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [messaging.key.arn] },
       ],
     });
-    messaging.topic.restrictPublishersTo([handler.role.arn]);
+    messaging.topic.restrictPublishersTo([handler.role.arn, relay.function.role.arn]);
     return new OrdersApi(this, "orders-api", {
       name: `${this.prefix}-orders`,
       handler,
@@ -361,6 +386,25 @@ export class FanoutStack extends TerraformStack {
       });
     }
   }
+}
+
+/**
+ * Review receives an OrderPlaced at or above its currency's threshold (or beyond SNS's numeric
+ * range, marked `largeTotal` by the publisher), and every OrderCancelled and OrderRejected, so it
+ * can close the cases it opened: one filter policy with `$or`.
+ */
+function reviewFilterPolicy(thresholds: Readonly<Record<Currency, number>>): Record<string, unknown> {
+  return {
+    $or: [
+      ...Object.entries(thresholds).map(([currency, threshold]) => ({
+        eventType: ["OrderPlaced"],
+        currency: [currency],
+        totalCents: [{ numeric: [">=", threshold] }],
+      })),
+      { eventType: ["OrderPlaced"], largeTotal: ["true"] },
+      { eventType: ["OrderCancelled", "OrderRejected"] },
+    ],
+  };
 }
 
 function tableAccess(table: OnDemandTable, actions: string[]): PolicyStatement {

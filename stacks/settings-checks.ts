@@ -1,5 +1,6 @@
 import { EnvironmentSettings, SettingsError, variableName } from "./environments";
 import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
+import { NUMERIC_FILTER_LIMIT } from "../lambda-src/shared/events";
 
 /**
  * Lambda keeps this much of the account's concurrency unreserved: "You can reserve up to the
@@ -19,6 +20,14 @@ export function checkSettings(s: EnvironmentSettings): void {
       `${where}: apiAuthorization NONE would open the orders API (and every customer's order) to the internet; ` +
         "only the local stack may use it, AWS environments use AWS_IAM",
     );
+  }
+  for (const [currency, threshold] of Object.entries(s.reviewThresholdCents)) {
+    if (!Number.isInteger(threshold) || threshold < 0 || threshold > NUMERIC_FILTER_LIMIT) {
+      throw new SettingsError(
+        `${where}: the ${currency} review threshold must be whole cents from 0 to ${NUMERIC_FILTER_LIMIT} ` +
+          `(SNS's numeric filter range), got ${threshold}`,
+      );
+    }
   }
   const reserved = s.apiReservedConcurrency;
   const quotaVariable = variableName(s.name, "ACCOUNT_CONCURRENCY");

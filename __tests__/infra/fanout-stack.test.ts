@@ -114,8 +114,9 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     expect(policies.map((p) => referencedName(p.arn, "aws_sns_topic")).sort()).toEqual([...topics].sort());
     for (const p of policies) expect(policyText(p)).toContain('"aws:SecureTransport"=["false"]');
     const events = policies.find((p) => p.arn.includes("order-events"))!;
+    // The API publishes at once; the outbox relay publishes whatever is recorded (inventory's rejections too).
     expect(policyText(events)).toMatch(
-      /"ArnNotEquals"=\{"aws:PrincipalArn"=\[aws_iam_role\.orders-api-handler_role_\w+\.arn\]\}/,
+      /"ArnNotEquals"=\{"aws:PrincipalArn"=\[aws_iam_role\.orders-api-handler_role_\w+\.arn,aws_iam_role\.outbox-relay_handler_role_\w+\.arn\]\}/,
     );
   });
 
@@ -139,12 +140,20 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     expect(filtered).toHaveLength(1);
     expect(filtered[0].endpoint).toMatch(/aws_sqs_queue\.review-queue_/);
     expect(filtered[0].filter_policy_scope).toBe("MessageAttributes");
-    expect(compact(filtered[0].filter_policy)).toContain('"eventType"=["OrderPlaced"]');
-    expect(compact(filtered[0].filter_policy)).toContain(`"numeric"=[">=",${settings.reviewThresholdCents}]`);
+    const policy = compact(filtered[0].filter_policy);
+    for (const [currency, threshold] of Object.entries(settings.reviewThresholdCents)) {
+      expect(policy).toContain(
+        `{"eventType"=["OrderPlaced"],"currency"=["${currency}"],"totalCents"=[{"numeric"=[">=",${threshold}]}]}`,
+      );
+    }
+    expect(policy).toContain('{"eventType"=["OrderPlaced"],"largeTotal"=["true"]}');
+    expect(policy).toContain('{"eventType"=["OrderCancelled","OrderRejected"]}');
   });
 
   it("maps each queue to its function in batches of at most 10 with partial batch responses", () => {
-    const mappings = Object.values(resourcesOf(plan, "aws_lambda_event_source_mapping"));
+    const mappings = Object.values(resourcesOf(plan, "aws_lambda_event_source_mapping")).filter((m) =>
+      m.event_source_arn.includes("aws_sqs_queue."),
+    );
     expect(mappings).toHaveLength(CONSUMER_SERVICES.length);
     for (const m of mappings) {
       expect(m.batch_size).toBeLessThanOrEqual(10);
@@ -157,7 +166,7 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
 
   it("runs every function on nodejs24.x arm64 with active tracing and its own log group", () => {
     const functions = Object.values(resourcesOf(plan, "aws_lambda_function"));
-    expect(functions).toHaveLength(CONSUMER_SERVICES.length + 1);
+    expect(functions).toHaveLength(CONSUMER_SERVICES.length + 2); // and the orders API and the outbox relay
     for (const f of functions) {
       expect(f).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], tracing_config: { mode: "Active" } });
       const logGroupId = referencedName(f.logging_config.log_group, "aws_cloudwatch_log_group")!;
@@ -199,9 +208,9 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     for (const metric of ["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"]) {
       expect(metrics.filter((m) => m === metric)).toHaveLength(CONSUMER_SERVICES.length);
     }
-    // Every consumer and the orders API.
+    // Every consumer, the orders API and the outbox relay.
     for (const metric of ["Errors", "Throttles"]) {
-      expect(metrics.filter((m) => m === metric)).toHaveLength(CONSUMER_SERVICES.length + 1);
+      expect(metrics.filter((m) => m === metric)).toHaveLength(CONSUMER_SERVICES.length + 2);
     }
     for (const a of alarms) {
       expect(a.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\.ops-alarms_topic_\w+\.arn/)]);

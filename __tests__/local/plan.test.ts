@@ -57,8 +57,13 @@ describe("the local plan loader", () => {
     });
     const filtered = model.subscriptions.find((s) => s.queueArn === review.arn)!;
     expect(JSON.parse(filtered.attributes.FilterPolicy)).toEqual({
-      eventType: ["OrderPlaced"],
-      totalCents: [{ numeric: [">=", 100000] }],
+      $or: [
+        { eventType: ["OrderPlaced"], currency: ["EUR"], totalCents: [{ numeric: [">=", 100000] }] },
+        { eventType: ["OrderPlaced"], currency: ["USD"], totalCents: [{ numeric: [">=", 110000] }] },
+        { eventType: ["OrderPlaced"], currency: ["GBP"], totalCents: [{ numeric: [">=", 85000] }] },
+        { eventType: ["OrderPlaced"], largeTotal: ["true"] },
+        { eventType: ["OrderCancelled", "OrderRejected"] },
+      ],
     });
     expect(filtered.attributes.RawMessageDelivery).toBe("true");
   });

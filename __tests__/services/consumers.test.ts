@@ -4,7 +4,13 @@ import {
   TransactionCanceledException,
   ConditionalCheckFailedException,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { handleInventoryEvent } from "../../lambda-src/inventory/stock";
 import { bill } from "../../lambda-src/billing/billing";
@@ -41,8 +47,8 @@ function storedOrder(overrides: Partial<OrderRecord> = {}): OrderRecord {
     totalCents: placed.totalCents,
     currency: "EUR",
     createdAt: placed.occurredAt,
-    placedPublished: true,
     fulfilment: {},
+    outbox: {},
     ...overrides,
   };
 }
@@ -78,15 +84,33 @@ describe("inventory", () => {
     });
   });
 
-  it("records OUT_OF_STOCK, decrementing nothing, when a line is short", async () => {
+  it("rejects the order when a line is short: OUT_OF_STOCK, REJECTED and OrderRejected in one write", async () => {
     ddbMock.on(TransactWriteCommand).rejects(cancelledReasons("None", "None", "ConditionalCheckFailed"));
-    ddbMock
-      .on(UpdateCommand, { ConditionExpression: "attribute_exists(orderId)" })
-      .resolves({ Attributes: { reservation: { eventId: "e", status: "OUT_OF_STOCK", items: [] } } });
+    ddbMock.on(BatchGetCommand).resolves({
+      Responses: {
+        products: [
+          { sku: "KB-01", stock: 5 },
+          { sku: "MS-02", stock: 0 },
+        ],
+      },
+    });
     expect(await handleInventoryEvent({ ddb, tables }, orderPlaced())).toBe("OUT_OF_STOCK");
     expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(1); // the refused one: no stock moved
-    const [recorded] = ddbMock.commandCalls(UpdateCommand, { ConditionExpression: "attribute_exists(orderId)" });
-    expect(recorded.args[0].input.ExpressionAttributeValues![":reservation"].status).toBe("OUT_OF_STOCK");
+    const [rejection] = ddbMock.commandCalls(UpdateCommand, {
+      ConditionExpression: "attribute_not_exists(reservation) AND #status = :placed",
+    });
+    const input = rejection.args[0].input;
+    expect(input.UpdateExpression).toContain("#status = :rejected");
+    expect(input.UpdateExpression).toContain("ADD unpublished :eventTypes");
+    const values = input.ExpressionAttributeValues!;
+    expect(values[":reservation"].status).toBe("OUT_OF_STOCK");
+    expect(values[":eventTypes"]).toEqual(new Set(["OrderRejected"]));
+    expect(values[":outboxEntry"].event).toMatchObject({
+      eventType: "OrderRejected",
+      eventId: `${ORDER_A}:OrderRejected`,
+      reason: "OUT_OF_STOCK",
+      lines: [{ sku: "MS-02", requested: 1, available: 0 }],
+    });
     expect(outcomeWrites()[0].args[0].input.ExpressionAttributeValues![":outcome"].status).toBe("OUT_OF_STOCK");
   });
 
@@ -147,7 +171,11 @@ describe("recordFulfilment", () => {
     );
     expect(await recordFulfilment(ddb, "orders", "billing", orderPlaced(), "INVOICED")).toBe(false);
     const [update] = ddbMock.commandCalls(UpdateCommand);
-    expect(update.args[0].input.ConditionExpression).toContain("fulfilment.#service.#sequence <= :sequence");
+    expect(update.args[0].input.ConditionExpression).toContain("fulfilment.#service.#sequence < :sequence");
+    // The same event delivered again keeps its first outcome.
+    expect(update.args[0].input.ConditionExpression).toContain(
+      "(fulfilment.#service.#sequence = :sequence AND fulfilment.#service.eventId <> :eventId)",
+    );
   });
 
   it("fails for an order that does not exist", async () => {
@@ -160,6 +188,7 @@ describe("recordFulfilment", () => {
 
 describe("billing", () => {
   const deps = { ddb, s3, ordersTable: "orders", bucket: "docs" };
+  beforeEach(() => ddbMock.on(GetCommand).resolves({ Item: storedOrder() }));
 
   it("writes an invoice derived from the order, then records INVOICED", async () => {
     expect(await bill(deps, orderPlaced())).toBe("INVOICED");
@@ -256,9 +285,10 @@ describe("notification", () => {
 });
 
 describe("review", () => {
-  const deps = { ddb, ordersTable: "orders", thresholdCents: 100_000 };
+  const deps = { ddb, ordersTable: "orders", thresholds: { EUR: 100_000, USD: 110_000, GBP: 85_000 } };
 
   it("opens a case at or above the threshold", async () => {
+    ddbMock.on(GetCommand).resolves({ Item: storedOrder() });
     expect(
       await review(
         deps,

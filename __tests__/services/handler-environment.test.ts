@@ -37,8 +37,14 @@ it.each(FUNCTION_BUNDLES)("%s refuses to start without its variables, naming the
   await expect(loadWith({}, handler)).rejects.toThrow(/missing environment variables?: ORDERS_TABLE/);
 });
 
-it("review refuses a threshold that is not whole cents", async () => {
-  await expect(loadWith({ ORDERS_TABLE: "o", REVIEW_THRESHOLD_CENTS: "12.5" }, "review")).rejects.toThrow(
-    'REVIEW_THRESHOLD_CENTS must be a whole number of cents, got "12.5"',
+it("review refuses thresholds that are not whole cents for every currency, naming the problem", async () => {
+  await expect(
+    loadWith({ ORDERS_TABLE: "o", REVIEW_THRESHOLDS: '{"EUR":12.5,"USD":1,"GBP":1}' }, "review"),
+  ).rejects.toThrow(/REVIEW_THRESHOLDS must give whole cents for each of EUR, USD, GBP: EUR: .*expected int/);
+  await expect(loadWith({ ORDERS_TABLE: "o", REVIEW_THRESHOLDS: '{"EUR":100}' }, "review")).rejects.toThrow(
+    /REVIEW_THRESHOLDS must give whole cents for each of EUR, USD, GBP: USD: /,
+  );
+  await expect(loadWith({ ORDERS_TABLE: "o", REVIEW_THRESHOLDS: "100000" }, "review")).rejects.toThrow(
+    /REVIEW_THRESHOLDS must give whole cents/,
   );
 });

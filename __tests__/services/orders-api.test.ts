@@ -35,6 +35,12 @@ const place = (body: unknown = goodBody, headers: Record<string, string> = { "id
   api(apiRequest("POST /orders", { body, headers }));
 const bodyOf = (answer: { body?: string }) => JSON.parse(answer.body ?? "null");
 
+/** The order as stored once its OrderPlaced reached the topic. */
+function published(order: OrderRecord): OrderRecord {
+  const { unpublished: _published, ...rest } = order;
+  return rest;
+}
+
 /** The table already holds this order: the conditional put is refused with the stored item. */
 function alreadyStored(order: OrderRecord): void {
   ddbMock.on(PutCommand).rejects(
@@ -66,7 +72,13 @@ describe("POST /orders", () => {
 
     const [put] = ddbMock.commandCalls(PutCommand);
     expect(put.args[0].input.ConditionExpression).toBe("attribute_not_exists(orderId)");
-    expect(put.args[0].input.Item).toMatchObject({ orderId, placedPublished: false, totalCents: 11_000 });
+    // The order and its OrderPlaced in one write: the outbox the relay publishes from if this publish fails.
+    expect(put.args[0].input.Item).toMatchObject({
+      orderId,
+      totalCents: 11_000,
+      unpublished: new Set(["OrderPlaced"]),
+      outbox: { OrderPlaced: { event: { eventType: "OrderPlaced", eventId: `${orderId}:OrderPlaced` } } },
+    });
 
     const [publish] = snsMock.commandCalls(PublishCommand);
     const input = publish.args[0].input;
@@ -82,17 +94,19 @@ describe("POST /orders", () => {
     });
     expect(JSON.parse(input.Message!)).toMatchObject({ eventType: "OrderPlaced", version: 1, totalCents: 11_000 });
     const [marked] = ddbMock.commandCalls(UpdateCommand);
-    expect(marked.args[0].input.ExpressionAttributeNames).toEqual({ "#flag": "placedPublished" });
+    expect(marked.args[0].input.UpdateExpression).toBe(
+      "SET outbox.#eventType.publishedAt = :at DELETE unpublished :eventTypes",
+    );
+    expect(marked.args[0].input.ExpressionAttributeValues![":eventTypes"]).toEqual(new Set(["OrderPlaced"]));
   });
 
-  it("answers 503 when publishing fails, keeps the order unpublished, and a retry publishes it once", async () => {
+  it("answers 202 when publishing fails: the order and its event are stored for the relay, and a retry publishes", async () => {
     snsMock.on(PublishCommand).rejectsOnce(new Error("SNS unavailable"));
     const failed = await place();
-    expect(failed.statusCode).toBe(503);
-    expect(bodyOf(failed)).toMatchObject({ error: "PublishFailed" });
-    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(failed.statusCode).toBe(202);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0); // not marked published
     const stored = ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord;
-    expect(stored.placedPublished).toBe(false);
+    expect(stored.unpublished).toEqual(new Set(["OrderPlaced"]));
 
     alreadyStored(stored);
     const retried = await place();
@@ -110,7 +124,7 @@ describe("POST /orders", () => {
       return true;
     });
     try {
-      expect((await place()).statusCode).toBe(503);
+      expect((await place()).statusCode).toBe(202);
     } finally {
       stdout.mockRestore();
     }
@@ -123,10 +137,7 @@ describe("POST /orders", () => {
 
   it("answers a retry of a published order with the same order and publishes nothing", async () => {
     const first = await place();
-    const stored = {
-      ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord),
-      placedPublished: true,
-    };
+    const stored = published(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord);
     alreadyStored(stored);
     const second = await place();
     expect(bodyOf(second)).toEqual(bodyOf(first));
@@ -135,10 +146,7 @@ describe("POST /orders", () => {
 
   it("reads the stored order when the refusal does not carry it", async () => {
     await place();
-    const stored = {
-      ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord),
-      placedPublished: true,
-    };
+    const stored = published(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord);
     ddbMock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: "exists", $metadata: {} }));
     ddbMock.on(GetCommand).resolves({ Item: stored });
     const answer = await place();
@@ -148,10 +156,7 @@ describe("POST /orders", () => {
 
   it("answers a retry with its order even when a product was withdrawn since", async () => {
     await place();
-    const stored = {
-      ...(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord),
-      placedPublished: true,
-    };
+    const stored = published(ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord);
     ddbMock.on(BatchGetCommand).resolves({ Responses: { products: [PRODUCTS[0]] } });
     ddbMock.on(GetCommand).resolves({ Item: stored });
     const answer = await place();
@@ -162,7 +167,7 @@ describe("POST /orders", () => {
   it("answers 409 when the key was used for a different body", async () => {
     await place();
     const stored = ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord;
-    alreadyStored({ ...stored, placedPublished: true });
+    alreadyStored(published(stored));
     const answer = await place({ ...goodBody, items: [{ sku: "KB-01", quantity: 3 }] });
     expect(answer.statusCode).toBe(409);
     expect(bodyOf(answer)).toEqual({
@@ -333,7 +338,7 @@ describe("GET /orders/{orderId}", () => {
     totalCents: 9_000,
     currency: "EUR",
     createdAt: "2026-11-01T10:00:00.000Z",
-    placedPublished: true,
+    outbox: {},
     fulfilment: { billing: { status: "INVOICED", at: "2026-11-01T10:00:01.000Z", eventId: "e", sequence: 1 } },
   };
 
@@ -366,16 +371,31 @@ describe("GET /orders/{orderId}", () => {
   });
 
   describe("POST /orders/{orderId}/cancel", () => {
-    const cancelled = {
+    const cancelledEvent = {
+      eventType: "OrderCancelled" as const,
+      version: 1 as const,
+      eventId: `${stored.orderId}:OrderCancelled`,
+      orderId: stored.orderId,
+      occurredAt: "2026-11-01T10:05:00.000Z",
+      reason: "late",
+    };
+    const cancelled: OrderRecord = {
       ...stored,
       status: "CANCELLED",
       cancelledAt: "2026-11-01T10:05:00.000Z",
       cancelReason: "late",
-      cancelPublished: false,
+      outbox: {
+        OrderCancelled: {
+          event: cancelledEvent,
+          attributes: { eventType: "OrderCancelled", totalCents: 9_000, currency: "EUR" },
+        },
+      },
+      unpublished: new Set(["OrderCancelled"]),
     };
 
-    it("cancels a PLACED order and publishes OrderCancelled in the order's group", async () => {
-      ddbMock.on(GetCommand).resolvesOnce({ Item: stored }).resolves({ Item: cancelled });
+    it("cancels a PLACED order, recording OrderCancelled in the same write, and publishes it in the order's group", async () => {
+      ddbMock.on(GetCommand).resolves({ Item: stored });
+      ddbMock.on(UpdateCommand, { ConditionExpression: "#status = :placed" }).resolves({ Attributes: cancelled });
       const answer = await api(
         apiRequest("POST /orders/{orderId}/cancel", { orderId: stored.orderId, body: { reason: "late" } }),
       );
@@ -383,6 +403,11 @@ describe("GET /orders/{orderId}", () => {
       expect(bodyOf(answer).status).toBe("CANCELLED");
       const [update] = ddbMock.commandCalls(UpdateCommand);
       expect(update.args[0].input.ConditionExpression).toBe("#status = :placed");
+      expect(update.args[0].input.UpdateExpression).toContain("ADD unpublished :eventTypes");
+      expect(update.args[0].input.ExpressionAttributeValues![":outboxEntry"].event).toMatchObject({
+        eventType: "OrderCancelled",
+        reason: "late",
+      });
       const [publish] = snsMock.commandCalls(PublishCommand);
       expect(publish.args[0].input).toMatchObject({
         MessageGroupId: stored.orderId,
@@ -392,10 +417,18 @@ describe("GET /orders/{orderId}", () => {
     });
 
     it("treats a second cancel as a no-op 202", async () => {
-      ddbMock.on(GetCommand).resolves({ Item: { ...cancelled, cancelPublished: true } });
+      ddbMock.on(GetCommand).resolves({ Item: { ...cancelled, unpublished: undefined } });
       const answer = await api(apiRequest("POST /orders/{orderId}/cancel", { orderId: stored.orderId }));
       expect(answer.statusCode).toBe(202);
       expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it("answers 409 for an order inventory rejected", async () => {
+      ddbMock.on(GetCommand).resolves({ Item: { ...stored, status: "REJECTED" } });
+      const answer = await api(apiRequest("POST /orders/{orderId}/cancel", { orderId: stored.orderId }));
+      expect(answer.statusCode).toBe(409);
+      expect(bodyOf(answer).error).toBe("OrderRejected");
       expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
     });
 

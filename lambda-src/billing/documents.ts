@@ -4,7 +4,7 @@
  * writing it again on a redelivery produces the same object: the effect is idempotent by content.
  */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { OrderCancelled, OrderPlaced } from "../shared/events";
+import { OrderCancelled, OrderPlaced, OrderRejected } from "../shared/events";
 import { OrderRecord } from "../shared/order-record";
 
 export interface Invoice {
@@ -51,13 +51,18 @@ export function invoiceFor(event: OrderPlaced): Invoice {
   };
 }
 
-export function creditNoteFor(event: OrderCancelled, order: OrderRecord): CreditNote {
+const creditReason = (event: OrderCancelled | OrderRejected) =>
+  event.eventType === "OrderCancelled"
+    ? event.reason
+    : `out of stock: ${event.lines.map((l) => `${l.sku} (${l.available} of ${l.requested} left)`).join(", ")}`;
+
+export function creditNoteFor(event: OrderCancelled | OrderRejected, order: OrderRecord): CreditNote {
   return {
     creditNoteNumber: documentNumber("CN", event.orderId),
     invoiceNumber: documentNumber("INV", event.orderId),
     orderId: event.orderId,
     issuedAt: event.occurredAt,
-    reason: event.reason,
+    reason: creditReason(event),
     totalCents: order.totalCents,
     currency: order.currency,
   };

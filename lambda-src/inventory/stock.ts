@@ -4,9 +4,10 @@
  * never goes negative, two orders racing for the last unit reserve it once, and a redelivered event
  * finds its reservation and changes nothing.
  */
-import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { OrderCancelled, OrderEvent, OrderPlaced } from "../shared/events";
+import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { eventIdFor, OrderCancelled, OrderEvent, OrderPlaced, OrderRejected, ShortLine } from "../shared/events";
+import { attributesOf, recordEvent } from "../shared/outbox";
 import { recordFulfilment } from "../shared/fulfilment";
 import { FulfilmentStatus, Reservation } from "../shared/order-record";
 import { loadOrder } from "../shared/orders";
@@ -88,6 +89,10 @@ function quantitiesBySku(items: { sku: string; quantity: number }[]): { sku: str
   return [...totals].map(([sku, quantity]) => ({ sku, quantity }));
 }
 
+/**
+ * Reserves an OrderPlaced's lines, only while the order is PLACED: an OrderPlaced that arrives
+ * after the order was cancelled or rejected (redriven from a DLQ, say) reserves nothing.
+ */
 export async function reserveStock(
   ddb: DynamoDBDocumentClient,
   tables: StockTables,
@@ -98,56 +103,109 @@ export async function reserveStock(
   try {
     await transactReservation(ddb, tables, event.orderId, items, "take", {
       UpdateExpression: "SET reservation = :reservation",
-      ConditionExpression: "attribute_exists(orderId) AND attribute_not_exists(reservation)",
-      ExpressionAttributeValues: { ":reservation": reservation },
+      ConditionExpression: "attribute_exists(orderId) AND attribute_not_exists(reservation) AND #status = :placed",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":reservation": reservation, ":placed": "PLACED" },
     });
     return "RESERVED";
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const [orderReason, ...stockReasons] = error.CancellationReasons ?? [];
-    if (isConditionFailure(orderReason?.Code)) {
-      // Redelivery, or an order that does not exist: the stored reservation tells which.
-      const existing = await reservationOf(ddb, tables, event.orderId);
-      if (!existing)
-        throw new Error(`order ${event.orderId} has no reservation yet its condition failed`, { cause: error });
-      return existing.status === "OUT_OF_STOCK" ? "OUT_OF_STOCK" : "RESERVED";
-    }
+    if (isConditionFailure(orderReason?.Code)) return outcomeOfEarlier(ddb, tables, event.orderId);
     if (stockReasons.some((r) => isConditionFailure(r.Code))) {
-      return recordOutOfStock(ddb, tables, event, items);
+      return rejectForShortStock(ddb, tables, event, items);
     }
     throw error;
   }
 }
 
+/** Why the order refused a reservation: one was made before (a redelivery), or the order is over. */
+async function outcomeOfEarlier(
+  ddb: DynamoDBDocumentClient,
+  tables: StockTables,
+  orderId: string,
+): Promise<FulfilmentStatus> {
+  const order = await loadOrder(ddb, tables.orders, orderId);
+  if (order.reservation) return order.reservation.status === "OUT_OF_STOCK" ? "OUT_OF_STOCK" : "RESERVED";
+  return "NOT_RESERVED";
+}
+
+/** The lines whose product has less stock than the order asks for, as read now. */
+async function shortLines(
+  ddb: DynamoDBDocumentClient,
+  tables: StockTables,
+  items: Reservation["items"],
+): Promise<ShortLine[]> {
+  const { Responses } = await ddb.send(
+    new BatchGetCommand({
+      RequestItems: { [tables.products]: { Keys: items.map(({ sku }) => ({ sku })), ConsistentRead: true } },
+    }),
+  );
+  const stock = new Map((Responses?.[tables.products] ?? []).map((p) => [String(p.sku), Number(p.stock)]));
+  const short = items
+    .map(({ sku, quantity }) => ({ sku, requested: quantity, available: stock.get(sku) ?? 0 }))
+    .filter((line) => line.available < line.requested);
+  // Stock can come back between the failed transaction and this read: name every line then.
+  return short.length > 0 ? short : items.map(({ sku, quantity }) => ({ sku, requested: quantity, available: 0 }));
+}
+
 /**
- * Short stock is a business outcome, recorded once like a reservation, not a retry. If a
- * concurrent delivery of the same event reserved meanwhile, its reservation stands.
+ * Short stock is a business outcome, not a retry: one conditional write records the OUT_OF_STOCK
+ * reservation, sets the order REJECTED and records OrderRejected in its outbox (the relay
+ * publishes it in the order's message group, after OrderPlaced), so every service undoes or
+ * withholds what it did. If the order was cancelled meanwhile, or a concurrent delivery of the
+ * same event got there first, that stands.
  */
-async function recordOutOfStock(
+async function rejectForShortStock(
   ddb: DynamoDBDocumentClient,
   tables: StockTables,
   event: OrderPlaced,
   items: Reservation["items"],
 ): Promise<FulfilmentStatus> {
+  const rejectedAt = new Date().toISOString();
+  const rejected: OrderRejected = {
+    eventType: "OrderRejected",
+    version: 1,
+    eventId: eventIdFor(event.orderId, "OrderRejected"),
+    orderId: event.orderId,
+    occurredAt: rejectedAt,
+    reason: "OUT_OF_STOCK",
+    lines: await shortLines(ddb, tables, items),
+  };
+  const outbox = recordEvent(rejected, attributesOf(event, rejected));
   const reservation: Reservation = { eventId: event.eventId, status: "OUT_OF_STOCK", items };
-  const { Attributes } = await ddb.send(
-    new UpdateCommand({
-      TableName: tables.orders,
-      Key: { orderId: event.orderId },
-      UpdateExpression: "SET reservation = if_not_exists(reservation, :reservation)",
-      ConditionExpression: "attribute_exists(orderId)",
-      ExpressionAttributeValues: { ":reservation": reservation },
-      ReturnValues: "ALL_NEW",
-    }),
-  );
-  return (Attributes?.reservation as Reservation | undefined)?.status === "RESERVED" ? "RESERVED" : "OUT_OF_STOCK";
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tables.orders,
+        Key: { orderId: event.orderId },
+        UpdateExpression: `SET reservation = :reservation, #status = :rejected, rejectedAt = :at, ${outbox.set} ADD ${outbox.add}`,
+        ConditionExpression: "attribute_not_exists(reservation) AND #status = :placed",
+        ExpressionAttributeNames: { "#status": "status", ...outbox.names },
+        ExpressionAttributeValues: {
+          ":reservation": reservation,
+          ":rejected": "REJECTED",
+          ":placed": "PLACED",
+          ":at": rejectedAt,
+          ...outbox.values,
+        },
+      }),
+    );
+    return "OUT_OF_STOCK";
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return outcomeOfEarlier(ddb, tables, event.orderId);
+  }
 }
 
-/** Gives a reservation's stock back once; a cancelled order that reserved nothing is recorded too. */
+/**
+ * Gives a reservation's stock back once, when the order is cancelled or rejected; an order that
+ * reserved nothing (short stock, or over before its OrderPlaced came) has nothing to release.
+ */
 export async function releaseStock(
   ddb: DynamoDBDocumentClient,
   tables: StockTables,
-  event: OrderCancelled,
+  event: OrderCancelled | OrderRejected,
 ): Promise<FulfilmentStatus> {
   const reservation = await reservationOf(ddb, tables, event.orderId);
   if (!reservation || reservation.status === "OUT_OF_STOCK") return "NOTHING_TO_RELEASE";
@@ -172,7 +230,7 @@ export interface InventoryDeps {
   readonly tables: StockTables;
 }
 
-/** Reserves on OrderPlaced, releases on OrderCancelled, and records the outcome on the order. */
+/** Reserves on OrderPlaced, releases on OrderCancelled or OrderRejected, and records the outcome on the order. */
 export async function handleInventoryEvent(deps: InventoryDeps, event: OrderEvent): Promise<FulfilmentStatus> {
   const outcome =
     event.eventType === "OrderPlaced"

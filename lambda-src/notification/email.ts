@@ -21,32 +21,50 @@ export type EmailTransport = (delivery: Delivery) => Promise<void>;
 
 const money = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency}`;
 
-/** The e-mail for an event; a cancellation needs the stored order for the address and amount. */
-export function emailFor(event: OrderEvent, order: OrderRecord | undefined, from: string): EmailMessage {
-  if (event.eventType === "OrderPlaced") {
-    const lines = event.items.map((i) => `  ${i.quantity} × ${i.sku} at ${money(i.unitPriceCents, event.currency)}`);
-    return {
-      from,
-      to: event.customer.email,
-      subject: `Order ${event.orderId} confirmed`,
-      text: [
-        `Thank you for your order ${event.orderId}.`,
-        "",
-        ...lines,
-        "",
-        `Total: ${money(event.totalCents, event.currency)}`,
-      ].join("\n"),
-    };
+/** The e-mail for an event, to the customer of the stored order. */
+export function emailFor(event: OrderEvent, order: OrderRecord, from: string): EmailMessage {
+  const to = order.customer.email;
+  switch (event.eventType) {
+    case "OrderPlaced": {
+      const lines = event.items.map((i) => `  ${i.quantity} × ${i.sku} at ${money(i.unitPriceCents, event.currency)}`);
+      return {
+        from,
+        to,
+        subject: `Order ${event.orderId} confirmed`,
+        text: [
+          `Thank you for your order ${event.orderId}.`,
+          "",
+          ...lines,
+          "",
+          `Total: ${money(event.totalCents, event.currency)}`,
+        ].join("\n"),
+      };
+    }
+    case "OrderCancelled":
+      return {
+        from,
+        to,
+        subject: `Order ${event.orderId} cancelled`,
+        text:
+          `Your order ${event.orderId} was cancelled (${event.reason || "no reason given"}). ` +
+          `Any payment of ${money(order.totalCents, order.currency)} will be refunded.`,
+      };
+    case "OrderRejected": {
+      const short = event.lines.map((l) => `  ${l.sku}: ${l.requested} ordered, ${l.available} left`);
+      return {
+        from,
+        to,
+        subject: `We could not fulfil your order ${event.orderId}`,
+        text: [
+          `We are sorry: we could not fulfil your order ${event.orderId}, because some items are out of stock:`,
+          "",
+          ...short,
+          "",
+          `You will not be charged; any payment of ${money(order.totalCents, order.currency)} will be refunded.`,
+        ].join("\n"),
+      };
+    }
   }
-  if (!order) throw new Error(`the cancellation e-mail of ${event.orderId} needs the stored order`);
-  return {
-    from,
-    to: order.customer.email,
-    subject: `Order ${event.orderId} cancelled`,
-    text:
-      `Your order ${event.orderId} was cancelled (${event.reason || "no reason given"}). ` +
-      `Any payment of ${money(order.totalCents, order.currency)} will be refunded.`,
-  };
 }
 
 /** Sends through SES v2 in the stack's configuration set (reputation metrics, suppression list). */

@@ -26,15 +26,28 @@ export interface NotificationDeps {
   readonly deliver: EmailTransport;
 }
 
+/**
+ * OrderPlaced: the confirmation, only while the order is PLACED (a late one for an order that is
+ * over confirms nothing); OrderCancelled: the cancellation; OrderRejected: the apology.
+ */
 export async function notify(deps: NotificationDeps, event: OrderEvent): Promise<FulfilmentStatus> {
-  // OrderPlaced carries the customer; a cancellation's e-mail needs the stored order.
-  const order =
-    event.eventType === "OrderCancelled" ? await loadOrder(deps.ddb, deps.ordersTable, event.orderId) : undefined;
-  await deps.deliver({ eventId: event.eventId, message: emailFor(event, order, deps.sender) });
-  const outcome = event.eventType === "OrderPlaced" ? "CONFIRMATION_SENT" : "CANCELLATION_SENT";
+  const order = await loadOrder(deps.ddb, deps.ordersTable, event.orderId);
+  let outcome: FulfilmentStatus;
+  if (event.eventType === "OrderPlaced" && order.status !== "PLACED") {
+    outcome = "NOT_CONFIRMED";
+  } else {
+    await deps.deliver({ eventId: event.eventId, message: emailFor(event, order, deps.sender) });
+    outcome = SENT[event.eventType];
+  }
   await recordFulfilment(deps.ddb, deps.ordersTable, "notification", event, outcome);
   return outcome;
 }
+
+const SENT = {
+  OrderPlaced: "CONFIRMATION_SENT",
+  OrderCancelled: "CANCELLATION_SENT",
+  OrderRejected: "REJECTION_SENT",
+} as const satisfies Record<OrderEvent["eventType"], FulfilmentStatus>;
 
 /** Days a sent e-mail's record is kept; a redelivery later than this would send again. */
 const SENT_RECORD_DAYS = 14;

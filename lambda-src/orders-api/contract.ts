@@ -42,6 +42,7 @@ export const OrderView = z
     createdAt: z.iso.datetime(),
     cancelledAt: z.iso.datetime().optional(),
     cancelReason: z.string().optional(),
+    rejectedAt: z.iso.datetime().optional(),
     fulfilment: z.partialRecord(z.enum(CONSUMER_SERVICES), Fulfilment),
   })
   .meta({ id: "OrderView" });
@@ -59,7 +60,7 @@ export const ERROR_CODES = [
   "IdempotencyKeyReused",
   "OrderNotFound",
   "RouteNotFound",
-  "PublishFailed",
+  "OrderRejected",
   "InternalError",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,17 +1,18 @@
 /**
  * The orders domain: place, read and cancel an order. The order item is its own idempotency
- * record: its id derives from the Idempotency-Key, it is stored with a condition before anything
- * is published, and it says whether each event has been published yet, so a client that retries
- * loses nothing and duplicates nothing.
+ * record (its id derives from the Idempotency-Key, it is stored with a condition) and its own
+ * outbox (each change records its event in the same write; see shared/outbox.ts), so a client that
+ * retries duplicates nothing, and an event is published even if the client never comes back.
  */
 import { createHash } from "node:crypto";
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { eventIdFor, OrderId, OrderLine } from "../shared/events";
+import { eventIdFor, OrderCancelled, OrderId, OrderLine, OrderPlaced } from "../shared/events";
 import { OrderRecord } from "../shared/order-record";
 import type { Product } from "../shared/product";
 import { EventPublisher } from "../shared/publisher";
+import { attributesOf, isPublished, newOutbox, publishPending, recordEvent } from "../shared/outbox";
 import { findOrder as findStoredOrder } from "../shared/orders";
 import { logger } from "../shared/logger";
 import { countNow, ORDERS_NOT_PUBLISHED_METRIC } from "../shared/metrics";
@@ -83,56 +84,28 @@ async function priceItems(deps: OrdersDeps, request: PlaceOrderRequest): Promise
   }));
 }
 
-async function markPublished(deps: OrdersDeps, orderId: string, flag: "placedPublished" | "cancelPublished") {
-  await deps.ddb.send(
-    new UpdateCommand({
-      TableName: deps.ordersTable,
-      Key: { orderId },
-      UpdateExpression: "SET #flag = :true",
-      ExpressionAttributeNames: { "#flag": flag },
-      ExpressionAttributeValues: { ":true": true },
-    }),
-  );
-}
-
-async function publishOrFail(publish: () => Promise<void>, orderId: string): Promise<void> {
+/**
+ * Publishes the order's pending events now, for latency. A failure loses nothing: the events are
+ * in the order's outbox and the relay publishes them (lambda-src/outbox-relay); the metric lets
+ * the on-call engineer see SNS refusing.
+ */
+async function publishNow(deps: OrdersDeps, order: OrderRecord): Promise<void> {
+  const { orderId } = order;
   try {
-    await publish();
+    await publishPending(deps, orderId, order);
   } catch (error) {
-    logger.error("publish failed; the order stays unpublished until a retry", { orderId, error: error as Error });
+    logger.warn("publish failed; the outbox relay will publish the order's events", {
+      orderId,
+      error: error as Error,
+    });
     countNow(ORDERS_NOT_PUBLISHED_METRIC);
-    throw new ApiError(
-      503,
-      "PublishFailed",
-      `order ${orderId} is stored but its event could not be published; retry the same request`,
-    );
   }
 }
 
-/** Publishes OrderPlaced unless SNS already accepted it. */
-async function ensurePlacedPublished(deps: OrdersDeps, order: OrderRecord): Promise<OrderRecord> {
-  if (order.placedPublished) return order;
-  const event = {
-    eventType: "OrderPlaced" as const,
-    version: 1 as const,
-    eventId: eventIdFor(order.orderId, "OrderPlaced"),
-    orderId: order.orderId,
-    occurredAt: order.createdAt,
-    customer: order.customer,
-    items: order.items,
-    totalCents: order.totalCents,
-    currency: order.currency,
-  };
-  const attributes = { eventType: event.eventType, totalCents: order.totalCents, currency: order.currency };
-  await publishOrFail(() => deps.publisher.publish(event, attributes), order.orderId);
-  await markPublished(deps, order.orderId, "placedPublished");
-  return { ...order, placedPublished: true };
-}
-
 /**
- * Stores and publishes a new order, or answers the one this Idempotency-Key already made. The
- * conditional put is the existence check (a retry finds its order in the refusal), so a new order
- * costs three table operations: price, put, mark published.
+ * Stores a new order with its OrderPlaced in the outbox, and publishes it at once; or answers the
+ * order this Idempotency-Key already made. The conditional put is the existence check (a retry
+ * finds its order in the refusal).
  */
 export async function placeOrder(
   deps: OrdersDeps,
@@ -150,7 +123,8 @@ export async function placeOrder(
         `Idempotency-Key "${idempotencyKey}" was already used for a different request`,
       );
     }
-    return ensurePlacedPublished(deps, existing);
+    if (!isPublished(existing, "OrderPlaced")) await publishNow(deps, existing);
+    return existing;
   };
 
   let items: OrderLine[];
@@ -162,6 +136,19 @@ export async function placeOrder(
     if (existing) return replay(existing);
     throw error;
   }
+  const createdAt = now(deps);
+  const totalCents = items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0);
+  const placed: OrderPlaced = {
+    eventType: "OrderPlaced",
+    version: 1,
+    eventId: eventIdFor(orderId, "OrderPlaced"),
+    orderId,
+    occurredAt: createdAt,
+    customer: request.customer,
+    items,
+    totalCents,
+    currency: request.currency,
+  };
   const order: OrderRecord = {
     orderId,
     idempotencyKey,
@@ -169,11 +156,11 @@ export async function placeOrder(
     status: "PLACED",
     customer: request.customer,
     items,
-    totalCents: items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0),
+    totalCents,
     currency: request.currency,
-    createdAt: now(deps),
-    placedPublished: false,
+    createdAt,
     fulfilment: {},
+    ...newOutbox(placed, attributesOf({ totalCents, currency: request.currency }, placed)),
   };
   try {
     await deps.ddb.send(
@@ -190,7 +177,8 @@ export async function placeOrder(
     const stored = error.Item ? OrderRecord.parse(unmarshall(error.Item)) : await requireOrder(deps, orderId);
     return replay(stored);
   }
-  return ensurePlacedPublished(deps, order);
+  await publishNow(deps, order);
+  return order;
 }
 
 export async function getOrder(deps: OrdersDeps, orderId: string): Promise<OrderView> {
@@ -199,48 +187,51 @@ export async function getOrder(deps: OrdersDeps, orderId: string): Promise<Order
 }
 
 /**
- * Cancels a PLACED order and publishes OrderCancelled in the order's message group, so every
- * service sees it after the placement. A second cancel is a no-op; one whose publish failed
- * publishes now.
+ * Cancels a PLACED order: one conditional write sets CANCELLED and records OrderCancelled in the
+ * outbox, published after OrderPlaced in the order's message group. A second cancel changes
+ * nothing (and publishes what is still pending); an order inventory rejected cannot be cancelled.
  */
 export async function cancelOrder(deps: OrdersDeps, orderId: string, reason: string): Promise<OrderRecord> {
-  let order = await ensurePlacedPublished(deps, await requireOrder(deps, orderId));
+  let order = await requireOrder(deps, orderId);
   if (order.status === "PLACED") {
     const cancelledAt = now(deps);
+    const cancelled: OrderCancelled = {
+      eventType: "OrderCancelled",
+      version: 1,
+      eventId: eventIdFor(orderId, "OrderCancelled"),
+      orderId,
+      occurredAt: cancelledAt,
+      reason,
+    };
+    const outbox = recordEvent(cancelled, attributesOf(order, cancelled));
     try {
-      await deps.ddb.send(
+      const { Attributes } = await deps.ddb.send(
         new UpdateCommand({
           TableName: deps.ordersTable,
           Key: { orderId },
-          UpdateExpression:
-            "SET #status = :cancelled, cancelledAt = :at, cancelReason = :reason, cancelPublished = :false",
+          UpdateExpression: `SET #status = :cancelled, cancelledAt = :at, cancelReason = :reason, ${outbox.set} ADD ${outbox.add}`,
           ConditionExpression: "#status = :placed",
-          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeNames: { "#status": "status", ...outbox.names },
           ExpressionAttributeValues: {
             ":cancelled": "CANCELLED",
             ":placed": "PLACED",
             ":at": cancelledAt,
             ":reason": reason,
-            ":false": false,
+            ...outbox.values,
           },
+          ReturnValues: "ALL_NEW",
         }),
       );
+      order = OrderRecord.parse(Attributes);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Cancelled by a concurrent request, or rejected by inventory meanwhile: read what it is now.
+      order = await requireOrder(deps, orderId);
     }
-    order = await requireOrder(deps, orderId);
   }
-  if (order.cancelPublished) return order;
-  const event = {
-    eventType: "OrderCancelled" as const,
-    version: 1 as const,
-    eventId: eventIdFor(orderId, "OrderCancelled"),
-    orderId,
-    occurredAt: order.cancelledAt!,
-    reason: order.cancelReason ?? "",
-  };
-  const attributes = { eventType: event.eventType, totalCents: order.totalCents, currency: order.currency };
-  await publishOrFail(() => deps.publisher.publish(event, attributes), orderId);
-  await markPublished(deps, orderId, "cancelPublished");
-  return { ...order, cancelPublished: true };
+  if (order.status === "REJECTED") {
+    throw new ApiError(409, "OrderRejected", `order ${orderId} was rejected (out of stock) and cannot be cancelled`);
+  }
+  if (order.unpublished?.size) await publishNow(deps, order);
+  return order;
 }

@@ -48,7 +48,23 @@ export const OrderCancelled = EventBase.extend({
 });
 export type OrderCancelled = z.infer<typeof OrderCancelled>;
 
-export const OrderEvent = z.discriminatedUnion("eventType", [OrderPlaced, OrderCancelled]);
+/** A line inventory could not reserve: how many were asked for and how many were left. */
+export const ShortLine = z.object({
+  sku: Sku,
+  requested: z.number().int().min(1),
+  available: z.number().int().nonnegative(),
+});
+export type ShortLine = z.infer<typeof ShortLine>;
+
+/** Inventory could not reserve the order; every service undoes or withholds what it did for it. */
+export const OrderRejected = EventBase.extend({
+  eventType: z.literal("OrderRejected"),
+  reason: z.literal("OUT_OF_STOCK"),
+  lines: z.array(ShortLine).min(1),
+});
+export type OrderRejected = z.infer<typeof OrderRejected>;
+
+export const OrderEvent = z.discriminatedUnion("eventType", [OrderPlaced, OrderCancelled, OrderRejected]);
 export type OrderEvent = z.infer<typeof OrderEvent>;
 export type EventType = OrderEvent["eventType"];
 
@@ -57,15 +73,26 @@ export function eventIdFor(orderId: string, eventType: EventType): string {
   return `${orderId}:${eventType}`;
 }
 
-/**
- * Position of an event type in an order's life. A consumer's recorded outcome for a later event is
- * never overwritten by an earlier one.
- */
-export const EVENT_SEQUENCE: Record<EventType, number> = { OrderPlaced: 1, OrderCancelled: 2 };
+export const EVENT_TYPES = ["OrderPlaced", "OrderCancelled", "OrderRejected"] as const satisfies EventType[];
 
-/** SNS message attributes; the review subscription filters on eventType and totalCents. */
+/**
+ * Position of an event type in an order's life: placed, then over (cancelled by the client or
+ * rejected by inventory, never both). A consumer's recorded outcome for a later event is never
+ * overwritten by an earlier one, and events are published in this order.
+ */
+export const EVENT_SEQUENCE: Record<EventType, number> = { OrderPlaced: 1, OrderCancelled: 2, OrderRejected: 2 };
+
+/**
+ * SNS's numeric filter matching covers -10^9 to 10^9 only
+ * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html): a larger total would
+ * match no numeric condition, so such an event also carries `largeTotal`, which filters match as a
+ * string.
+ */
+export const NUMERIC_FILTER_LIMIT = 1_000_000_000;
+
+/** SNS message attributes; the review subscription filters on them. */
 export const MessageAttributes = z.object({
-  eventType: z.enum(["OrderPlaced", "OrderCancelled"]),
+  eventType: z.enum(EVENT_TYPES),
   totalCents: Cents,
   currency: Currency,
 });

@@ -7,8 +7,10 @@ import { ConsumerService } from "./services";
 /**
  * Records a service's outcome on the order as `fulfilment.<service>`. The condition keeps a later
  * event's outcome from being replaced by an earlier event's (a redelivered OrderPlaced after the
- * OrderCancelled was handled), and a redelivery of the same event rewrites the same value.
- * Returns false when a later outcome was already recorded; throws when the order does not exist.
+ * OrderCancelled was handled), and keeps the first outcome of an event: a redelivery decides
+ * again against an order that may have moved on (an OrderPlaced delivered again after the order
+ * was cancelled would say NOT_CONFIRMED over the CONFIRMATION_SENT that really happened).
+ * Returns false when the outcome was not recorded; throws when the order does not exist.
  */
 export async function recordFulfilment(
   ddb: DynamoDBDocumentClient,
@@ -26,11 +28,14 @@ export async function recordFulfilment(
         Key: { orderId: event.orderId },
         UpdateExpression: "SET fulfilment.#service = :outcome",
         ConditionExpression:
-          "attribute_exists(orderId) AND (attribute_not_exists(fulfilment.#service) OR fulfilment.#service.#sequence <= :sequence)",
+          "attribute_exists(orderId) AND (attribute_not_exists(fulfilment.#service) OR " +
+          "fulfilment.#service.#sequence < :sequence OR " +
+          "(fulfilment.#service.#sequence = :sequence AND fulfilment.#service.eventId <> :eventId))",
         ExpressionAttributeNames: { "#service": service, "#sequence": "sequence" },
         ExpressionAttributeValues: {
           ":outcome": { status, at: now().toISOString(), eventId: event.eventId, sequence },
           ":sequence": sequence,
+          ":eventId": event.eventId,
         },
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       }),

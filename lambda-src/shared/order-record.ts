@@ -1,18 +1,31 @@
 /** The order as stored in the orders table, and the outcome each service records on it. */
 import * as z from "zod";
-import { Currency, Customer, OrderId, OrderLine } from "./events";
+import { Currency, Customer, EVENT_TYPES, MessageAttributes, OrderEvent, OrderId, OrderLine } from "./events";
 import { CONSUMER_SERVICES } from "./services";
 
+/**
+ * What a service did for an event. The NOT_* outcomes are an OrderPlaced that arrived after the
+ * order was already over (cancelled or rejected, e.g. redriven from a DLQ): nothing was done.
+ */
 export const FulfilmentStatus = z.enum([
   "RESERVED",
   "OUT_OF_STOCK",
+  "NOT_RESERVED",
   "RELEASED",
   "NOTHING_TO_RELEASE",
   "INVOICED",
+  "NOT_INVOICED",
   "CREDITED",
+  "NOTHING_TO_CREDIT",
   "CONFIRMATION_SENT",
+  "NOT_CONFIRMED",
   "CANCELLATION_SENT",
+  "REJECTION_SENT",
   "PENDING_REVIEW",
+  "NOT_REVIEWED",
+  "CLOSED_CANCELLED",
+  "CLOSED_REJECTED",
+  "NO_CASE",
 ]);
 export type FulfilmentStatus = z.infer<typeof FulfilmentStatus>;
 
@@ -24,7 +37,17 @@ export const Fulfilment = z.object({
 });
 export type Fulfilment = z.infer<typeof Fulfilment>;
 
-export const OrderStatus = z.enum(["PLACED", "CANCELLED"]);
+/** PLACED, then over: CANCELLED by the client or REJECTED by inventory (short stock), never both. */
+export const OrderStatus = z.enum(["PLACED", "CANCELLED", "REJECTED"]);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+
+/** An event recorded with the change that caused it, published by the relay (or the API at once). */
+export const OutboxEntry = z.object({
+  event: OrderEvent,
+  attributes: MessageAttributes,
+  publishedAt: z.iso.datetime().optional(),
+});
+export type OutboxEntry = z.infer<typeof OutboxEntry>;
 
 /** Inventory's reservation, keyed by the OrderPlaced eventId that made it. */
 export const Reservation = z.object({
@@ -45,11 +68,16 @@ export const OrderRecord = z.object({
   totalCents: z.number().int(),
   currency: Currency,
   createdAt: z.iso.datetime(),
-  /** False until SNS accepted OrderPlaced; a retry of the same request publishes it. */
-  placedPublished: z.boolean(),
   cancelledAt: z.iso.datetime().optional(),
   cancelReason: z.string().optional(),
-  cancelPublished: z.boolean().optional(),
+  rejectedAt: z.iso.datetime().optional(),
+  /** Every event of the order's life, recorded in the write that made the change (the outbox). */
+  outbox: z.partialRecord(z.enum(EVENT_TYPES), OutboxEntry),
+  /**
+   * The event types not yet published, a DynamoDB string set (absent when empty): the stream's
+   * filter invokes the relay only for images that have it.
+   */
+  unpublished: z.set(z.enum(EVENT_TYPES)).optional(),
   fulfilment: z.partialRecord(z.enum(CONSUMER_SERVICES), Fulfilment),
   reservation: Reservation.optional(),
 });

@@ -1,5 +1,5 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { MessageAttributes, OrderEvent } from "./events";
+import { MessageAttributes, NUMERIC_FILTER_LIMIT, OrderEvent } from "./events";
 
 export interface EventPublisher {
   publish(event: OrderEvent, attributes: MessageAttributes): Promise<void>;
@@ -24,6 +24,10 @@ export function snsPublisher(sns: SNSClient, topicArn: string): EventPublisher {
             eventType: { DataType: "String", StringValue: attrs.eventType },
             totalCents: { DataType: "Number", StringValue: String(attrs.totalCents) },
             currency: { DataType: "String", StringValue: attrs.currency },
+            // Beyond SNS's numeric filter range (see NUMERIC_FILTER_LIMIT).
+            ...(attrs.totalCents > NUMERIC_FILTER_LIMIT
+              ? { largeTotal: { DataType: "String", StringValue: "true" } }
+              : {}),
           },
         }),
       );

@@ -9,6 +9,8 @@ export interface OnDemandTableProps {
   readonly ttlAttribute?: string;
   /** Deletion protection and point-in-time recovery. */
   readonly protect: boolean;
+  /** A stream of item changes, e.g. NEW_IMAGE for an outbox relay. Default: none. */
+  readonly stream?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
 }
 
 /** A DynamoDB table billed per request, encrypted, with a string partition key. */
@@ -26,6 +28,7 @@ export class OnDemandTable extends Construct {
       pointInTimeRecovery: { enabled: props.protect },
       deletionProtectionEnabled: props.protect,
       ...(props.ttlAttribute ? { ttl: { attributeName: props.ttlAttribute, enabled: true } } : {}),
+      ...(props.stream ? { streamEnabled: true, streamViewType: props.stream } : {}),
     });
   }
 

@@ -1,0 +1,31 @@
+/**
+ * The outbox relay: for each stream record of an order that has unpublished events (the event
+ * source mapping's filter admits only those), publishes the order's pending events in lifecycle
+ * order and marks them published (shared/outbox.ts). Records are handled in stream order; at the
+ * first failure the rest of the batch is reported failed from that record on, so Lambda retries
+ * from it and nothing of an order is published out of order.
+ */
+import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
+import { OutboxDeps, publishPending } from "../shared/outbox";
+import { logger } from "../shared/logger";
+
+function orderIdOf(record: DynamoDBRecord): string {
+  const orderId = record.dynamodb?.Keys?.orderId?.S;
+  if (!orderId) throw new Error(`stream record ${record.eventID ?? "?"} has no orderId key`);
+  return orderId;
+}
+
+export async function relay(deps: OutboxDeps, records: DynamoDBRecord[]): Promise<DynamoDBBatchResponse> {
+  for (const record of records) {
+    const sequenceNumber = record.dynamodb?.SequenceNumber ?? "";
+    const orderId = record.dynamodb?.Keys?.orderId?.S;
+    try {
+      const published = await publishPending(deps, orderIdOf(record));
+      logger.info("relayed", { orderId, published, sequenceNumber });
+    } catch (error) {
+      logger.error("relay failed; Lambda retries from this record", { orderId, sequenceNumber, error: error as Error });
+      return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
+    }
+  }
+  return { batchItemFailures: [] };
+}

@@ -1,0 +1,96 @@
+/**
+ * The transactional outbox. Every change of an order's life is one conditional write to the order
+ * item that also records the event to publish (`outbox.<type>`) and adds its type to the string
+ * set `unpublished`. The relay (lambda-src/outbox-relay), fed by the table's stream filtered on
+ * that set, publishes what is recorded; the API may publish at once for latency. Either way,
+ * `publishPending` is the one path to the topic: it publishes an order's unpublished events in
+ * lifecycle order (OrderPlaced before the event that ends the order) and marks each published.
+ */
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { EVENT_SEQUENCE, EventType, MessageAttributes, OrderEvent } from "./events";
+import { OrderRecord, OutboxEntry } from "./order-record";
+import { EventPublisher } from "./publisher";
+import { findOrder } from "./orders";
+
+export interface OutboxDeps {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly ordersTable: string;
+  readonly publisher: EventPublisher;
+  readonly now?: () => Date;
+}
+
+/** The attributes every event of this order carries, for the subscriptions' filters. */
+export function attributesOf(
+  order: Pick<OrderRecord, "totalCents" | "currency">,
+  event: OrderEvent,
+): MessageAttributes {
+  return { eventType: event.eventType, totalCents: order.totalCents, currency: order.currency };
+}
+
+/**
+ * The parts of an UpdateExpression that record `event` in the outbox, to be combined with the
+ * change it belongs to: `SET <set>` and `ADD <add>`, with these names and values.
+ */
+export function recordEvent(event: OrderEvent, attributes: MessageAttributes) {
+  const entry: OutboxEntry = { event, attributes };
+  return {
+    set: "outbox.#eventType = :outboxEntry",
+    add: "unpublished :eventTypes",
+    names: { "#eventType": event.eventType },
+    values: { ":outboxEntry": entry, ":eventTypes": new Set([event.eventType]) },
+  };
+}
+
+/** The outbox of a new order: its OrderPlaced, unpublished. */
+export function newOutbox(event: OrderEvent, attributes: MessageAttributes) {
+  return {
+    outbox: { [event.eventType]: { event, attributes } },
+    unpublished: new Set<EventType>([event.eventType]),
+  };
+}
+
+/** Event types in the order they must reach the topic. */
+function inLifecycleOrder(types: Iterable<EventType>): EventType[] {
+  return [...types].sort((a, b) => EVENT_SEQUENCE[a] - EVENT_SEQUENCE[b]);
+}
+
+async function markPublished(deps: OutboxDeps, orderId: string, eventType: EventType): Promise<void> {
+  await deps.ddb.send(
+    new UpdateCommand({
+      TableName: deps.ordersTable,
+      Key: { orderId },
+      UpdateExpression: "SET outbox.#eventType.publishedAt = :at DELETE unpublished :eventTypes",
+      ExpressionAttributeNames: { "#eventType": eventType },
+      ExpressionAttributeValues: {
+        ":at": (deps.now ?? (() => new Date()))().toISOString(),
+        ":eventTypes": new Set([eventType]),
+      },
+    }),
+  );
+}
+
+/**
+ * Publishes every unpublished event of the order, in lifecycle order, marking each published
+ * before the next; stops at the first failure, so a later event never reaches the topic before an
+ * earlier one. SNS drops a repeat of an eventId within five minutes; after that, consumers are
+ * idempotent on it. The order is read (strongly consistent) unless the caller holds the image its
+ * own write produced. Answers what it published.
+ */
+export async function publishPending(deps: OutboxDeps, orderId: string, current?: OrderRecord): Promise<EventType[]> {
+  const order = current ?? (await findOrder(deps.ddb, deps.ordersTable, orderId));
+  if (!order) return [];
+  const published: EventType[] = [];
+  for (const eventType of inLifecycleOrder(order.unpublished ?? [])) {
+    const entry = order.outbox[eventType];
+    if (!entry) throw new Error(`order ${orderId} lists ${eventType} as unpublished but has no such outbox entry`);
+    await deps.publisher.publish(entry.event, entry.attributes);
+    await markPublished(deps, orderId, eventType);
+    published.push(eventType);
+  }
+  return published;
+}
+
+/** Whether the order's event of this type has reached the topic. */
+export function isPublished(order: OrderRecord, eventType: EventType): boolean {
+  return Boolean(order.outbox[eventType]) && !order.unpublished?.has(eventType);
+}
