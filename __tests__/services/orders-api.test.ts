@@ -93,11 +93,22 @@ describe("POST /orders", () => {
       },
     });
     expect(JSON.parse(input.Message!)).toMatchObject({ eventType: "OrderPlaced", version: 1, totalCents: 11_000 });
+    expect(input.MessageAttributes!.largeTotal).toBeUndefined();
     const [marked] = ddbMock.commandCalls(UpdateCommand);
     expect(marked.args[0].input.UpdateExpression).toBe(
       "SET outbox.#eventType.publishedAt = :at DELETE unpublished :eventTypes",
     );
     expect(marked.args[0].input.ExpressionAttributeValues![":eventTypes"]).toEqual(new Set(["OrderPlaced"]));
+  });
+
+  it("marks a total beyond SNS's numeric filter range as largeTotal, so review's filter still matches it", async () => {
+    ddbMock.on(BatchGetCommand).resolves({
+      Responses: { products: [{ sku: "KB-01", unitPriceCents: 900_000_000, currency: "EUR", stock: 10 }] },
+    });
+    expect((await place({ ...goodBody, items: [{ sku: "KB-01", quantity: 2 }] })).statusCode).toBe(202);
+    const attributes = snsMock.commandCalls(PublishCommand)[0].args[0].input.MessageAttributes!;
+    expect(attributes.totalCents).toEqual({ DataType: "Number", StringValue: "1800000000" });
+    expect(attributes.largeTotal).toEqual({ DataType: "String", StringValue: "true" });
   });
 
   it("answers 202 when publishing fails: the order and its event are stored for the relay, and a retry publishes", async () => {
