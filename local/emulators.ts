@@ -82,12 +82,15 @@ export async function startDynamoDbLocal(port: number): Promise<Emulator> {
   await requireFreePort(port, "DynamoDB Local", "--dynamodb-port");
   const { jar, libraryPath } = dynamoDbLocalJar();
   // In memory, like fauxqs: a restart begins from the plan and the fixtures, never from stale state.
+  // One shared database: without -sharedDb each access key and region sees its own empty one, so
+  // the AWS CLI or NoSQL Workbench with any credentials would not see the runtime's tables.
   const child = spawnTiedToParent("java", [
     ...JVM_OPTIONS,
     `-Djava.library.path=${libraryPath}`,
     "-jar",
     jar,
     "-inMemory",
+    "-sharedDb",
     "-port",
     String(port),
   ]);

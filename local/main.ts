@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { LocalRuntime, startRuntime } from "./runtime";
 import { DEFAULT_PORTS } from "./ports";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-clients";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -54,7 +55,8 @@ export function banner(runtime: LocalRuntime, dataDir: string): string {
     `  orders API     ${api}   (${runtime.model.routes.map((r) => r.routeKey).join(", ")})`,
     `  status         ${api}/_local/status`,
     `  SNS/SQS/S3     ${runtime.endpoints.aws}   (aws --endpoint-url ${runtime.endpoints.aws} sqs list-queues)`,
-    `  DynamoDB       ${runtime.endpoints.dynamodb}`,
+    `  DynamoDB       ${runtime.endpoints.dynamodb}   (one shared database: any credentials see the tables)`,
+    `  AWS CLI        AWS_REGION=${LOCAL_REGION} AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} aws --endpoint-url <endpoint> …`,
     `  function logs  ${dataDir}/logs/`,
     "",
     "Place an order:",

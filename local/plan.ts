@@ -394,6 +394,7 @@ function subscriptions(plan: TerraformPlan, r: Resolver): LocalSubscription[] {
   for (const [name] of resourcesOf(plan, "aws_sns_topic_subscription")) {
     const c = r.evaluated("aws_sns_topic_subscription", name);
     const address = `aws_sns_topic_subscription.${name}`;
+    checkArguments(address, c, SUBSCRIPTION_ARGUMENTS);
     // Only SQS deliveries exist locally; an e-mail subscription (alarm e-mails) has nothing to reach.
     if (c.protocol === "email") continue;
     if (c.protocol !== "sqs") throw new PlanError(`${address}: protocol ${text(c.protocol)} is not supported locally`);
@@ -458,10 +459,45 @@ function checkQueuePolicies(
   }
 }
 
+/**
+ * Arguments of a function: honoured (name, runtime family, handler, bundle by its hash, timeout,
+ * memory, environment), then those with no local effect: the role and its grants (no IAM locally),
+ * the zip's path (bundles are found by hash in dist/), the architecture (the host's Node runs it),
+ * tracing (no X-Ray), the log group (logs go to <data dir>/logs/), reserved concurrency (each
+ * mapping's maximum concurrency bounds the local pool; the API runs one request per worker), tags.
+ */
+const FUNCTION_ARGUMENTS = [
+  "function_name",
+  "runtime",
+  "handler",
+  "source_code_hash",
+  "timeout",
+  "memory_size",
+  "environment",
+  "role",
+  "filename",
+  "architectures",
+  "tracing_config",
+  "logging_config",
+  "reserved_concurrent_executions",
+  "tags",
+];
+
+/** A subscription's arguments: all honoured (the delivery policy is fauxqs's to apply). */
+const SUBSCRIPTION_ARGUMENTS = [
+  "topic_arn",
+  "protocol",
+  "endpoint",
+  "raw_message_delivery",
+  "filter_policy",
+  "filter_policy_scope",
+];
+
 function functions(plan: TerraformPlan, r: Resolver): LocalFunction[] {
   return resourcesOf(plan, "aws_lambda_function").map(([name]) => {
     const c = r.evaluated("aws_lambda_function", name);
     const address = `aws_lambda_function.${name}`;
+    checkArguments(address, c, FUNCTION_ARGUMENTS);
     if (!text(c.runtime).startsWith("nodejs"))
       throw new PlanError(`${address}: runtime ${text(c.runtime)} cannot run locally`);
     if (!c.source_code_hash)
@@ -722,10 +758,42 @@ function eventSourceMappings(
   return found;
 }
 
+/** The HTTP API's own arguments: its name and protocol; its description and tags have no local effect. */
+const API_ARGUMENTS = ["name", "protocol_type", "description", "tags"];
+/** An integration's arguments, all honoured (the method is the one Lambda proxy integrations use). */
+const INTEGRATION_ARGUMENTS = [
+  "api_id",
+  "integration_type",
+  "integration_uri",
+  "integration_method",
+  "payload_format_version",
+];
+const ROUTE_ARGUMENTS = ["api_id", "route_key", "target", "authorization_type"];
+
 function routes(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "functions">): LocalRoute[] {
+  for (const [name] of resourcesOf(plan, "aws_apigatewayv2_api")) {
+    const address = `aws_apigatewayv2_api.${name}`;
+    const c = r.evaluated("aws_apigatewayv2_api", name);
+    checkArguments(address, c, API_ARGUMENTS);
+    if (c.protocol_type !== "HTTP") throw new PlanError(`${address}: only HTTP APIs are served locally`);
+  }
+  for (const [name] of resourcesOf(plan, "aws_apigatewayv2_integration")) {
+    checkArguments(
+      `aws_apigatewayv2_integration.${name}`,
+      r.evaluated("aws_apigatewayv2_integration", name),
+      INTEGRATION_ARGUMENTS,
+    );
+  }
   return resourcesOf(plan, "aws_apigatewayv2_route").map(([name]) => {
     const c = r.evaluated("aws_apigatewayv2_route", name);
     const address = `aws_apigatewayv2_route.${name}`;
+    checkArguments(address, c, ROUTE_ARGUMENTS);
+    // The local gateway checks no signatures: a plan that relies on authorization must not run as if open.
+    if ((c.authorization_type ?? "NONE") !== "NONE") {
+      throw new PlanError(
+        `${address}: authorization_type ${text(c.authorization_type)} is not enforced locally; the local stack uses NONE`,
+      );
+    }
     const integrationName = /^integrations\/(.+)$/.exec(text(c.target))?.[1];
     const integration = integrationName ? r.evaluated("aws_apigatewayv2_integration", integrationName) : undefined;
     if (!integration || integration.integration_type !== "AWS_PROXY") {
@@ -753,7 +821,12 @@ export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel
   checkQueuePolicies(plan, r, base);
   const tableList = tables(plan, r);
   const fns = functions(plan, r);
-  const buckets = resourcesOf(plan, "aws_s3_bucket").map(([name]) => text(r.evaluated("aws_s3_bucket", name).bucket));
+  const buckets = resourcesOf(plan, "aws_s3_bucket").map(([name]) => {
+    const c = r.evaluated("aws_s3_bucket", name);
+    // force_destroy only matters to `terraform destroy`; the emulator starts empty every time.
+    checkArguments(`aws_s3_bucket.${name}`, c, ["bucket", "force_destroy", "tags"]);
+    return text(c.bucket);
+  });
   const outputs = Object.fromEntries(
     Object.entries(plan.output ?? {}).map(([key, { value }]) => [
       key,

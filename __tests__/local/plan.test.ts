@@ -126,6 +126,31 @@ describe("the local plan loader", () => {
     );
   });
 
+  it.each([
+    ["aws_lambda_function", "vpc_config", [{ subnet_ids: ["s"] }]],
+    ["aws_sns_topic_subscription", "delivery_policy", "{}"],
+    ["aws_apigatewayv2_route", "authorizer_id", "a"],
+    ["aws_apigatewayv2_integration", "timeout_milliseconds", 1000],
+    ["aws_apigatewayv2_api", "cors_configuration", [{ allow_origins: ["*"] }]],
+    ["aws_s3_bucket", "object_lock_enabled", true],
+  ])("refuses %s's argument %s, naming it", (type, argument, value) => {
+    const plan = copy();
+    const resources = plan.resource![type];
+    const first = Object.keys(resources)[0];
+    resources[first][argument] = value;
+    expect(() => loadPlan(plan, account)).toThrow(`${type}.${first}: argument ${argument} is not supported locally`);
+  });
+
+  it("refuses a route whose authorization the local gateway would not enforce", () => {
+    const plan = copy();
+    const routes = plan.resource!.aws_apigatewayv2_route;
+    const first = Object.keys(routes)[0];
+    routes[first].authorization_type = "AWS_IAM";
+    expect(() => loadPlan(plan, account)).toThrow(
+      `aws_apigatewayv2_route.${first}: authorization_type AWS_IAM is not enforced locally; the local stack uses NONE`,
+    );
+  });
+
   it("refuses an expression it cannot evaluate instead of guessing", () => {
     const plan = copy();
     const tables = plan.resource!.aws_dynamodb_table;
