@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { hashPath } from "cdktf/lib/private/fs";
+import { createHash } from "node:crypto";
 import { LocalFunction } from "./plan";
 import { DIST } from "../stacks/bundles";
 import { LOCAL_ACCOUNT, LOCAL_REGION } from "./aws-clients";
@@ -32,6 +32,22 @@ export class InvocationError extends Error {
   }
 }
 
+/** The invocation ran past the function's timeout: Lambda discards its execution environment. */
+export class InvocationTimeoutError extends InvocationError {
+  constructor(functionName: string, timeoutSeconds: number) {
+    super(functionName, `timed out after ${timeoutSeconds} s`);
+    this.name = "InvocationTimeoutError";
+  }
+}
+
+/**
+ * The hash cdktf gives a file asset (TerraformAsset.assetHash, the plan's source_code_hash): the
+ * upper-case hex MD5 of its content. cdktf's own function is private (cdktf/lib/private/fs).
+ */
+export function assetHashOf(file: string): string {
+  return createHash("md5").update(fs.readFileSync(file)).digest("hex").toUpperCase();
+}
+
 /**
  * The dist/ folder of each function bundle, by the cdktf asset hash of its deployment package
  * (dist/<name>.zip, built from that folder in the same build).
@@ -39,7 +55,9 @@ export class InvocationError extends Error {
 export function bundlesByHash(dist = DIST): Map<string, string> {
   if (!fs.existsSync(dist)) throw new Error(`${dist} does not exist; run \`npm run build\``);
   const packages = fs.readdirSync(dist).filter((name) => name.endsWith(".zip"));
-  return new Map(packages.map((zip) => [hashPath(path.join(dist, zip)), path.join(dist, zip.replace(/\.zip$/, ""))]));
+  return new Map(
+    packages.map((zip) => [assetHashOf(path.join(dist, zip)), path.join(dist, zip.replace(/\.zip$/, ""))]),
+  );
 }
 
 /** What function-worker.cjs posts back. */
@@ -225,7 +243,7 @@ export class FunctionHost {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new InvocationError(this.fn.name, `timed out after ${this.fn.timeoutSeconds} s`)),
+        () => reject(new InvocationTimeoutError(this.fn.name, this.fn.timeoutSeconds)),
         this.fn.timeoutSeconds * 1000,
       );
     });
@@ -238,7 +256,7 @@ export class FunctionHost {
     } catch (error) {
       this.stats.failed++;
       const logs = env.takeLogs();
-      if (error instanceof InvocationError && error.message.includes("timed out")) this.discard(env);
+      if (error instanceof InvocationTimeoutError) this.discard(env);
       else this.release(env);
       return { ok: false, error: error instanceof Error ? error : new Error(String(error)), logs };
     } finally {
