@@ -41,6 +41,11 @@ export default defineConfig(
     },
   },
   {
+    // The local console's page script runs in the browser, not in Node.
+    files: ["local/console/**/*.js"],
+    languageOptions: { globals: globals.browser, sourceType: "script" },
+  },
+  {
     // Tests walk synthesized Terraform JSON, HTTP bodies and stored items whose shape the assertions
     // themselves check; typing every path first would restate each expectation twice.
     files: ["__tests__/**/*.ts"],

@@ -14,6 +14,8 @@ const ENVIRONMENT = {
   TOPIC_ARN: "arn:aws:sns:us-east-1:000000000000:t.fifo",
   DOCUMENTS_BUCKET: "documents",
   EMAIL_TRANSPORT: "ses",
+  CONFIGURATION_SET: "order-fanout",
+  POWERTOOLS_METRICS_NAMESPACE: "order-fanout/bench",
   SENDER_EMAIL: "orders@example.com",
   REVIEW_THRESHOLDS: JSON.stringify({ EUR: 100_000, USD: 110_000, GBP: 85_000 }),
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -1,49 +1,214 @@
 /**
- * The SNS endpoint the functions are given: a pass-through to fauxqs that refuses Publish while a
- * publish fault matches (all orders, or one order's message group), the way an SNS outage looks to
- * the SDK (HTTP 500, InternalFailure).
+ * The SNS endpoint the functions and operator commands are given: a pass-through to fauxqs that
+ * - refuses Publish while a publish fault matches (all orders, or one order's message group), the
+ *   way an SNS outage looks to the SDK (HTTP 500, InternalFailure);
+ * - keeps what is published to an archived topic and answers the replay attributes
+ *   (`ReplayPolicy`, `ReplayStatus`) itself, which fauxqs lacks (local/sns-archive.ts); everything
+ *   else is fauxqs's.
  */
 import * as http from "node:http";
+import { forwardTo } from "./http-forward";
+import { randomUUID } from "node:crypto";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
 import { Faults } from "./faults";
 import { AddressInfo } from "node:net";
+import { loadFauxqsFilter, MessageAttribute, ReplayPolicyError, SnsArchive } from "./sns-archive";
+import { LocalModel } from "./plan";
+import { LocalClients } from "./aws-clients";
 
-const REFUSAL = `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>Publish refused by local fault injection</Message></Error><RequestId>local-fault</RequestId></ErrorResponse>`;
+const XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
+const REFUSAL = `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>Publish refused by local fault injection</Message></Error><RequestId>local-fault</RequestId></ErrorResponse>`;
 
-/** Listens on a free loopback port: only the functions' environment needs to know it. */
+function escapeXml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&apos;");
+}
+
+function invalidParameter(message: string): string {
+  return `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+}
+
+/** A Publish's message attributes from the query protocol's `MessageAttributes.entry.N.*` fields. */
+function messageAttributes(form: URLSearchParams): Record<string, MessageAttribute> {
+  const attributes: Record<string, MessageAttribute> = {};
+  for (const [key, name] of form) {
+    const entry = /^MessageAttributes\.entry\.(\d+)\.Name$/.exec(key);
+    if (!entry) continue;
+    const prefix = `MessageAttributes.entry.${entry[1]}.Value`;
+    const value: MessageAttribute = { DataType: form.get(`${prefix}.DataType`) ?? "String" };
+    const text = form.get(`${prefix}.StringValue`);
+    const binary = form.get(`${prefix}.BinaryValue`);
+    if (text !== null) value.StringValue = text;
+    if (binary !== null) value.BinaryValue = binary;
+    attributes[name] = value;
+  }
+  return attributes;
+}
+
+/** The archive of the model's archived topics, delivering replays to the runtime's queues. */
+export async function localSnsArchive(
+  model: Pick<LocalModel, "topics">,
+  clients: Pick<LocalClients, "sns" | "sqs">,
+  queueUrls: ReadonlyMap<string, string>,
+): Promise<SnsArchive> {
+  const retention = new Map(
+    model.topics.filter((t) => t.archiveRetentionDays).map((t) => [t.arn, t.archiveRetentionDays!] as const),
+  );
+  return new SnsArchive(retention, {
+    filter: await loadFauxqsFilter(),
+    async subscription(arn) {
+      try {
+        const { Attributes = {} } = await clients.sns.send(
+          new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }),
+        );
+        return {
+          arn,
+          topicArn: Attributes.TopicArn ?? "",
+          endpoint: Attributes.Endpoint ?? "",
+          attributes: Attributes,
+        };
+      } catch (error) {
+        if ((error as Error).name === "NotFoundException" || (error as Error).name === "NotFound") return undefined;
+        throw error;
+      }
+    },
+    async deliver(delivery) {
+      const queueName = delivery.queueArn.split(":").pop()!;
+      const url = queueUrls.get(queueName);
+      if (!url) throw new Error(`queue ${queueName} is not part of the local plan`);
+      await clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: url,
+          MessageBody: delivery.body,
+          MessageGroupId: delivery.messageGroupId,
+          MessageDeduplicationId: delivery.messageDeduplicationId,
+          MessageAttributes: Object.fromEntries(
+            Object.entries(delivery.attributes).map(([name, a]) => [
+              name,
+              {
+                DataType: a.DataType,
+                StringValue: a.StringValue,
+                // The query protocol carried it base64-encoded.
+                BinaryValue: a.BinaryValue === undefined ? undefined : Buffer.from(a.BinaryValue, "base64"),
+              },
+            ]),
+          ),
+        }),
+      );
+    },
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * Listens on loopback, on `port` (0: a free one). The runtime serves it on its SNS port
+ * (local/ports.ts) so operator commands reach the archive too.
+ */
 export async function startFaultProxy(
   target: string,
   faults: Faults,
+  options: { archive?: SnsArchive; port?: number } = {},
 ): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const targetUrl = new URL(target);
+  const { archive } = options;
+
+  function forward(request: http.IncomingMessage, body: Buffer): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const outgoing = forwardTo(targetUrl, request, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+        answer.on("end", () =>
+          resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
+        );
+        answer.on("error", reject);
+      });
+      outgoing.on("error", reject);
+      outgoing.end(body);
+    });
+  }
+
+  async function answer(request: http.IncomingMessage, body: Buffer, response: http.ServerResponse) {
+    // The SDK's SNS client speaks the query protocol: a form-encoded body naming the action.
+    const form = new URLSearchParams(body.toString("utf8"));
+    const action = form.get("Action");
+    if (action === "Publish" && faults.refusesPublish(form.get("MessageGroupId") ?? undefined)) {
+      response.writeHead(500, { "content-type": "text/xml" }).end(REFUSAL);
+      return;
+    }
+    if (archive && action === "PublishBatch" && archive.archives(form.get("TopicArn") ?? "")) {
+      const refusal = invalidParameter("PublishBatch to an archived topic is not supported locally: use Publish");
+      response.writeHead(400, { "content-type": "text/xml" }).end(refusal);
+      return;
+    }
+    const subscriptionArn = form.get("SubscriptionArn") ?? "";
+    if (archive && action === "SetSubscriptionAttributes" && form.get("AttributeName") === "ReplayPolicy") {
+      try {
+        await archive.startReplay(subscriptionArn, form.get("AttributeValue") ?? "");
+        const ok = `<SetSubscriptionAttributesResponse xmlns="${XMLNS}"><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></SetSubscriptionAttributesResponse>`;
+        response.writeHead(200, { "content-type": "text/xml" }).end(ok);
+      } catch (error) {
+        if (!(error instanceof ReplayPolicyError)) throw error;
+        response.writeHead(400, { "content-type": "text/xml" }).end(invalidParameter(error.message));
+      }
+      return;
+    }
+    const answered = await forward(request, body);
+    let text = answered.body;
+    if (archive && answered.status === 200) {
+      const xml = answered.body.toString("utf8");
+      const topicArn = form.get("TopicArn") ?? "";
+      if (action === "Publish" && archive.archives(topicArn)) {
+        archive.record({
+          topicArn,
+          messageId: /<MessageId>([^<]+)<\/MessageId>/.exec(xml)?.[1] ?? randomUUID(),
+          body: form.get("Message") ?? "",
+          attributes: messageAttributes(form),
+          messageGroupId: form.get("MessageGroupId") ?? undefined,
+          messageDeduplicationId: form.get("MessageDeduplicationId") ?? undefined,
+        });
+      }
+      if (action === "GetSubscriptionAttributes") {
+        const extra = Object.entries(archive.replayAttributes(subscriptionArn))
+          .map(([key, value]) => `<entry><key>${key}</key><value>${escapeXml(value)}</value></entry>`)
+          .join("");
+        text = Buffer.from(xml.replace("</Attributes>", `${extra}</Attributes>`));
+      }
+    }
+    const headers = { ...answered.headers, "content-length": String(text.length) };
+    delete headers["transfer-encoding"];
+    response.writeHead(answered.status, headers).end(text);
+  }
+
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      const body = Buffer.concat(chunks);
-      // The SDK's SNS client speaks the query protocol: a form-encoded body naming the action.
-      const form = new URLSearchParams(body.toString("utf8"));
-      if (form.get("Action") === "Publish" && faults.refusesPublish(form.get("MessageGroupId") ?? undefined)) {
-        response.writeHead(500, { "content-type": "text/xml" }).end(REFUSAL);
-        return;
-      }
-      const forward = http.request(
-        {
-          hostname: targetUrl.hostname,
-          port: targetUrl.port,
-          path: request.url,
-          method: request.method,
-          headers: request.headers,
-        },
-        (answer) => {
-          response.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(response);
-        },
-      );
-      forward.on("error", (error) => response.writeHead(502).end(error.message));
-      forward.end(body);
+      answer(request, Buffer.concat(chunks), response).catch((error: Error) => {
+        if (!response.headersSent) response.writeHead(502);
+        response.end(error.message);
+      });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(`port ${options.port} (the runtime's SNS endpoint, --aws-port + 1) is in use`)
+          : error,
+      ),
+    );
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -90,6 +90,17 @@ export class Faults {
     return this.messageFaults.length + this.shareFaults.length + this.publishFaults.length < before;
   }
 
+  /** The active faults, oldest first, with how many occurrences each has left (null: until removed). */
+  list(): { id: string; spec: FaultSpec; remaining: number | null }[] {
+    return [...this.messageFaults, ...this.shareFaults, ...this.publishFaults]
+      .map((f) => ({
+        id: f.id,
+        spec: f.spec,
+        remaining: Number.isFinite(f.remaining) ? f.remaining : null,
+      }))
+      .sort((a, b) => Number(a.id.slice("fault-".length)) - Number(b.id.slice("fault-".length)));
+  }
+
   clear(): void {
     this.messageFaults = [];
     this.shareFaults = [];

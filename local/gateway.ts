@@ -1,7 +1,7 @@
 /**
  * The HTTP API on localhost: serves the plan's routes as API Gateway v2 payload 2.0 events to the
  * function behind each, and answers unknown routes 404 as API Gateway does. `/_local/*` is the
- * runtime's own: status, and fault injection.
+ * runtime's own: status, fault injection, and the console (local/console.ts).
  */
 import * as http from "node:http";
 import { randomUUID } from "node:crypto";
@@ -9,6 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { LocalRoute } from "./plan";
 import { FunctionHost } from "./function-host";
 import { LOCAL_ACCOUNT } from "./aws-clients";
+import type { ConsoleAnswer } from "./console";
 
 interface CompiledRoute {
   routeKey: string;
@@ -27,6 +28,8 @@ export interface LocalEndpoints {
   /** Removes one fault; false when there is none with that id. */
   removeFault(id: string): boolean;
   clearFaults(): void;
+  /** The console's page, assets and JSON (local/console.ts); undefined for a path it does not serve. */
+  console?(method: string, pathname: string): Promise<ConsoleAnswer | undefined>;
 }
 
 export type RequestLog = (line: { method: string; path: string; status: number; ms: number }) => void;
@@ -146,6 +149,13 @@ export async function startGateway(
     url: URL,
     body: Buffer,
   ): Promise<number> {
+    if (url.pathname.startsWith("/_local/console") && local.console) {
+      const answer = await local.console(request.method ?? "GET", url.pathname);
+      if (answer) {
+        response.writeHead(answer.status, answer.headers).end(answer.body);
+        return answer.status;
+      }
+    }
     if (url.pathname === "/_local/status" && request.method === "GET") return send(response, 200, await local.status());
     if (url.pathname === "/_local/processed" && request.method === "GET") return send(response, 200, local.processed());
     if (url.pathname === "/_local/faults") {

@@ -54,6 +54,7 @@ export function banner(runtime: LocalRuntime, dataDir: string): string {
     "",
     `  orders API     ${api}   (${runtime.model.routes.map((r) => r.routeKey).join(", ")})`,
     `  status         ${api}/_local/status`,
+    `  console        ${api}/_local/console   (topology, orders, DLQs, redrive and faults in a browser)`,
     `  SNS/SQS/S3     ${runtime.endpoints.aws}   (aws --endpoint-url ${runtime.endpoints.aws} sqs list-queues)`,
     `  DynamoDB       ${runtime.endpoints.dynamodb}   (one shared database: any credentials see the tables)`,
     `  AWS CLI        AWS_REGION=${LOCAL_REGION} AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} aws --endpoint-url <endpoint> …`,

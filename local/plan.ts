@@ -30,6 +30,12 @@ export interface LocalTopic {
   name: string;
   arn: string;
   attributes: Record<string, string>;
+  /**
+   * Days the topic keeps published messages for replay (its `archive_policy`); absent when it keeps
+   * none. fauxqs stores ArchivePolicy but archives nothing: the runtime's SNS endpoint does
+   * (local/sns-archive.ts).
+   */
+  archiveRetentionDays?: number;
 }
 export interface LocalSubscription {
   address: string;
@@ -189,10 +195,11 @@ class Resolver {
   }
 
   /** A resource's configuration with every expression evaluated. */
-  evaluated(type: string, name: string): Record<string, Value> {
+  evaluated(type: string, name: string, omit: readonly string[] = []): Record<string, Value> {
     const address = `${type}.${name}`;
+    const config = Object.fromEntries(Object.entries(this.config(type, name)).filter(([key]) => !omit.includes(key)));
     try {
-      return evaluateDeep(this.config(type, name), (path) => this.reference(path)) as Record<string, Value>;
+      return evaluateDeep(config, (path) => this.reference(path)) as Record<string, Value>;
     } catch (error) {
       if (error instanceof ExpressionError) throw new PlanError(`${address}: ${error.message}`);
       throw error;
@@ -364,9 +371,35 @@ function queues(plan: TerraformPlan, r: Resolver): LocalQueue[] {
   });
 }
 
+/**
+ * A provisioner that only runs on `terraform destroy` has nothing to do here: nothing local is ever
+ * destroyed (the emulators keep no state). Any other provisioner is refused.
+ */
+function checkDestroyOnlyProvisioners(address: string, provisioners: unknown): void {
+  if (provisioners === undefined) return;
+  const runsOnDestroy = (p: unknown) =>
+    typeof p === "object" &&
+    p !== null &&
+    Object.values(p).every((body) => (body as { when?: string } | null)?.when === "destroy");
+  if (!Array.isArray(provisioners) || !provisioners.every(runsOnDestroy))
+    throw new PlanError(`${address}: only destroy-time provisioners are supported locally`);
+}
+
+/** `{"MessageRetentionPeriod": days}`, 1 to 365 days, as SNS accepts it; `{}` or absent: no archive. */
+function archiveRetentionDays(address: string, policy: string | undefined): number | undefined {
+  if (policy === undefined) return undefined;
+  const parsed = JSON.parse(policy) as { MessageRetentionPeriod?: unknown };
+  if (parsed.MessageRetentionPeriod === undefined && Object.keys(parsed).length === 0) return undefined;
+  const days = Number(parsed.MessageRetentionPeriod);
+  if (!Number.isInteger(days) || days < 1 || days > 365 || Object.keys(parsed).length !== 1)
+    throw new PlanError(`${address}: archive_policy must be {"MessageRetentionPeriod": 1 to 365 days}, got ${policy}`);
+  return days;
+}
+
 function topics(plan: TerraformPlan, r: Resolver): LocalTopic[] {
   return resourcesOf(plan, "aws_sns_topic").map(([name]) => {
-    const c = r.evaluated("aws_sns_topic", name);
+    checkDestroyOnlyProvisioners(`aws_sns_topic.${name}`, r.config("aws_sns_topic", name).provisioner);
+    const c = r.evaluated("aws_sns_topic", name, ["provisioner"]);
     const mapping: Record<string, string> = {
       fifo_topic: "FifoTopic",
       content_based_deduplication: "ContentBasedDeduplication",
@@ -385,6 +418,7 @@ function topics(plan: TerraformPlan, r: Resolver): LocalTopic[] {
       name: text(c.name),
       arn: text(r.reference(["aws_sns_topic", name, "arn"])),
       attributes,
+      archiveRetentionDays: archiveRetentionDays(`aws_sns_topic.${name}`, attributes.ArchivePolicy),
     };
   });
 }

@@ -58,8 +58,12 @@ export function lambdaRecord(message: Message, queueArn: string): SQSRecord {
   };
 }
 
+const FAILURES_KEPT = 1000;
+
 export class QueuePoller {
   readonly stats: PollerStats = { batches: 0, received: 0, deleted: 0, failed: 0 };
+  /** The latest failure reason per message id (the most recent FAILURES_KEPT), for the console's DLQ view. */
+  readonly failures = new Map<string, { reason: string; at: string }>();
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private readonly redrive: Redrive | undefined;
@@ -119,7 +123,11 @@ export class QueuePoller {
     const service = fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.name;
     for (const record of records) {
       const reason = failed.get(record.messageId);
-      if (reason !== undefined) this.print(failureLine(service, record, reason, this.redrive));
+      if (reason === undefined) continue;
+      this.print(failureLine(service, record, reason, this.redrive));
+      this.failures.delete(record.messageId);
+      this.failures.set(record.messageId, { reason, at: new Date().toISOString() });
+      if (this.failures.size > FAILURES_KEPT) this.failures.delete(this.failures.keys().next().value!);
     }
     await this.delete(done);
   }

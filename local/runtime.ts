@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { startDynamoDbLocal, startFauxqs, requireFreePort, Emulator } from "./emulators";
-import { DEFAULT_PORTS } from "./ports";
+import { DEFAULT_PORTS, snsPort } from "./ports";
 import { LocalOverrides, synthLocalPlan, TerraformPlan } from "./synth-plan";
 import { loadPlan, LocalModel } from "./plan";
 import { functionAwsEnvironment, LOCAL_ACCOUNT, LOCAL_REGION, localClients, LocalClients } from "./aws-clients";
@@ -17,8 +17,10 @@ import { DIST } from "../stacks/bundles";
 import { QueuePoller } from "./poller";
 import { localStreamsClient, StreamBatchReport, StreamPoller } from "./stream-poller";
 import { Faults, FaultSpec } from "./faults";
-import { startFaultProxy } from "./fault-proxy";
+import { localSnsArchive, startFaultProxy } from "./fault-proxy";
+import { freePort, MessageMoveTasks, startSqsFront } from "./move-tasks";
 import { startGateway } from "./gateway";
+import { LocalConsole } from "./console";
 import { importCatalogueFile } from "../ops/catalogue/import";
 
 export interface RuntimeOptions {
@@ -91,6 +93,15 @@ export class LocalRuntime {
     const url = this.queueUrls.get(name);
     if (!url) throw new Error(`queue ${name} is not part of the local plan`);
     return url;
+  }
+
+  /** Why a message last failed on its queue, as its poller saw it (also faults the function never saw). */
+  failureOf(messageId: string): { reason: string; at: string } | undefined {
+    for (const poller of this.pollers) {
+      const failure = poller.failures.get(messageId);
+      if (failure) return failure;
+    }
+    return undefined;
   }
 
   addFault(spec: unknown): string {
@@ -269,6 +280,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
   const dist = options.dist ?? DIST;
   const print = options.print ?? ((line: string) => console.log(line));
   await requireFreePort(ports.api, "the API gateway", "--api-port");
+  await requireFreePort(ports.aws, "the SNS/SQS/S3 endpoint", "--aws-port");
 
   const emulators: Emulator[] = [];
   const stopEmulators = async () => {
@@ -277,7 +289,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
   // DynamoDB Local's JVM starts while this process synthesizes the plan.
   const dynamoStarting = startDynamoDbLocal(ports.dynamodb).then((e) => (emulators.push(e), e));
   try {
-    const fauxqs = await startFauxqs(ports.aws);
+    const fauxqs = await startFauxqs(await freePort()); // behind the SQS front on ports.aws
     emulators.push(fauxqs);
     const plan = options.plan ?? synthLocalPlan(path.join(dataDir, "plan"), options.overrides);
     const model = loadPlan(plan, {
@@ -287,15 +299,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
       apiEndpoint: `http://localhost:${ports.api}`,
     });
     const dynamo = await dynamoStarting;
-    const runtime = new LocalRuntime(model, localClients({ aws: fauxqs.endpoint, dynamodb: dynamo.endpoint }), {
-      aws: fauxqs.endpoint,
-      dynamodb: dynamo.endpoint,
-    });
+    const clients = localClients({ aws: fauxqs.endpoint, dynamodb: dynamo.endpoint });
+    const front = await startSqsFront(ports.aws, fauxqs.endpoint, new MessageMoveTasks(clients.sqs, model.queues));
+    emulators.push(front);
+    const runtime = new LocalRuntime(model, clients, { aws: front.endpoint, dynamodb: dynamo.endpoint });
     runtime.onStop(stopEmulators);
     try {
       runtime.queueUrls = await provision(model, runtime.clients);
       await seed(runtime);
-      const proxy = await startFaultProxy(fauxqs.endpoint, runtime.faults);
+      const archive = await localSnsArchive(model, runtime.clients, runtime.queueUrls);
+      const proxy = await startFaultProxy(fauxqs.endpoint, runtime.faults, { archive, port: snsPort(ports.aws) });
       runtime.onStop(() => proxy.stop());
       await startFunctions(runtime, dataDir, dist, proxy.endpoint, print);
       for (const source of model.eventSources) {
@@ -312,6 +325,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
         poller.start();
       }
       startStreamPollers(runtime, print);
+      const localConsole = new LocalConsole(runtime, dataDir);
+      runtime.onStop(() => Promise.resolve(localConsole.stop()));
       const gateway = await startGateway(
         ports.api,
         model.routes,
@@ -322,6 +337,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
           addFault: (spec) => runtime.addFault(spec),
           removeFault: (id) => runtime.faults.remove(id),
           clearFaults: () => runtime.faults.clear(),
+          console: (method, pathname) => localConsole.handle(method, pathname),
         },
         ({ method, path: p, status, ms }) =>
           print(`  ${"api".padEnd(13)} ${`${method} ${p}`.padEnd(44)} ${String(status).padEnd(20)} ${ms} ms`),

@@ -4,13 +4,13 @@
  * its own fixtures through the same import.
  */
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENVIRONMENT_NAMES } from "../stacks/environments";
 import { documentClientFor, OpsTarget, resolveTarget, UnknownEnvironmentError } from "./target";
 import { CatalogueError } from "./catalogue/read";
 import { importCatalogueFile, ImportResult } from "./catalogue/import";
 import { catalogueJson, exportCatalogue } from "./catalogue/export";
+import { parseCommandLine, UsageError } from "./cli";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -43,24 +43,13 @@ export           Every product of the environment, sorted by SKU, as JSON in the
 
 Exit status: 0 on success, 1 when anything failed, 2 for a usage error.`;
 
-class UsageError extends Error {}
-
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        env: { type: "string" },
-        "dry-run": { type: "boolean" },
-        "set-stock": { type: "boolean" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandLine(argv, {
+    env: { type: "string" },
+    "dry-run": { type: "boolean" },
+    "set-stock": { type: "boolean" },
+    out: { type: "string" },
+  });
 }
 
 function summary(result: ImportResult): string {

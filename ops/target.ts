@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { SQSClientConfig } from "@aws-sdk/client-sqs";
 import {
   ENVIRONMENT_NAMES,
   EnvironmentName,
@@ -15,6 +16,8 @@ import {
 } from "../stacks/environments";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws-clients";
 import { DEFAULT_PORTS } from "../local/ports";
+import { deadLetterName } from "../stacks/constructs/fifo";
+import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
 
 export interface OpsTarget {
   readonly settings: EnvironmentSettings;
@@ -26,6 +29,15 @@ export interface OpsTarget {
    * DynamoDB endpoint.
    */
   readonly dynamodb: DynamoDBClientConfig;
+  /**
+   * The same for SQS; `local`: the runtime's SNS/SQS/S3 endpoint (AWS_ENDPOINT_URL_SQS, default
+   * http://localhost:4566), which also serves SQS's message move tasks (local/move-tasks.ts).
+   */
+  readonly sqs: SQSClientConfig;
+  /** CloudWatch and CloudWatch Logs: AWS environments only (the local runtime has neither). */
+  readonly cloudwatch?: { region: string };
+  /** `local` only: the runtime's HTTP endpoint, for `/_local/status` (LOCAL_API_URL, default http://localhost:3000). */
+  readonly localApi?: string;
   /** For messages: `dev (eu-west-1)` or `local (http://localhost:8000)`. */
   readonly description: string;
 }
@@ -52,11 +64,14 @@ export function resolveTarget(name: string, vars: NodeJS.ProcessEnv = process.en
   };
   if (name === "local") {
     const endpoint = vars.AWS_ENDPOINT_URL_DYNAMODB ?? `http://localhost:${DEFAULT_PORTS.dynamodb}`;
+    const sqsEndpoint = vars.AWS_ENDPOINT_URL_SQS ?? `http://localhost:${DEFAULT_PORTS.aws}`;
     return {
       settings,
       region: LOCAL_REGION,
       tables,
       dynamodb: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint },
+      sqs: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint },
+      localApi: vars.LOCAL_API_URL ?? `http://localhost:${DEFAULT_PORTS.api}`,
       description: `local (${endpoint})`,
     };
   }
@@ -65,10 +80,42 @@ export function resolveTarget(name: string, vars: NodeJS.ProcessEnv = process.en
     region: settings.region,
     tables,
     dynamodb: { region: settings.region },
+    sqs: { region: settings.region },
+    cloudwatch: { region: settings.region },
     description: `${name} (${settings.region})`,
   };
 }
 
 export function documentClientFor(target: OpsTarget): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient(target.dynamodb));
+}
+
+export class UnknownServiceError extends Error {
+  constructor(name: string) {
+    super(`unknown service "${name}": use one of ${CONSUMER_SERVICES.join(", ")}`);
+    this.name = "UnknownServiceError";
+  }
+}
+
+export function requireService(name: string): ConsumerService {
+  if (!(CONSUMER_SERVICES as readonly string[]).includes(name)) throw new UnknownServiceError(name);
+  return name as ConsumerService;
+}
+
+/** A service's queue, as stacks/fanout-stack.ts names it: `<prefix>-<service>.fifo`. */
+export function queueName(settings: Pick<EnvironmentSettings, "namePrefix">, service: ConsumerService): string {
+  return `${settings.namePrefix}-${service}.fifo`;
+}
+
+/** Its dead-letter queue, by the constructs' own rule: `<prefix>-<service>-dlq.fifo`. */
+export function deadLetterQueueName(
+  settings: Pick<EnvironmentSettings, "namePrefix">,
+  service: ConsumerService,
+): string {
+  return deadLetterName(queueName(settings, service));
+}
+
+/** The service's consumer function: `<prefix>-<service>`. */
+export function functionName(settings: Pick<EnvironmentSettings, "namePrefix">, service: ConsumerService): string {
+  return `${settings.namePrefix}-${service}`;
 }

@@ -19,8 +19,9 @@ import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
 import { SenderIdentity } from "./constructs/sender-identity";
 import { emailInput } from "./constructs/deployment-input";
 import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
-import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
-import { ORDERS_NOT_PUBLISHED_METRIC } from "../lambda-src/shared/metrics";
+import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../lambda-src/shared/services";
+import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../lambda-src/shared/metrics";
+import { Dashboard } from "./constructs/dashboard";
 import type { Currency } from "../lambda-src/shared/events";
 
 export interface FanoutStackProps {
@@ -83,10 +84,10 @@ export class FanoutStack extends TerraformStack {
 
     const data = this.data(account);
     const messaging = this.messaging(account);
-    const queueUrls = this.consumers(data, messaging, this.email(data));
+    const queues = this.consumers(data, messaging, this.email(data));
     const relay = this.outboxRelay(data, messaging);
     const api = this.api(data, messaging, relay);
-    this.observability(data, messaging, api);
+    this.observability(data, messaging, api, queues);
 
     new TerraformOutput(this, "api_url", { value: api.url });
     if (api.invokePolicy) {
@@ -96,7 +97,9 @@ export class FanoutStack extends TerraformStack {
       });
     }
     new TerraformOutput(this, "topic_arn", { value: messaging.topic.arn });
-    new TerraformOutput(this, "queue_urls", { value: queueUrls });
+    new TerraformOutput(this, "queue_urls", {
+      value: Object.fromEntries(Object.entries(queues).map(([service, queue]) => [service, queue.url])),
+    });
     new TerraformOutput(this, "table_names", {
       value: { orders: data.orders.name, products: data.products.name, idempotency: data.idempotency.name },
     });
@@ -166,6 +169,15 @@ export class FanoutStack extends TerraformStack {
     return { key, topic, alarms };
   }
 
+  /**
+   * What every function tells Powertools: its service (the `service` dimension of its metrics and
+   * of its traces) and the environment's metrics namespace. Tracing needs no switch: Powertools
+   * Tracer is off outside Lambda, so in the local runtime too.
+   */
+  private powertools(service: string): Record<string, string> {
+    return { POWERTOOLS_SERVICE_NAME: service, POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(this.settings) };
+  }
+
   private get isLocal(): boolean {
     return this.settings.name === "local";
   }
@@ -204,8 +216,8 @@ export class FanoutStack extends TerraformStack {
     };
   }
 
-  /** A subscriber queue and its consumer per service; answers the queues' URLs by service. */
-  private consumers(data: Data, messaging: Messaging, email: EmailDelivery): Record<string, string> {
+  /** A subscriber queue and its consumer per service; answers the queues by service. */
+  private consumers(data: Data, messaging: Messaging, email: EmailDelivery): Record<ConsumerService, SubscriberQueue> {
     const s = this.settings;
     const recordsOutcome = tableAccess(data.orders, ["GetItem", "UpdateItem"]);
     const specs: Record<ConsumerService, ConsumerSpec> = {
@@ -236,7 +248,7 @@ export class FanoutStack extends TerraformStack {
       },
     };
 
-    const queueUrls: Record<string, string> = {};
+    const queues = {} as Record<ConsumerService, SubscriberQueue>;
     for (const service of CONSUMER_SERVICES) {
       const spec = specs[service];
       const queue = new SubscriberQueue(this, `${service}-queue`, {
@@ -261,13 +273,13 @@ export class FanoutStack extends TerraformStack {
         logRetentionDays: s.logRetentionDays,
         batchSize: s.eventSource.batchSize,
         maxConcurrency: s.eventSource.maxConcurrency,
-        environment: { POWERTOOLS_SERVICE_NAME: service, ORDERS_TABLE: data.orders.name, ...spec.environment },
+        environment: { ...this.powertools(service), ORDERS_TABLE: data.orders.name, ...spec.environment },
         statements: [recordsOutcome, ...spec.statements],
         alarms: messaging.alarms,
       });
-      queueUrls[service] = queue.url;
+      queues[service] = queue;
     }
-    return queueUrls;
+    return queues;
   }
 
   /** The relay that publishes every event recorded in an order's outbox (see lambda-src/shared/outbox.ts). */
@@ -282,7 +294,7 @@ export class FanoutStack extends TerraformStack {
       memoryMb: s.lambda.memoryMb,
       timeoutSeconds: s.lambda.timeoutSeconds,
       logRetentionDays: s.logRetentionDays,
-      environment: { POWERTOOLS_SERVICE_NAME: "outbox-relay", ORDERS_TABLE: data.orders.name },
+      environment: { ...this.powertools("outbox-relay"), ORDERS_TABLE: data.orders.name },
       alarms: messaging.alarms,
     });
   }
@@ -302,8 +314,7 @@ export class FanoutStack extends TerraformStack {
       logRetentionDays: s.logRetentionDays,
       reservedConcurrency: s.apiReservedConcurrency,
       environment: {
-        POWERTOOLS_SERVICE_NAME: "orders-api",
-        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(s),
+        ...this.powertools("orders-api"),
         ORDERS_TABLE: data.orders.name,
         PRODUCTS_TABLE: data.products.name,
         TOPIC_ARN: messaging.topic.arn,
@@ -325,8 +336,17 @@ export class FanoutStack extends TerraformStack {
     });
   }
 
-  /** What pages the on-call engineer beyond each consumer's own alarms (see QueueConsumer). */
-  private observability(data: Data, messaging: Messaging, api: OrdersApi): void {
+  /**
+   * What pages the on-call engineer beyond each consumer's own alarms (see QueueConsumer), and, in
+   * an AWS environment, the dashboard an operator watches the fan-out on.
+   */
+  private observability(
+    data: Data,
+    messaging: Messaging,
+    api: OrdersApi,
+    queues: Record<ConsumerService, SubscriberQueue>,
+  ): void {
+    if (!this.isLocal) this.dashboard(api, queues);
     const { alarms } = messaging;
     const apiMetric = { namespace: "AWS/ApiGateway", dimensions: { ApiId: api.api.id } };
     alarms.add(this, "api-5xx", {
@@ -385,6 +405,26 @@ export class FanoutStack extends TerraformStack {
         alarmDescription: `DynamoDB throttled requests to ${table.node.id}`,
       });
     }
+  }
+
+  /** The environment's CloudWatch dashboard; its console address is the `dashboard_url` output. */
+  private dashboard(api: OrdersApi, queues: Record<ConsumerService, SubscriberQueue>): void {
+    const dashboard = new Dashboard(this, "dashboard", {
+      dashboardName: this.prefix,
+      region: this.settings.region,
+      apiId: api.api.id,
+      queues: Object.fromEntries(
+        Object.entries(queues).map(([service, q]) => [
+          service,
+          { queueName: q.queue.name, deadLetterQueueName: q.deadLetterQueue.name },
+        ]),
+      ),
+      functionNames: FUNCTION_BUNDLES.map((bundle) => `${this.prefix}-${bundle}`),
+      services: FUNCTION_BUNDLES,
+      metricsNamespace: metricsNamespace(this.settings),
+      businessMetrics: BUSINESS_METRICS,
+    });
+    new TerraformOutput(this, "dashboard_url", { value: dashboard.url });
   }
 }
 

@@ -261,8 +261,9 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
 
   it("outputs the API URL, its invoke policy where callers sign, topic, queues, tables and bucket", () => {
     const signed = settings.apiAuthorization === "AWS_IAM" ? ["invoke_policy_arn"] : [];
+    const onAws = settings.name === "local" ? [] : ["dashboard_url"]; // see dashboard.test.ts
     expect(Object.keys(plan.output ?? {}).sort()).toEqual(
-      ["api_url", "documents_bucket", "queue_urls", "table_names", "topic_arn", ...signed].sort(),
+      ["api_url", "documents_bucket", "queue_urls", "table_names", "topic_arn", ...signed, ...onAws].sort(),
     );
   });
 

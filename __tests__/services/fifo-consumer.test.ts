@@ -1,6 +1,7 @@
 import { fifoConsumer } from "../../lambda-src/shared/fifo-consumer";
 import { OrderEvent } from "../../lambda-src/shared/events";
 import { logger } from "../../lambda-src/shared/logger";
+import { definitionsOf, emfDocumentsOf } from "../support/emf";
 import { lambdaContext, ORDER_A, ORDER_B, orderCancelled, orderPlaced, sqsEvent, sqsRecord } from "../support/events";
 
 describe("fifoConsumer", () => {
@@ -242,5 +243,44 @@ describe("fifoConsumer logs why each record fails, before reporting it", () => {
       ),
     );
     expect(logs.map((l) => l.level)).toEqual(["INFO", "INFO"]);
+  });
+});
+
+describe("fifoConsumer metrics", () => {
+  it("counts the outcomes an operator counts and each record's processing time, in one EMF document", async () => {
+    const outcomes: Record<string, string> = {
+      [`${ORDER_A}:OrderPlaced`]: "RESERVED",
+      [`${ORDER_B}:OrderPlaced`]: "OUT_OF_STOCK",
+      [`${ORDER_A}:OrderCancelled`]: "RELEASED",
+    };
+    const handler = fifoConsumer((event: OrderEvent) => Promise.resolve(outcomes[event.eventId]));
+    const batch = sqsEvent(
+      sqsRecord(orderPlaced(ORDER_A), ORDER_A),
+      sqsRecord(orderPlaced(ORDER_B), ORDER_B),
+      sqsRecord(orderCancelled(ORDER_A), ORDER_A),
+    );
+
+    const documents = await emfDocumentsOf(() => handler(batch, lambdaContext()));
+
+    expect(documents).toHaveLength(1);
+    const [document] = documents;
+    expect(document._aws.CloudWatchMetrics[0].Dimensions).toEqual([["service"]]);
+    expect(definitionsOf(document)).toEqual({
+      ProcessingTime: "Milliseconds",
+      OrdersReserved: "Count",
+      OrdersOutOfStock: "Count",
+    });
+    expect(document).toMatchObject({ OrdersReserved: 1, OrdersOutOfStock: 1 });
+    expect(document.ProcessingTime).toHaveLength(3); // one value per record, RELEASED counts nothing
+    expect(typeof document.service).toBe("string");
+  });
+
+  it("records the processing time of a failed record too, and flushes when the whole batch fails", async () => {
+    const handler = fifoConsumer(() => Promise.reject(new Error("down")));
+    const documents = await emfDocumentsOf(() =>
+      handler(sqsEvent(sqsRecord(orderPlaced(ORDER_A), ORDER_A)), lambdaContext()),
+    );
+    expect(documents).toHaveLength(1);
+    expect(definitionsOf(documents[0])).toEqual({ ProcessingTime: "Milliseconds" });
   });
 });

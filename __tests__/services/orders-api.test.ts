@@ -1,4 +1,5 @@
 import { mockClient } from "aws-sdk-client-mock";
+import { definitionsOf, emfDocumentsOf } from "../support/emf";
 import { DynamoDBClient, ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -144,6 +145,17 @@ describe("POST /orders", () => {
       .filter((line) => line.includes('"_aws"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(emf).toContainEqual(expect.objectContaining({ OrdersNotPublished: 1 }));
+  });
+
+  it("counts a new order as OrdersPlaced with the request's ProcessingTime, in one EMF document", async () => {
+    const documents = await emfDocumentsOf(() => place());
+    expect(documents).toHaveLength(1);
+    expect(definitionsOf(documents[0])).toEqual({ OrdersPlaced: "Count", ProcessingTime: "Milliseconds" });
+    expect(documents[0]).toMatchObject({ OrdersPlaced: 1, ProcessingTime: expect.any(Number) });
+    expect(documents[0]._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: "order-fanout/test",
+      Dimensions: [["service"]],
+    });
   });
 
   it("answers a retry of a published order with the same order and publishes nothing", async () => {

@@ -15,7 +15,8 @@ import { EventPublisher } from "../shared/publisher";
 import { attributesOf, isPublished, newOutbox, publishPending, recordEvent } from "../shared/outbox";
 import { findOrder as findStoredOrder } from "../shared/orders";
 import { logger } from "../shared/logger";
-import { countNow, ORDERS_NOT_PUBLISHED_METRIC } from "../shared/metrics";
+import { count, countNow, ORDERS_NOT_PUBLISHED_METRIC, ORDERS_PLACED_METRIC } from "../shared/metrics";
+import { annotate } from "../shared/tracing";
 import { ApiError } from "./http";
 import { OrderView, PlaceOrderRequest } from "./contract";
 
@@ -114,6 +115,7 @@ export async function placeOrder(
 ): Promise<OrderRecord> {
   const orderId = orderIdFor(idempotencyKey);
   logger.appendKeys({ orderId }); // the router removes it when the request is answered
+  annotate({ orderId, eventType: "OrderPlaced" });
   const requestHash = sha256(JSON.stringify(request));
   const replay = async (existing: OrderRecord) => {
     if (existing.requestHash !== requestHash) {
@@ -177,6 +179,7 @@ export async function placeOrder(
     const stored = error.Item ? OrderRecord.parse(unmarshall(error.Item)) : await requireOrder(deps, orderId);
     return replay(stored);
   }
+  count(ORDERS_PLACED_METRIC);
   await publishNow(deps, order);
   return order;
 }

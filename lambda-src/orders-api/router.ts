@@ -1,6 +1,8 @@
 /** Routes payload 2.0 requests of the HTTP API to the orders domain and shapes every answer. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { logger } from "../shared/logger";
+import { recordProcessingTime } from "../shared/metrics";
+import { annotate, observeInvocation } from "../shared/tracing";
 import { ApiError, errorAnswer, idempotencyKeyOf, json, jsonBody } from "./http";
 import { CancelOrderRequest, PlaceOrderRequest } from "./contract";
 import { cancelOrder, getOrder, OrdersDeps, placeOrder } from "./orders";
@@ -22,29 +24,37 @@ const ROUTES: Record<string, Route> = {
   },
   "GET /orders/{orderId}": async (deps, event) => json(200, await getOrder(deps, event.pathParameters?.orderId ?? "")),
   "POST /orders/{orderId}/cancel": async (deps, event) => {
+    annotate({ eventType: "OrderCancelled" });
     const { reason } = jsonBody(event, CancelOrderRequest, true);
     return accepted(await cancelOrder(deps, event.pathParameters?.orderId ?? "", reason ?? ""));
   },
 };
 
 export function ordersApi(deps: OrdersDeps) {
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const route = ROUTES[event.routeKey];
-    logger.appendKeys({ route: event.routeKey, orderId: event.pathParameters?.orderId });
-    try {
-      if (!route) throw new ApiError(404, "RouteNotFound", `no route ${event.routeKey}`);
-      const answer = await route(deps, event);
-      logger.info("answered", { status: answer.statusCode });
-      return answer;
-    } catch (error) {
-      if (error instanceof ApiError) {
-        logger.info("refused", { status: error.status, error: error.code, message: error.message });
-        return errorAnswer(error);
-      }
-      logger.error("unexpected failure", { error: error as Error });
-      return errorAnswer(new ApiError(500, "InternalError", "the request failed unexpectedly; it is safe to retry"));
-    } finally {
-      logger.removeKeys(["route", "orderId"]);
+  return (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
+    observeInvocation(() => answer(deps, event));
+}
+
+/** One request: its answer, logged; its processing time recorded; the orderId annotated once known. */
+async function answer(deps: OrdersDeps, event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const started = Date.now();
+  const route = ROUTES[event.routeKey];
+  logger.appendKeys({ route: event.routeKey, orderId: event.pathParameters?.orderId });
+  annotate({ orderId: event.pathParameters?.orderId });
+  try {
+    if (!route) throw new ApiError(404, "RouteNotFound", `no route ${event.routeKey}`);
+    const answer = await route(deps, event);
+    logger.info("answered", { status: answer.statusCode });
+    return answer;
+  } catch (error) {
+    if (error instanceof ApiError) {
+      logger.info("refused", { status: error.status, error: error.code, message: error.message });
+      return errorAnswer(error);
     }
-  };
+    logger.error("unexpected failure", { error: error as Error });
+    return errorAnswer(new ApiError(500, "InternalError", "the request failed unexpectedly; it is safe to retry"));
+  } finally {
+    recordProcessingTime(Date.now() - started);
+    logger.removeKeys(["route", "orderId"]);
+  }
 }

@@ -3,6 +3,7 @@ import { documentClient, snsClient } from "../shared/clients";
 import { readEnvironment } from "../shared/environment";
 import { snsPublisher } from "../shared/publisher";
 import { logger } from "../shared/logger";
+import { observeInvocation } from "../shared/tracing";
 import { relay } from "./relay";
 
 export const ENVIRONMENT = ["ORDERS_TABLE", "TOPIC_ARN"] as const;
@@ -14,11 +15,12 @@ const deps = {
   publisher: snsPublisher(snsClient(), env.TOPIC_ARN),
 };
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  logger.appendKeys({ records: event.Records.length });
-  try {
-    return await relay(deps, event.Records);
-  } finally {
-    logger.removeKeys(["records"]);
-  }
-};
+export const handler = (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> =>
+  observeInvocation(async () => {
+    logger.appendKeys({ records: event.Records.length });
+    try {
+      return await relay(deps, event.Records);
+    } finally {
+      logger.removeKeys(["records"]);
+    }
+  });

@@ -8,6 +8,8 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { OutboxDeps, publishPending } from "../shared/outbox";
 import { logger } from "../shared/logger";
+import { recordProcessingTime } from "../shared/metrics";
+import { annotate, inSubsegment } from "../shared/tracing";
 
 function orderIdOf(record: DynamoDBRecord): string {
   const orderId = record.dynamodb?.Keys?.orderId?.S;
@@ -15,16 +17,31 @@ function orderIdOf(record: DynamoDBRecord): string {
   return orderId;
 }
 
-export async function relay(deps: OutboxDeps, records: DynamoDBRecord[]): Promise<DynamoDBBatchResponse> {
-  for (const record of records) {
+/** Publishes one record's pending events in its own subsegment; answers whether the batch may go on. */
+function relayRecord(deps: OutboxDeps, record: DynamoDBRecord): Promise<boolean> {
+  return inSubsegment("### order", async () => {
+    const started = Date.now();
     const sequenceNumber = record.dynamodb?.SequenceNumber ?? "";
     const orderId = record.dynamodb?.Keys?.orderId?.S;
+    annotate({ orderId });
     try {
       const published = await publishPending(deps, orderIdOf(record));
+      annotate({ eventType: published.join(",") });
       logger.info("relayed", { orderId, published, sequenceNumber });
+      return true;
     } catch (error) {
       logger.error("relay failed; Lambda retries from this record", { orderId, sequenceNumber, error: error as Error });
-      return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
+      return false;
+    } finally {
+      recordProcessingTime(Date.now() - started);
+    }
+  });
+}
+
+export async function relay(deps: OutboxDeps, records: DynamoDBRecord[]): Promise<DynamoDBBatchResponse> {
+  for (const record of records) {
+    if (!(await relayRecord(deps, record))) {
+      return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? "" }] };
     }
   }
   return { batchItemFailures: [] };

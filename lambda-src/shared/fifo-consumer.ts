@@ -15,6 +15,8 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambd
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { OrderEvent } from "./events";
 import { logger } from "./logger";
+import { countOutcome, recordProcessingTime } from "./metrics";
+import { annotate, inSubsegment, observeInvocation } from "./tracing";
 
 /** One field the event schema refused, e.g. `{ field: "items.0.quantity", message: "Too small: ..." }`. */
 export interface FieldIssue {
@@ -163,32 +165,40 @@ export function fifoConsumer(handleEvent: EventHandler) {
     const attempted = new Set<string>();
     /** Per message group of this batch, the first record that failed. */
     const firstFailure = new Map<string | undefined, string>();
-    const handleRecord = async (record: SQSRecord): Promise<string> => {
-      attempted.add(record.messageId);
-      const started = Date.now();
+    // Per record, its own subsegment annotated with the order and event type, its outcome counted
+    // (countOutcome) and its processing time recorded; the invocation flushes them (observeInvocation).
+    const handleRecord = (record: SQSRecord): Promise<string> =>
+      inSubsegment("### record", async () => {
+        attempted.add(record.messageId);
+        const started = Date.now();
+        try {
+          const orderEvent = parseEventRecord(record);
+          annotate({ orderId: orderEvent.orderId, eventType: orderEvent.eventType });
+          logger.appendKeys({
+            orderId: orderEvent.orderId,
+            eventId: orderEvent.eventId,
+            eventType: orderEvent.eventType,
+          });
+          const outcome = await handleEvent(orderEvent, context);
+          countOutcome(outcome);
+          logger.info("processed", { outcome, ms: Date.now() - started });
+          return outcome;
+        } catch (error) {
+          const group = record.attributes.MessageGroupId;
+          if (!firstFailure.has(group)) firstFailure.set(group, record.messageId);
+          logger.error("failed", { ...recordKeys(record), ...failureDetails(error), ms: Date.now() - started });
+          throw error;
+        } finally {
+          recordProcessingTime(Date.now() - started);
+          logger.removeKeys(["orderId", "eventId", "eventType"]);
+        }
+      });
+    return observeInvocation(async () => {
       try {
-        const orderEvent = parseEventRecord(record);
-        logger.appendKeys({
-          orderId: orderEvent.orderId,
-          eventId: orderEvent.eventId,
-          eventType: orderEvent.eventType,
-        });
-        const outcome = await handleEvent(orderEvent, context);
-        logger.info("processed", { outcome, ms: Date.now() - started });
-        return outcome;
-      } catch (error) {
-        const group = record.attributes.MessageGroupId;
-        if (!firstFailure.has(group)) firstFailure.set(group, record.messageId);
-        logger.error("failed", { ...recordKeys(record), ...failureDetails(error), ms: Date.now() - started });
-        throw error;
+        return await processPartialResponse(event, handleRecord, processor, { context, skipGroupOnError: true });
       } finally {
-        logger.removeKeys(["orderId", "eventId", "eventType"]);
+        logNotAttempted(Array.isArray(event.Records) ? event.Records : [], attempted, firstFailure);
       }
-    };
-    try {
-      return await processPartialResponse(event, handleRecord, processor, { context, skipGroupOnError: true });
-    } finally {
-      logNotAttempted(Array.isArray(event.Records) ? event.Records : [], attempted, firstFailure);
-    }
+    });
   };
 }

@@ -1,16 +1,66 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { FulfilmentStatus } from "./order-record";
 
 /** Orders stored whose event could not be published; the API's alarm watches it (FanoutStack). */
 export const ORDERS_NOT_PUBLISHED_METRIC = "OrdersNotPublished";
+/** New orders stored by the API (a client's retry of the same order is not counted again). */
+export const ORDERS_PLACED_METRIC = "OrdersPlaced";
+/** Milliseconds a handler spent on one record (consumers, relay) or one request (API). */
+export const PROCESSING_TIME_METRIC = "ProcessingTime";
+
+/** The count each recorded outcome adds to; an outcome not listed counts nothing. */
+const OUTCOME_METRICS = {
+  RESERVED: "OrdersReserved",
+  OUT_OF_STOCK: "OrdersOutOfStock",
+  INVOICED: "OrdersInvoiced",
+  CREDITED: "OrdersCredited",
+  CONFIRMATION_SENT: "EmailsSent",
+  CANCELLATION_SENT: "EmailsSent",
+  REJECTION_SENT: "EmailsSent",
+  PENDING_REVIEW: "ReviewsOpened",
+} as const satisfies Partial<Record<FulfilmentStatus, string>>;
+
+/**
+ * The business counts by the service (dimension `service`) that emits them: what the dashboard
+ * shows (stacks/constructs/dashboard.ts).
+ */
+export const BUSINESS_METRICS: Readonly<Record<string, readonly string[]>> = {
+  "orders-api": [ORDERS_PLACED_METRIC, ORDERS_NOT_PUBLISHED_METRIC],
+  inventory: [OUTCOME_METRICS.RESERVED, OUTCOME_METRICS.OUT_OF_STOCK],
+  billing: [OUTCOME_METRICS.INVOICED, OUTCOME_METRICS.CREDITED],
+  notification: [OUTCOME_METRICS.CONFIRMATION_SENT],
+  review: [OUTCOME_METRICS.PENDING_REVIEW],
+};
 
 /**
  * Business metrics as CloudWatch embedded metric format in the function's log, in the namespace
- * POWERTOOLS_METRICS_NAMESPACE with the dimension `service` (POWERTOOLS_SERVICE_NAME).
+ * POWERTOOLS_METRICS_NAMESPACE with the dimension `service` (POWERTOOLS_SERVICE_NAME). Stored
+ * metrics are flushed once per invocation (observeInvocation in tracing.ts).
  */
 export const metrics = new Metrics();
 
+/** Counts one event, flushed with the invocation's other metrics. */
+export function count(name: string): void {
+  metrics.addMetric(name, MetricUnit.Count, 1);
+}
+
+/** Counts a consumer's outcome, when it is one an operator counts. */
+export function countOutcome(outcome: string): void {
+  const name = (OUTCOME_METRICS as Partial<Record<string, string>>)[outcome];
+  if (name) count(name);
+}
+
+export function recordProcessingTime(ms: number): void {
+  metrics.addMetric(PROCESSING_TIME_METRIC, MetricUnit.Milliseconds, ms);
+}
+
+/** Writes the stored metrics as one EMF document. */
+export function publishMetrics(): void {
+  metrics.publishStoredMetrics();
+}
+
 /** Counts one event now, rather than at the end of the invocation: the caller may be failing. */
 export function countNow(name: string): void {
-  metrics.addMetric(name, MetricUnit.Count, 1);
-  metrics.publishStoredMetrics();
+  count(name);
+  publishMetrics();
 }

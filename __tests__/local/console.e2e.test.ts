@@ -1,0 +1,138 @@
+/**
+ * The local console (`/_local/console`) in a real browser: Debian's Chromium driven by
+ * puppeteer-core, against a real runtime (emulators, bundles, pollers) on ports of its own. The page
+ * shows an order's path through every service, a poisoned message in billing's DLQ with its reason,
+ * and the redrive its button starts; faults are switched on and off with the page's own controls.
+ *
+ * CONSOLE_SCREENSHOT=<file.png> also places a few more orders and saves a screenshot of the page.
+ */
+import * as fs from "node:fs";
+import puppeteer, { Browser, Page } from "puppeteer-core";
+import { UNFILTERED_SERVICES } from "../../lambda-src/shared/services";
+import { placeOrder, RunningRuntime, startLocalRuntime } from "../support/local-runtime";
+
+/** The little of the DOM the page probes use: they run in the browser, this project compiles for Node. */
+interface PageElement {
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+}
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): Iterable<PageElement> & { length: number };
+};
+
+const PORTS = { api: 3400, aws: 4966, dynamodb: 8400 };
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Visibility timeouts follow at 6×: a message failed once is dead-lettered about 6 s later. */
+const OVERRIDES = { functionTimeoutSeconds: 1, maxReceiveCount: 1 };
+const ITEMS = [{ sku: "KB-01", quantity: 1 }];
+
+let runtime: RunningRuntime | undefined;
+let browser: Browser | undefined;
+let page: Page;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with \`apt-get install chromium\` (or set CHROMIUM_PATH)`,
+    );
+  [runtime, browser] = await Promise.all([
+    startLocalRuntime(OVERRIDES, PORTS),
+    puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+    }),
+  ]);
+  page = await browser.newPage();
+  await page.setViewport({ width: 1400, height: 1000 });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+});
+
+/** Waits until `probe`, run in the page with `arg`, answers true. */
+async function pageShows(what: string, probe: (arg: string) => boolean, arg: string, timeout = 20_000) {
+  try {
+    await page.waitForFunction(probe, { timeout, polling: 200 }, arg);
+  } catch (error) {
+    throw new Error(`the console did not show ${what} within ${timeout} ms: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+async function order(key: string, items = ITEMS): Promise<string> {
+  const answer = await placeOrder(runtime!, key, items);
+  if (answer.status !== 201 && answer.status !== 202)
+    throw new Error(`order refused: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body.orderId as string;
+}
+
+/** In the page: the order's row has an outcome for every service but those the filter kept out (—). */
+const pathShown = (orderId: string) => {
+  const cells = [...document.querySelectorAll(`tr[data-order-id="${orderId}"] td[data-service]`)];
+  return cells.length > 0 && cells.every((c) => c.getAttribute("data-outcome") !== "" || c.textContent === "—");
+};
+
+test("shows an order's path, a dead letter with its reason, and redrives it from the page", async () => {
+  await page.goto(`${runtime!.api}/_local/console`);
+  await pageShows("the topology", () => document.querySelectorAll('[data-node="queue"]').length === 4, "");
+
+  const first = await order(`console-${Date.now()}-1`);
+  await pageShows(`order ${first} with every unfiltered service's outcome`, pathShown, first);
+  for (const service of UNFILTERED_SERVICES) {
+    const outcome = await page.$eval(
+      `tr[data-order-id="${first}"] td[data-service="${service}"]`,
+      (cell) => cell.getAttribute("data-outcome") ?? "",
+    );
+    expect({ service, outcome }).toEqual({ service, outcome: expect.stringMatching(/\S/) });
+  }
+
+  // Poison billing with the page's fault switch: every OrderPlaced it receives fails.
+  await page.select("#fault-service", "billing");
+  await page.type('#message-fault input[name="eventType"]', "OrderPlaced");
+  await page.click('#message-fault button[type="submit"]');
+  await pageShows("the billing fault", () => document.querySelectorAll("[data-fault]").length === 1, "");
+
+  const second = await order(`console-${Date.now()}-2`);
+  await pageShows(
+    `order ${second} in billing's DLQ with a reason`,
+    (id) => {
+      const reason = document.querySelector(`[data-dlq="billing"] [data-order-id="${id}"] [data-reason]`);
+      return !!reason && /injected fault/i.test(reason.getAttribute("data-reason") ?? "");
+    },
+    second,
+    30_000,
+  );
+  expect(await page.$eval(`tr[data-order-id="${second}"] td[data-service="billing"]`, (c) => c.textContent)).toMatch(
+    /in DLQ/,
+  );
+
+  await page.click("[data-remove-fault]");
+  await pageShows("no active fault", () => document.querySelectorAll("[data-fault]").length === 0, "");
+  await page.click('[data-redrive="billing"]');
+  await pageShows(
+    "billing's DLQ empty and the order's billing outcome",
+    (id) =>
+      document.querySelector('[data-dlq="billing"]')?.getAttribute("data-depth") === "0" &&
+      (document.querySelector(`tr[data-order-id="${id}"] td[data-service="billing"]`)?.getAttribute("data-outcome") ??
+        "") !== "",
+    second,
+    20_000,
+  );
+  expect(await page.$eval('[data-dlq="billing"] [data-redrive-status]', (e) => e.textContent)).toMatch(/COMPLETED/);
+
+  const screenshot = process.env.CONSOLE_SCREENSHOT;
+  if (screenshot) {
+    const more = [
+      await order(`console-${Date.now()}-3`, [{ sku: "LT-05", quantity: 1 }]),
+      await order(`console-${Date.now()}-4`, [{ sku: "MS-02", quantity: 2 }]),
+    ];
+    for (const id of more) await pageShows(`order ${id}`, pathShown, id);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // one more refresh: the latest counts
+    await page.screenshot({ path: screenshot, fullPage: true });
+  }
+}, 60_000);

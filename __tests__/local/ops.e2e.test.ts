@@ -1,0 +1,107 @@
+/**
+ * `npm run ops` end to end: the real CLI as a child process against the real local runtime, whose
+ * SQS endpoint provides the message move tasks fauxqs lacks. A message billing cannot process (an
+ * OrderPlaced for an order not stored) reaches billing's DLQ; `status` counts it, `dlq list` names
+ * its order and the reason billing logged, and once the order exists `dlq redrive` moves it back
+ * and billing invoices it.
+ */
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { orderIdFor } from "../../lambda-src/orders-api/orders";
+import { placeOrder, RunningRuntime, startLocalRuntime, storedItem, waitFor } from "../support/local-runtime";
+
+const ROOT = path.resolve(__dirname, "../..");
+const PORTS = { api: 3700, aws: 5366, dynamodb: 8700 };
+const ORDERS = "order-fanout-local-orders";
+
+let runtime: RunningRuntime;
+
+beforeAll(async () => {
+  // A failed message is visible again after 12 s, and its second receive sends it to the DLQ.
+  runtime = await startLocalRuntime({ functionTimeoutSeconds: 2, maxReceiveCount: 1 }, PORTS);
+}, 90_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function ops(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", "ops/ops.ts", ...args],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          AWS_ENDPOINT_URL_SQS: runtime.aws,
+          AWS_ENDPOINT_URL_DYNAMODB: runtime.dynamodb,
+          LOCAL_API_URL: runtime.api,
+        },
+      },
+      (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+it("counts, lists and redrives a dead-lettered message", async () => {
+  // A real order, whose OrderPlaced is copied for an order that does not exist yet.
+  const real = await placeOrder(runtime, "ops-e2e-real", [{ sku: "KB-01", quantity: 1 }]);
+  expect(real.status).toBe(202);
+  const stored = await storedItem(runtime, ORDERS, { orderId: real.body.orderId });
+  const orphan = orderIdFor("ops-e2e-orphan");
+  const event = { ...stored.outbox.OrderPlaced.event, orderId: orphan, eventId: `${orphan}:OrderPlaced` };
+  const { QueueUrl } = await runtime.clients.sqs.send(
+    new GetQueueUrlCommand({ QueueName: "order-fanout-local-billing.fifo" }),
+  );
+  await runtime.clients.sqs.send(
+    new SendMessageCommand({
+      QueueUrl,
+      MessageBody: JSON.stringify(event),
+      MessageGroupId: orphan,
+      MessageDeduplicationId: event.eventId,
+    }),
+  );
+
+  const inDlq = await waitFor(
+    "status counting it in billing's DLQ",
+    async () => {
+      const run = await ops("status", "--env", "local", "--json");
+      if (run.status !== 0) return false;
+      const report = JSON.parse(run.stdout) as { queues: { service: string; inDeadLetterQueue: number }[] };
+      return report.queues.find((q) => q.service === "billing")?.inDeadLetterQueue === 1 && run;
+    },
+    60_000,
+  );
+  expect(inDlq.status).toBe(0);
+
+  const listed = await ops("dlq", "list", "billing", "--env", "local", "--data-dir", runtime.dataDir);
+  expect(listed.status).toBe(0);
+  expect(listed.stdout).toContain(orphan);
+  expect(listed.stdout).toContain("OrderPlaced");
+  expect(listed.stdout).toContain(`order ${orphan} does not exist`);
+
+  // The operator fixes the cause, then redrives.
+  await runtime.clients.documents.send(new PutCommand({ TableName: ORDERS, Item: { ...stored, orderId: orphan } }));
+  const redriven = await ops("dlq", "redrive", "billing", "--env", "local");
+  expect(redriven).toMatchObject({ status: 0 });
+  expect(redriven.stdout).toMatch(/COMPLETED: moved 1 of 1/);
+  const invoiced = await waitFor(
+    "billing invoicing the redriven order",
+    async () => (await storedItem(runtime, ORDERS, { orderId: orphan }))?.fulfilment?.billing?.status === "INVOICED",
+    30_000,
+  );
+  expect(invoiced).toBe(true);
+
+  const unknown = await ops("dlq", "list", "payroll", "--env", "local");
+  expect(unknown.status).toBe(2);
+  expect(unknown.stderr).toContain('unknown service "payroll"');
+}, 150_000);

@@ -1,0 +1,273 @@
+/**
+ * `npm run ops -- replay <service> --from <time> [--to <time>] --env <env>`: redelivers the order
+ * events the topic archived in a window to one consumer's queue, through SNS message replay. The
+ * same SDK calls for AWS and for the local runtime (whose SNS endpoint keeps the archive,
+ * local/sns-archive.ts). What SNS documents, and this command relies on:
+ *
+ * - https://docs.aws.amazon.com/sns/latest/dg/message-archiving-and-replay-topic-owner.html: the
+ *   topic's `ArchivePolicy` `{"MessageRetentionPeriod": days}` keeps published messages that long.
+ * - https://docs.aws.amazon.com/sns/latest/dg/message-archiving-and-replay-subscriber.html: a replay
+ *   is the subscription attribute `ReplayPolicy` `{"PointType":"Timestamp","StartingPoint":ISO,
+ *   "EndingPoint":ISO}` set with SetSubscriptionAttributes; GetSubscriptionAttributes shows
+ *   `ReplayStatus` Pending, In progress, Completed or Failed. Only that subscription receives the
+ *   replay, filtered by its filter policy; a replayed message keeps its body, MessageId and
+ *   Timestamp. Starting a replay replaces the one in progress. Without EndingPoint a replay catches
+ *   up to the present and the subscription carries on; WITH one, SNS pauses the subscription after
+ *   it, and only a new ReplayPolicy without EndingPoint resumes delivery. So `--to` is followed by
+ *   that resumption, from the moment the replay was requested (anything published since is
+ *   delivered; what it delivers twice, the consumers' idempotency on eventId absorbs).
+ *
+ * IAM: sns:ListTopics, sns:GetTopicAttributes, sns:ListSubscriptionsByTopic,
+ * sns:GetSubscriptionAttributes, sns:SetSubscriptionAttributes.
+ */
+import {
+  GetSubscriptionAttributesCommand,
+  GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  ListTopicsCommand,
+  SetSubscriptionAttributesCommand,
+  SNSClient,
+  SNSClientConfig,
+} from "@aws-sdk/client-sns";
+import { ENVIRONMENT_NAMES } from "../stacks/environments";
+import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
+import { OpsTarget, resolveTarget, UnknownEnvironmentError } from "./target";
+import { LOCAL_CREDENTIALS } from "../local/aws-clients";
+import { DEFAULT_PORTS, snsPort } from "../local/ports";
+import { parseCommandLine, UsageError } from "./cli";
+
+// The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+export const REPLAY_USAGE = `Usage:
+  npm run ops -- replay <service> --from <time> [--to <time>] --env <env>
+
+  <service>      ${CONSUMER_SERVICES.join(", ")}: the events the topic archived are redelivered to
+                 this service's queue only (filtered by its subscription's filter policy).
+  --from <time>  ISO 8601 with a zone, e.g. 2026-05-04T09:00:00Z; inside the topic's archive
+                 (staging 7 days, prod 30, local 1; dev keeps none).
+  --to <time>    Default: now, and the subscription simply carries on. With --to, SNS pauses the
+                 subscription after the replay; this command then resumes it from the moment the
+                 replay was requested, so nothing published meanwhile is lost.
+  --env <env>    ${ENVIRONMENT_NAMES.join(", ")}. AWS environments use the default credential chain
+                 and the environment's region; local uses the runtime of \`npm start\`
+                 (AWS_ENDPOINT_URL_SNS, default http://localhost:${snsPort(DEFAULT_PORTS.aws)}).
+
+Consumers are idempotent on eventId: a replayed event that was already handled changes nothing.
+Exit status: 0 when the replay completed, 1 when it failed, 2 for a usage error.`;
+
+class ReplayError extends Error {}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const TERMINAL = ["Completed", "Failed"];
+
+function time(value: string, option: string): Date {
+  const parsed = new Date(value);
+  if (!ISO.test(value) || Number.isNaN(parsed.getTime()))
+    throw new UsageError(`${option} must be an ISO 8601 time with a zone (e.g. 2026-05-04T09:00:00Z), got "${value}"`);
+  return parsed;
+}
+
+export interface ReplayRequest {
+  target: OpsTarget;
+  service: string;
+  from: Date;
+  /** Absent: up to now, without pausing the subscription. */
+  to?: Date;
+}
+
+/** Checks the arguments, without calling anything: a usage error is exit 2. */
+export function replayRequest(argv: string[], vars: NodeJS.ProcessEnv = process.env, now = new Date()): ReplayRequest {
+  const args = parseCommandLine(argv, { env: { type: "string" }, from: { type: "string" }, to: { type: "string" } });
+  const [service, ...extra] = args.positionals;
+  if (service === undefined) throw new UsageError(`name a service: one of ${CONSUMER_SERVICES.join(", ")}`);
+  if (!(CONSUMER_SERVICES as readonly string[]).includes(service))
+    throw new UsageError(`unknown service "${service}": use one of ${CONSUMER_SERVICES.join(", ")}`);
+  if (extra.length > 0) throw new UsageError(`one service at a time (got ${args.positionals.join(", ")})`);
+  const { env } = args.values;
+  if (env === undefined) throw new UsageError(`--env is required: one of ${ENVIRONMENT_NAMES.join(", ")}`);
+  if (args.values.from === undefined) throw new UsageError("--from is required");
+  const target = resolveTarget(env, vars);
+  const days = target.settings.snsArchiveRetentionDays;
+  if (days === 0)
+    throw new UsageError(`${env} keeps no archive (snsArchiveRetentionDays 0): there is nothing to replay from`);
+  const from = time(args.values.from, "--from");
+  const to = args.values.to === undefined ? undefined : time(args.values.to, "--to");
+  if (from >= (to ?? now)) throw new UsageError(`--from must be before ${to ? "--to" : "now"}`);
+  if (to && to > now) throw new UsageError("--to is in the future");
+  const oldest = new Date(now.getTime() - days * DAY_MS);
+  if (from < oldest)
+    throw new UsageError(
+      `--from is older than ${env}'s archive (${days} days): ${oldest.toISOString()} at the earliest`,
+    );
+  return { target, service, from, to };
+}
+
+/** The SNS client of an environment: its region and credentials, or the local runtime's SNS endpoint. */
+export function snsConfig(
+  target: OpsTarget,
+  vars: NodeJS.ProcessEnv = process.env,
+): SNSClientConfig & { region: string; endpoint?: string } {
+  if (target.settings.name !== "local") return { region: target.region };
+  const endpoint = vars.AWS_ENDPOINT_URL_SNS ?? `http://localhost:${snsPort(DEFAULT_PORTS.aws)}`;
+  return { region: target.region, credentials: LOCAL_CREDENTIALS, endpoint };
+}
+
+async function findTopic(sns: SNSClient, name: string, where: string): Promise<string> {
+  let NextToken: string | undefined;
+  do {
+    const page = await sns.send(new ListTopicsCommand({ NextToken }));
+    const found = page.Topics?.find((t) => t.TopicArn?.endsWith(`:${name}`));
+    if (found?.TopicArn) return found.TopicArn;
+    NextToken = page.NextToken;
+  } while (NextToken);
+  throw new ReplayError(`topic ${name} does not exist in ${where}`);
+}
+
+async function findSubscription(sns: SNSClient, topicArn: string, queueArn: string): Promise<string> {
+  let NextToken: string | undefined;
+  do {
+    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }));
+    const found = page.Subscriptions?.find((s) => s.Endpoint === queueArn);
+    if (found?.SubscriptionArn) return found.SubscriptionArn;
+    NextToken = page.NextToken;
+  } while (NextToken);
+  throw new ReplayError(`queue ${queueArn} is not subscribed to ${topicArn}`);
+}
+
+export interface ReplayOptions {
+  print?: (line: string) => void;
+  pollMs?: number;
+  now?: () => Date;
+}
+
+/** Sets the ReplayPolicy and waits for ReplayStatus to end; answers it. */
+async function replayAndWait(
+  sns: SNSClient,
+  subscriptionArn: string,
+  policy: Record<string, string>,
+  options: Required<ReplayOptions>,
+): Promise<string> {
+  const text = JSON.stringify(policy);
+  await sns.send(
+    new SetSubscriptionAttributesCommand({
+      SubscriptionArn: subscriptionArn,
+      AttributeName: "ReplayPolicy",
+      AttributeValue: text,
+    }),
+  );
+  let shown: string | undefined;
+  for (;;) {
+    const { Attributes = {} } = await sns.send(
+      new GetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn }),
+    );
+    // A status read before SNS took the new policy would be the previous replay's.
+    const ours = Attributes.ReplayPolicy !== undefined && samePolicy(Attributes.ReplayPolicy, policy);
+    const status = ours ? (Attributes.ReplayStatus ?? "Pending") : "Pending";
+    if (status !== shown) options.print(`  ${status}`);
+    shown = status;
+    if (TERMINAL.includes(status)) return status;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+  }
+}
+
+function samePolicy(text: string, policy: Record<string, string>): boolean {
+  try {
+    const read = JSON.parse(text) as Record<string, string>;
+    const instant = (v?: string) => (v === undefined ? undefined : Date.parse(v));
+    return (
+      read.PointType === policy.PointType &&
+      instant(read.StartingPoint) === instant(policy.StartingPoint) &&
+      instant(read.EndingPoint) === instant(policy.EndingPoint)
+    );
+  } catch {
+    return false;
+  }
+}
+
+export async function runReplay(request: ReplayRequest, options: ReplayOptions = {}): Promise<void> {
+  const settled: Required<ReplayOptions> = {
+    print: options.print ?? ((line) => console.log(line)),
+    pollMs: options.pollMs ?? (request.target.settings.name === "local" ? 200 : 5000),
+    now: options.now ?? (() => new Date()),
+  };
+  const { target, service, from, to } = request;
+  const config = snsConfig(target);
+  const where = `${target.settings.name} (${config.endpoint ?? target.region})`;
+  const sns = new SNSClient(config);
+  try {
+    const prefix = target.settings.namePrefix;
+    const topicArn = await findTopic(sns, `${prefix}-order-events.fifo`, where);
+    const { Attributes: topic = {} } = await sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }));
+    const days = Number(
+      (JSON.parse(topic.ArchivePolicy || "{}") as { MessageRetentionPeriod?: unknown }).MessageRetentionPeriod ?? 0,
+    );
+    if (!(days > 0)) throw new ReplayError(`${topicArn} has no ArchivePolicy in ${where}: is the stack deployed?`);
+    const beginning = topic.BeginningArchiveTime ? new Date(topic.BeginningArchiveTime) : undefined;
+    if (beginning && from < beginning)
+      throw new ReplayError(`--from is before the topic's archive begins (${beginning.toISOString()})`);
+    const [, , , region, account] = topicArn.split(":");
+    const queue = `${prefix}-${service}.fifo`;
+    const subscriptionArn = await findSubscription(sns, topicArn, `arn:aws:sqs:${region}:${account}:${queue}`);
+    const requestedAt = settled.now();
+    const window = `${from.toISOString()} to ${to ? to.toISOString() : "now"}`;
+    settled.print(`replay into ${queue} in ${where}: messages of ${window}`);
+    const policy = { PointType: "Timestamp", StartingPoint: from.toISOString() };
+    const status = await replayAndWait(
+      sns,
+      subscriptionArn,
+      to ? { ...policy, EndingPoint: to.toISOString() } : policy,
+      settled,
+    );
+    if (status !== "Completed") throw new ReplayError(`the replay into ${queue} ended ${status}`);
+    if (!to) return;
+    // SNS pauses a subscription after a replay with an EndingPoint: resume it (see the header).
+    settled.print(`resuming ${queue} from ${requestedAt.toISOString()}`);
+    const resumed = await replayAndWait(
+      sns,
+      subscriptionArn,
+      { PointType: "Timestamp", StartingPoint: requestedAt.toISOString() },
+      settled,
+    );
+    if (resumed !== "Completed")
+      throw new ReplayError(`the replay completed, but resuming ${queue} ended ${resumed}: its subscription is paused`);
+  } finally {
+    sns.destroy();
+  }
+}
+
+/** Errors whose SDK wording leaves an operator guessing, said in terms of the command. */
+function explained(error: Error, target: OpsTarget): string {
+  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
+  // The SDK wraps a refused connection ("AWS SDK error wrapper for Error: connect ECONNREFUSED ...").
+  const refused = code === "ECONNREFUSED" || /\bECONNREFUSED\b/.test(error.message);
+  if (refused && target.settings.name === "local")
+    return `nothing answers at ${snsConfig(target).endpoint}: start the local runtime (npm start), or point AWS_ENDPOINT_URL_SNS at its SNS endpoint`;
+  if (error.name === "CredentialsProviderError")
+    return `no AWS credentials for ${target.settings.name}: ${error.message}`;
+  if (error.name === "InvalidParameterException" || error.name === "InvalidParameter")
+    return `SNS refused the replay: ${error.message}`;
+  return error.message;
+}
+
+/** `replay ...` without the command word; answers the exit status. */
+export async function replayCommand(argv: string[], options: ReplayOptions = {}): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(REPLAY_USAGE);
+    return 0;
+  }
+  let request: ReplayRequest | undefined;
+  try {
+    request = replayRequest(argv, process.env, options.now?.() ?? new Date());
+    await runReplay(request, options);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof UnknownEnvironmentError) {
+      console.error(`replay: ${error.message} (see --help)`);
+      return 2;
+    }
+    console.error(`replay: ${request ? explained(error as Error, request.target) : (error as Error).message}`);
+    return 1;
+  }
+}
