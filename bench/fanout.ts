@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { percentile } from "./measure";
-import { startChildRuntime } from "../local/child-runtime";
+import { startChildRuntime } from "../local/runtime/child-runtime";
 import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
 
 /** Ports apart from `npm start`'s and the tests', so a bench can run beside either. */

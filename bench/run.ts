@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { figure, Figure, repeat, timed } from "./measure";
 import { measureSynth } from "./synth";
 import { measureBundles } from "./bundles";
-import { startChildRuntime } from "../local/child-runtime";
+import { startChildRuntime } from "../local/runtime/child-runtime";
 import { BENCH_PORTS, fanOutRun, FanOutRun } from "./fanout";
 import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
 

@@ -5,7 +5,7 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { ENVIRONMENT_NAMES } from "../stacks/environments";
 import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
-import { MAX_MESSAGES_PER_SECOND } from "../local/move-tasks";
+import { MAX_MESSAGES_PER_SECOND } from "../local/emulation/move-tasks";
 import { OpsTarget, requireService, resolveTarget, UnknownEnvironmentError, UnknownServiceError } from "./target";
 import { collectStatus, formatStatus } from "./status";
 import { formatDeadLetters, listDeadLetters, MoveTaskRunningError, redrive } from "./dlq";

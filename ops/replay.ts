@@ -2,7 +2,7 @@
  * `npm run ops -- replay <service> --from <time> [--to <time>] --env <env>`: redelivers the order
  * events the topic archived in a window to one consumer's queue, through SNS message replay. The
  * same SDK calls for AWS and for the local runtime (whose SNS endpoint keeps the archive,
- * local/sns-archive.ts). What SNS documents, and this command relies on:
+ * local/emulation/sns-archive.ts). What SNS documents, and this command relies on:
  *
  * - https://docs.aws.amazon.com/sns/latest/dg/message-archiving-and-replay-topic-owner.html: the
  *   topic's `ArchivePolicy` `{"MessageRetentionPeriod": days}` keeps published messages that long.
@@ -32,8 +32,8 @@ import {
 import { ENVIRONMENT_NAMES } from "../stacks/environments";
 import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
 import { OpsTarget, resolveTarget, UnknownEnvironmentError } from "./target";
-import { LOCAL_CREDENTIALS } from "../local/aws-clients";
-import { DEFAULT_PORTS, snsPort } from "../local/ports";
+import { LOCAL_CREDENTIALS } from "../local/emulation/aws-clients";
+import { DEFAULT_PORTS, snsPort } from "../local/runtime/ports";
 import { parseCommandLine, UsageError } from "./cli";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.

@@ -14,8 +14,8 @@ import {
   TableKind,
   tableName,
 } from "../stacks/environments";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws-clients";
-import { DEFAULT_PORTS } from "../local/ports";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/emulation/aws-clients";
+import { DEFAULT_PORTS } from "../local/runtime/ports";
 import { deadLetterName } from "../stacks/constructs/fifo";
 import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
 
@@ -31,7 +31,7 @@ export interface OpsTarget {
   readonly dynamodb: DynamoDBClientConfig;
   /**
    * The same for SQS; `local`: the runtime's SNS/SQS/S3 endpoint (AWS_ENDPOINT_URL_SQS, default
-   * http://localhost:4566), which also serves SQS's message move tasks (local/move-tasks.ts).
+   * http://localhost:4566), which also serves SQS's message move tasks (local/emulation/move-tasks.ts).
    */
   readonly sqs: SQSClientConfig;
   /** CloudWatch and CloudWatch Logs: AWS environments only (the local runtime has neither). */

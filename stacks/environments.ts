@@ -172,7 +172,7 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     eventSource: { batchSize: 5, maxConcurrency: 2 },
     maxReceiveCount: 3,
     highThroughputFifo: false,
-    // The runtime's SNS endpoint keeps the archive and answers ReplayPolicy (local/sns-archive.ts).
+    // The runtime's SNS endpoint keeps the archive and answers ReplayPolicy (local/emulation/sns-archive.ts).
     snsArchiveRetentionDays: 1,
     apiAuthorization: "NONE",
     apiThrottle: { burstLimit: 500, rateLimit: 500 },

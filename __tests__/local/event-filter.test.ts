@@ -1,4 +1,9 @@
-import { FilterPatternError, matchesAnyFilter, matchesPattern, parseFilterPattern } from "../../local/event-filter";
+import {
+  FilterPatternError,
+  matchesAnyFilter,
+  matchesPattern,
+  parseFilterPattern,
+} from "../../local/runtime/event-filter";
 
 const matches = (pattern: unknown, record: unknown) =>
   matchesPattern(parseFilterPattern(JSON.stringify(pattern)), record);

@@ -1,4 +1,4 @@
-import { Faults, FaultSpecError } from "../../local/faults";
+import { Faults, FaultSpecError } from "../../local/runtime/faults";
 import { orderPlaced, ORDER_A, ORDER_B, sqsRecord } from "../support/events";
 
 describe("Faults", () => {

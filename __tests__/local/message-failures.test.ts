@@ -1,7 +1,13 @@
 import type { SQSRecord } from "aws-lambda";
-import { batchFailures, failureLine, loggedReasons, movesToDeadLetter, redriveOf } from "../../local/message-failures";
-import type { Invocation, LogRecord } from "../../local/function-host";
-import { formatProcessed } from "../../local/runtime";
+import {
+  batchFailures,
+  failureLine,
+  loggedReasons,
+  movesToDeadLetter,
+  redriveOf,
+} from "../../local/runtime/message-failures";
+import type { Invocation, LogRecord } from "../../local/runtime/function-host";
+import { formatProcessed } from "../../local/runtime/runtime";
 import { ORDER_A, ORDER_B, orderCancelled, orderPlaced, sqsRecord } from "../support/events";
 
 const DLQ = "order-fanout-local-billing-dlq.fifo";

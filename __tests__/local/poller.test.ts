@@ -1,6 +1,6 @@
 /**
  * The poller's console lines for messages that stay on the queue, through a real execution
- * environment (local/function-worker.cjs) running a bundled fifoConsumer, with an in-memory SQS in
+ * environment (local/runtime/function-worker.cjs) running a bundled fifoConsumer, with an in-memory SQS in
  * place of the emulator: the reason each line prints is the one the function logged.
  */
 import * as fs from "node:fs";
@@ -8,10 +8,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { build } from "esbuild";
 import { DeleteMessageBatchCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { FunctionHost, LogRecord } from "../../local/function-host";
-import { QueuePoller } from "../../local/poller";
-import { Faults } from "../../local/faults";
-import { LocalFunction } from "../../local/plan";
+import { FunctionHost, LogRecord } from "../../local/runtime/function-host";
+import { QueuePoller } from "../../local/runtime/poller";
+import { Faults } from "../../local/runtime/faults";
+import { LocalFunction } from "../../local/plan/plan";
 import { ORDER_A, ORDER_B, orderCancelled, orderPlaced } from "../support/events";
 
 const ORDER_C = "ord_cccccccccccccccccccccccc";

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { orderIdFor } from "../../lambda-src/orders-api/orders";
-import { snsPort } from "../../local/ports";
+import { snsPort } from "../../local/runtime/ports";
 import { call, placeOrder, processed, RunningRuntime, startLocalRuntime, waitFor } from "../support/local-runtime";
 
 const ROOT = path.resolve(__dirname, "../..");

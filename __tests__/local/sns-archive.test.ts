@@ -1,4 +1,10 @@
-import { Delivery, parseReplayPolicy, ReplayPolicyError, SnsArchive, SubscriptionView } from "../../local/sns-archive";
+import {
+  Delivery,
+  parseReplayPolicy,
+  ReplayPolicyError,
+  SnsArchive,
+  SubscriptionView,
+} from "../../local/emulation/sns-archive";
 
 const TOPIC = "arn:aws:sns:us-east-1:000000000000:t-order-events.fifo";
 const QUEUE = "arn:aws:sqs:us-east-1:000000000000:t-billing.fifo";

@@ -13,11 +13,16 @@ import {
   GetShardIteratorCommand,
 } from "@aws-sdk/client-dynamodb-streams";
 import { mockClient } from "aws-sdk-client-mock";
-import { Emulator, startDynamoDbLocal } from "../../local/emulators";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws-clients";
-import { parseFilterPattern } from "../../local/event-filter";
-import { LocalStreamSource, LOCAL_STREAM_LABEL } from "../../local/plan";
-import { localStreamsClient, StreamBatchReport, StreamPoller, StreamPollerOptions } from "../../local/stream-poller";
+import { Emulator, startDynamoDbLocal } from "../../local/emulation/emulators";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/emulation/aws-clients";
+import { parseFilterPattern } from "../../local/runtime/event-filter";
+import { LocalStreamSource, LOCAL_STREAM_LABEL } from "../../local/plan/plan";
+import {
+  localStreamsClient,
+  StreamBatchReport,
+  StreamPoller,
+  StreamPollerOptions,
+} from "../../local/runtime/stream-poller";
 
 const FAST = { pollIntervalMs: 20, discoverIntervalMs: 100, retryBaseMs: 10, retryMaxMs: 40 };
 

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
-import { Emulator, requireFreePort } from "../../local/emulators";
+import { Emulator, requireFreePort } from "../../local/emulation/emulators";
 
 /**
  * fauxqs as a child process, for suites that run inside Jest: it is an ES module, which Jest's

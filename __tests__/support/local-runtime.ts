@@ -1,11 +1,11 @@
 /**
- * The local runtime as a child process on test ports (local/child-runtime.ts), talked to as a user
+ * The local runtime as a child process on test ports (local/runtime/child-runtime.ts), talked to as a user
  * would: over HTTP, and with real SDK clients against its emulators. No mocks.
  */
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { localClients, LocalClients } from "../../local/aws-clients";
-import { ProcessedMessage } from "../../local/runtime";
-import { ChildRuntime, startChildRuntime } from "../../local/child-runtime";
+import { localClients, LocalClients } from "../../local/emulation/aws-clients";
+import { ProcessedMessage } from "../../local/runtime/runtime";
+import { ChildRuntime, startChildRuntime } from "../../local/runtime/child-runtime";
 
 export interface RunningRuntime extends ChildRuntime {
   clients: LocalClients;

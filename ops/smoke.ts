@@ -18,8 +18,8 @@ import { Hash } from "@smithy/hash-node";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { OrdersClient, Signer } from "./orders-client";
 import { UNFILTERED_SERVICES } from "../lambda-src/shared/services";
-import { documentClientFor, OpsTarget, resolveTarget } from "../ops/target";
-import { DEFAULT_PORTS } from "./ports";
+import { documentClientFor, OpsTarget, resolveTarget } from "./target";
+import { DEFAULT_PORTS } from "../local/runtime/ports";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -2,7 +2,7 @@ import * as http from "node:http";
 
 /**
  * A request to `target` with the incoming request's method, path and headers: how the runtime's
- * proxies in front of fauxqs (local/fault-proxy.ts, local/move-tasks.ts) pass on what they do not
+ * proxies in front of fauxqs (local/emulation/fault-proxy.ts, local/emulation/move-tasks.ts) pass on what they do not
  * answer themselves. The caller writes the body and ends it.
  */
 export function forwardTo(

@@ -14,10 +14,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { LocalRuntime } from "./runtime";
-import { DeadLetter, listDeadLetters, MoveTaskRunningError, redrive } from "../ops/dlq";
-import { deadLetterQueueName, functionName, OpsTarget, queueName, resolveTarget } from "../ops/target";
-import { CONSUMER_SERVICES, ConsumerService, FILTERED_SERVICES } from "../lambda-src/shared/services";
+import type { LocalRuntime } from "../runtime/runtime";
+import { DeadLetter, listDeadLetters, MoveTaskRunningError, redrive } from "../../ops/dlq";
+import { deadLetterQueueName, functionName, OpsTarget, queueName, resolveTarget } from "../../ops/target";
+import { CONSUMER_SERVICES, ConsumerService, FILTERED_SERVICES } from "../../lambda-src/shared/services";
 
 export interface ConsoleAnswer {
   status: number;
@@ -25,7 +25,7 @@ export interface ConsoleAnswer {
   body: string | Buffer;
 }
 
-const ASSETS = path.join(__dirname, "console");
+const ASSETS = __dirname;
 const FILES: Record<string, { file: string; type: string }> = {
   "/_local/console": { file: "index.html", type: "text/html; charset=utf-8" },
   "/_local/console/": { file: "index.html", type: "text/html; charset=utf-8" },

@@ -5,7 +5,7 @@
  * resources are resolved to the local values they would have (ARNs in account 000000000000).
  */
 import { evaluateDeep, evaluateString, ExpressionError, Value } from "./hcl-expression";
-import { FilterPattern, FilterPatternError, parseFilterPattern } from "./event-filter";
+import { FilterPattern, FilterPatternError, parseFilterPattern } from "../runtime/event-filter";
 import { TerraformPlan } from "./synth-plan";
 
 export class PlanError extends Error {
@@ -33,7 +33,7 @@ export interface LocalTopic {
   /**
    * Days the topic keeps published messages for replay (its `archive_policy`); absent when it keeps
    * none. fauxqs stores ArchivePolicy but archives nothing: the runtime's SNS endpoint does
-   * (local/sns-archive.ts).
+   * (local/emulation/sns-archive.ts).
    */
   archiveRetentionDays?: number;
 }
@@ -79,7 +79,7 @@ export interface LocalEventSource {
 }
 /**
  * An event source mapping on a table's stream, with Lambda's semantics for DynamoDB streams
- * (local/stream-poller.ts). Defaults are AWS's.
+ * (local/runtime/stream-poller.ts). Defaults are AWS's.
  */
 export interface LocalStreamSource {
   address: string;
@@ -111,9 +111,9 @@ export interface LocalModel {
   tables: LocalTable[];
   buckets: string[];
   functions: LocalFunction[];
-  /** Mappings on SQS queues (local/poller.ts). */
+  /** Mappings on SQS queues (local/runtime/poller.ts). */
   eventSources: LocalEventSource[];
-  /** Mappings on DynamoDB table streams (local/stream-poller.ts). */
+  /** Mappings on DynamoDB table streams (local/runtime/stream-poller.ts). */
   streamSources: LocalStreamSource[];
   routes: LocalRoute[];
   outputs: Record<string, Value>;

@@ -8,11 +8,11 @@
  */
 import type { SQSRecord } from "aws-lambda";
 import { DeleteMessageBatchCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { LocalEventSource, LocalQueue } from "./plan";
+import { LocalEventSource, LocalQueue } from "../plan/plan";
 import { FunctionHost } from "./function-host";
 import { batchFailures, failureLine, INJECTED_INVOCATION_FAULT, Redrive, redriveOf } from "./message-failures";
 import { Faults } from "./faults";
-import { LOCAL_REGION } from "./aws-clients";
+import { LOCAL_REGION } from "../emulation/aws-clients";
 
 export interface PollerStats {
   batches: number;

@@ -7,8 +7,8 @@
 import { parseArgs } from "node:util";
 import { OrdersClient } from "./orders-client";
 import { orderIdFor } from "../lambda-src/orders-api/orders";
-import { startRuntime } from "./runtime";
-import { DEFAULT_PORTS } from "./ports";
+import { startRuntime } from "../local/runtime/runtime";
+import { DEFAULT_PORTS } from "../local/runtime/ports";
 import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -3,7 +3,7 @@
  * - refuses Publish while a publish fault matches (all orders, or one order's message group), the
  *   way an SNS outage looks to the SDK (HTTP 500, InternalFailure);
  * - keeps what is published to an archived topic and answers the replay attributes
- *   (`ReplayPolicy`, `ReplayStatus`) itself, which fauxqs lacks (local/sns-archive.ts); everything
+ *   (`ReplayPolicy`, `ReplayStatus`) itself, which fauxqs lacks (local/emulation/sns-archive.ts); everything
  *   else is fauxqs's.
  */
 import * as http from "node:http";
@@ -11,10 +11,10 @@ import { forwardTo } from "./http-forward";
 import { randomUUID } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
-import { Faults } from "./faults";
+import { Faults } from "../runtime/faults";
 import { AddressInfo } from "node:net";
 import { loadFauxqsFilter, MessageAttribute, ReplayPolicyError, SnsArchive } from "./sns-archive";
-import { LocalModel } from "./plan";
+import { LocalModel } from "../plan/plan";
 import { LocalClients } from "./aws-clients";
 
 const XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
@@ -112,7 +112,7 @@ interface Answer {
 
 /**
  * Listens on loopback, on `port` (0: a free one). The runtime serves it on its SNS port
- * (local/ports.ts) so operator commands reach the archive too.
+ * (local/runtime/ports.ts) so operator commands reach the archive too.
  */
 export async function startFaultProxy(
   target: string,

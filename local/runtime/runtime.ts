@@ -6,22 +6,28 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { startDynamoDbLocal, startFauxqs, requireFreePort, Emulator } from "./emulators";
+import { startDynamoDbLocal, startFauxqs, requireFreePort, Emulator } from "../emulation/emulators";
 import { DEFAULT_PORTS, snsPort } from "./ports";
-import { LocalOverrides, synthLocalPlan, TerraformPlan } from "./synth-plan";
-import { loadPlan, LocalModel } from "./plan";
-import { functionAwsEnvironment, LOCAL_ACCOUNT, LOCAL_REGION, localClients, LocalClients } from "./aws-clients";
-import { provision } from "./provision";
+import { LocalOverrides, synthLocalPlan, TerraformPlan } from "../plan/synth-plan";
+import { loadPlan, LocalModel } from "../plan/plan";
+import {
+  functionAwsEnvironment,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  localClients,
+  LocalClients,
+} from "../emulation/aws-clients";
+import { provision } from "../emulation/provision";
 import { bundlesByHash, FunctionHost, LogRecord } from "./function-host";
-import { DIST } from "../stacks/bundles";
+import { DIST } from "../../stacks/bundles";
 import { QueuePoller } from "./poller";
 import { localStreamsClient, StreamBatchReport, StreamPoller } from "./stream-poller";
 import { Faults, FaultSpec } from "./faults";
-import { localSnsArchive, startFaultProxy } from "./fault-proxy";
-import { freePort, MessageMoveTasks, startSqsFront } from "./move-tasks";
+import { localSnsArchive, startFaultProxy } from "../emulation/fault-proxy";
+import { freePort, MessageMoveTasks, startSqsFront } from "../emulation/move-tasks";
 import { startGateway } from "./gateway";
-import { LocalConsole } from "./console";
-import { importCatalogueFile } from "../ops/catalogue/import";
+import { LocalConsole } from "../console/server";
+import { importCatalogueFile } from "../../ops/catalogue/import";
 
 export interface RuntimeOptions {
   apiPort?: number;
@@ -357,7 +363,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
   }
 }
 
-const PRODUCT_FIXTURES = path.join(__dirname, "fixtures", "products.json");
+const PRODUCT_FIXTURES = path.join(__dirname, "..", "fixtures", "products.json");
 
 /**
  * Products from local/fixtures/ into the table the orders API prices from, through the catalogue

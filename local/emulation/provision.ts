@@ -3,7 +3,7 @@ import { CreateTableCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dyn
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { LocalModel, LocalQueue } from "./plan";
+import { LocalModel, LocalQueue } from "../plan/plan";
 import { LocalClients } from "./aws-clients";
 
 /** Dead-letter queues first: a queue's redrive policy names a queue that must exist. */

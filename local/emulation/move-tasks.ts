@@ -24,7 +24,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { redriveOf } from "./message-failures";
+import { redriveOf } from "../runtime/message-failures";
 
 /** A queue of the plan, as the move tasks need it. */
 export interface MoveTaskQueue {

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { EnvironmentSettings, environmentSettings } from "../stacks/environments";
-import { FanoutStack } from "../stacks/fanout-stack";
+import { EnvironmentSettings, environmentSettings } from "../../stacks/environments";
+import { FanoutStack } from "../../stacks/fanout-stack";
 
 export const LOCAL_STACK = "order-fanout-local";
 

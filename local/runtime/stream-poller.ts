@@ -38,8 +38,8 @@ import {
   TrimmedDataAccessException,
 } from "@aws-sdk/client-dynamodb-streams";
 import { matchesAnyFilter } from "./event-filter";
-import { LocalStreamSource } from "./plan";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./aws-clients";
+import { LocalStreamSource } from "../plan/plan";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../emulation/aws-clients";
 
 /** How long DynamoDB Streams keeps a record: what "-1, until the record expires" means. */
 const STREAM_RETENTION_SECONDS = 24 * 60 * 60;

@@ -2,7 +2,7 @@
 export const DEFAULT_PORTS = { api: 3000, aws: 4566, dynamodb: 8000 };
 /**
  * The runtime's SNS endpoint (fauxqs's SNS behind the fault injection and the topic archive,
- * local/fault-proxy.ts): one above the emulator's port, `--aws-port` + 1.
+ * local/emulation/fault-proxy.ts): one above the emulator's port, `--aws-port` + 1.
  */
 export function snsPort(awsPort: number): number {
   return awsPort + 1;

@@ -1,15 +1,15 @@
 /**
  * The HTTP API on localhost: serves the plan's routes as API Gateway v2 payload 2.0 events to the
  * function behind each, and answers unknown routes 404 as API Gateway does. `/_local/*` is the
- * runtime's own: status, fault injection, and the console (local/console.ts).
+ * runtime's own: status, fault injection, and the console (local/console/server.ts).
  */
 import * as http from "node:http";
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { LocalRoute } from "./plan";
+import { LocalRoute } from "../plan/plan";
 import { FunctionHost } from "./function-host";
-import { LOCAL_ACCOUNT } from "./aws-clients";
-import type { ConsoleAnswer } from "./console";
+import { LOCAL_ACCOUNT } from "../emulation/aws-clients";
+import type { ConsoleAnswer } from "../console/server";
 
 interface CompiledRoute {
   routeKey: string;
@@ -28,7 +28,7 @@ export interface LocalEndpoints {
   /** Removes one fault; false when there is none with that id. */
   removeFault(id: string): boolean;
   clearFaults(): void;
-  /** The console's page, assets and JSON (local/console.ts); undefined for a path it does not serve. */
+  /** The console's page, assets and JSON (local/console/server.ts); undefined for a path it does not serve. */
   console?(method: string, pathname: string): Promise<ConsoleAnswer | undefined>;
 }
 

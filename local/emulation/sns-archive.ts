@@ -279,7 +279,7 @@ function envelope(subscription: SubscriptionView, message: ArchivedMessage): str
 /**
  * fauxqs's own filter evaluator (dist/sns/filter.js), so a replay filters exactly as live delivery
  * does. The package exports only its entry point, so the file is found in node_modules and imported
- * by URL (an ES module: this needs a runtime with native import(), as local/emulators.ts does).
+ * by URL (an ES module: this needs a runtime with native import(), as local/emulation/emulators.ts does).
  */
 export async function loadFauxqsFilter(): Promise<FilterEvaluator> {
   const file = (require.resolve.paths("fauxqs") ?? [])

@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { createHash } from "node:crypto";
-import { LocalFunction } from "./plan";
-import { DIST } from "../stacks/bundles";
-import { LOCAL_ACCOUNT, LOCAL_REGION } from "./aws-clients";
+import { LocalFunction } from "../plan/plan";
+import { DIST } from "../../stacks/bundles";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../emulation/aws-clients";
 
 /** What a function logged through Powertools, one JSON object per line. */
 export type LogRecord = Record<string, unknown>;
