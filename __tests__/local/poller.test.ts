@@ -94,7 +94,13 @@ function oneBatch(messages: Message[]) {
 
 async function pollOnce(messages: Message[], redrive = true) {
   const logs: LogRecord[] = [];
-  const host = new FunctionHost(fn, bundleDir, {}, (record) => logs.push(record), 1);
+  const host = new FunctionHost({
+    fn,
+    bundleDir,
+    runtimeEnvironment: {},
+    onLog: (record) => logs.push(record),
+    maxEnvironments: 1,
+  });
   const printed: string[] = [];
   const { sqs, deleted } = oneBatch(messages);
   const queue = {
@@ -118,7 +124,14 @@ async function pollOnce(messages: Message[], redrive = true) {
     maxConcurrency: 1,
     reportBatchItemFailures: true,
   };
-  const poller = new QueuePoller(source, queue, sqs, host, new Faults(), (line) => printed.push(line));
+  const poller = new QueuePoller({
+    source,
+    queue,
+    sqs,
+    host,
+    faults: new Faults(),
+    print: (line) => printed.push(line),
+  });
   try {
     await host.started();
     poller.start();

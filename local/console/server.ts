@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { LocalRuntime } from "../runtime/runtime";
+import type { RuntimeState } from "../runtime/runtime";
 import { DeadLetter, listDeadLetters, MoveTaskRunningError, redrive } from "../../ops/dlq";
 import { deadLetterQueueName, functionName, OpsTarget, queueName, resolveTarget } from "../../ops/target";
 import { CONSUMER_SERVICES, ConsumerService, FILTERED_SERVICES } from "../../lambda-src/shared/services";
@@ -67,7 +67,7 @@ export class LocalConsole {
   private readonly redrives = new Map<ConsumerService, Redrive>();
 
   constructor(
-    private readonly runtime: LocalRuntime,
+    private readonly runtime: RuntimeState,
     private readonly dataDir: string,
   ) {
     // The operator commands' own target, pointed at this runtime's endpoints (its SQS endpoint

@@ -164,22 +164,37 @@ function captureLines(worker: Worker, onLog: (record: LogRecord, raw: string) =>
  * one starts (a cold start) when all are busy, up to `maxEnvironments`; further invocations wait.
  * An invocation past the function's timeout fails and its environment is discarded.
  */
+export interface FunctionHostOptions {
+  readonly fn: LocalFunction;
+  /** dist/<function>/, the bundle the plan's source_code_hash names. */
+  readonly bundleDir: string;
+  /** What the runtime adds to the function's own environment (emulator endpoints, credentials). */
+  readonly runtimeEnvironment: Record<string, string>;
+  /** Every line the function logs, parsed when it is JSON. */
+  readonly onLog: (record: LogRecord, raw: string) => void;
+  /** Execution environments it may scale to. */
+  readonly maxEnvironments: number;
+}
+
 export class FunctionHost {
   readonly stats: FunctionStats = { invocations: 0, succeeded: 0, failed: 0 };
+  readonly fn: LocalFunction;
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly queued: ((env: ExecutionEnvironment) => void)[] = [];
   private readonly environment: Record<string, string>;
+  private readonly bundleDir: string;
+  private readonly onLog: (record: LogRecord, raw: string) => void;
+  private readonly maxEnvironments: number;
 
-  constructor(
-    readonly fn: LocalFunction,
-    private readonly bundleDir: string,
-    runtimeEnvironment: Record<string, string>,
-    private readonly onLog: (record: LogRecord, raw: string) => void,
-    private readonly maxEnvironments: number,
-  ) {
+  constructor(options: FunctionHostOptions) {
+    const { fn } = options;
+    this.fn = fn;
+    this.bundleDir = options.bundleDir;
+    this.onLog = options.onLog;
+    this.maxEnvironments = options.maxEnvironments;
     this.environment = {
-      ...runtimeEnvironment,
+      ...options.runtimeEnvironment,
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
       AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),

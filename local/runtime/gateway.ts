@@ -114,13 +114,17 @@ function writeResult(
   return result.statusCode;
 }
 
-export async function startGateway(
-  port: number,
-  routes: LocalRoute[],
-  hosts: Map<string, FunctionHost>,
-  local: LocalEndpoints,
-  log: RequestLog,
-): Promise<{ url: string; stop(): Promise<void> }> {
+export interface GatewayOptions {
+  readonly port: number;
+  readonly routes: LocalRoute[];
+  readonly hosts: Map<string, FunctionHost>;
+  /** The runtime's own endpoints under /_local/. */
+  readonly local: LocalEndpoints;
+  readonly log: RequestLog;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<{ url: string; stop(): Promise<void> }> {
+  const { port, routes, hosts, local, log } = options;
   const compiled = routes.map((route) => compile(route, hosts.get(route.functionName)!));
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];

@@ -60,6 +60,17 @@ export function lambdaRecord(message: Message, queueArn: string): SQSRecord {
 
 const FAILURES_KEPT = 1000;
 
+export interface QueuePollerOptions {
+  readonly source: LocalEventSource;
+  /** With the plan's attributes and DLQ name, the poller can tell when a failure moves a message there. */
+  readonly queue: { url: string; arn: string } & Partial<Pick<LocalQueue, "attributes" | "deadLetterQueue">>;
+  readonly sqs: SQSClient;
+  readonly host: FunctionHost;
+  readonly faults: Faults;
+  /** Receives a line per failed message and per move to the DLQ. Default: console.log. */
+  readonly print?: (line: string) => void;
+}
+
 export class QueuePoller {
   readonly stats: PollerStats = { batches: 0, received: 0, deleted: 0, failed: 0 };
   /** The latest failure reason per message id (the most recent FAILURES_KEPT), for the console's DLQ view. */
@@ -68,16 +79,21 @@ export class QueuePoller {
   private loops: Promise<void>[] = [];
   private readonly redrive: Redrive | undefined;
 
-  constructor(
-    readonly source: LocalEventSource,
-    /** With the plan's attributes and DLQ name, the poller can tell when a failure moves a message there. */
-    private readonly queue: { url: string; arn: string } & Partial<Pick<LocalQueue, "attributes" | "deadLetterQueue">>,
-    private readonly sqs: SQSClient,
-    private readonly host: FunctionHost,
-    private readonly faults: Faults,
-    private readonly print: (line: string) => void = (line) => console.log(line),
-  ) {
-    this.redrive = redriveOf(queue);
+  readonly source: LocalEventSource;
+  private readonly queue: QueuePollerOptions["queue"];
+  private readonly sqs: SQSClient;
+  private readonly host: FunctionHost;
+  private readonly faults: Faults;
+  private readonly print: (line: string) => void;
+
+  constructor(options: QueuePollerOptions) {
+    this.source = options.source;
+    this.queue = options.queue;
+    this.sqs = options.sqs;
+    this.host = options.host;
+    this.faults = options.faults;
+    this.print = options.print ?? ((line) => console.log(line));
+    this.redrive = redriveOf(options.queue);
   }
 
   start(): void {

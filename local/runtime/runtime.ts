@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { startDynamoDbLocal, startFauxqs, requireFreePort, Emulator } from "../emulation/emulators";
+import { startDynamoDbLocal, startFauxqs, requireFreePort } from "../emulation/emulators";
 import { DEFAULT_PORTS, snsPort } from "./ports";
 import { LocalOverrides, synthLocalPlan, TerraformPlan } from "../plan/synth-plan";
 import { loadPlan, LocalModel } from "../plan/plan";
@@ -56,62 +56,60 @@ export interface ProcessedMessage {
   at: string;
 }
 
-export class LocalRuntime {
-  readonly faults = new Faults();
-  /** Every message outcome the consumers logged, in order: for tests and the demo. */
-  readonly processed: ProcessedMessage[] = [];
-  apiUrl = "";
-  startupMs = 0;
-  private readonly stops: (() => Promise<void>)[] = [];
-  private hosts = new Map<string, FunctionHost>();
-  private pollers: QueuePoller[] = [];
-  private streamPollers: StreamPoller[] = [];
+/** The parts of a running runtime, each started before the runtime is assembled from them. */
+export interface RuntimeParts {
+  readonly model: LocalModel;
+  /** Clients of the emulators themselves (not through the fronts). */
+  readonly clients: LocalClients;
+  /** Where the functions and operator commands reach SNS/SQS/S3 (the SQS front) and DynamoDB. */
+  readonly endpoints: { aws: string; dynamodb: string };
   /** Queue URLs as the emulator answered them, by queue name. */
-  queueUrls = new Map<string, string>();
+  readonly queueUrls: Map<string, string>;
+  readonly faults: Faults;
+  readonly hosts: Map<string, FunctionHost>;
+  readonly pollers: QueuePoller[];
+  readonly streamPollers: StreamPoller[];
+  /** Every message outcome the consumers logged, in order: for tests, the demo and the console. */
+  readonly processed: ProcessedMessage[];
+}
 
-  constructor(
-    readonly model: LocalModel,
-    readonly clients: LocalClients,
-    readonly endpoints: { aws: string; dynamodb: string },
-  ) {}
+/** What the runtime says about itself: for its /_local/ endpoints, its console and its owner. */
+export class RuntimeState {
+  constructor(private readonly parts: RuntimeParts) {}
 
-  onStop(stop: () => Promise<void>): void {
-    this.stops.unshift(stop);
+  get model(): LocalModel {
+    return this.parts.model;
   }
 
-  addHost(host: FunctionHost): void {
-    this.hosts.set(host.fn.name, host);
+  get clients(): LocalClients {
+    return this.parts.clients;
   }
 
-  addPoller(poller: QueuePoller): void {
-    this.pollers.push(poller);
+  get endpoints(): { aws: string; dynamodb: string } {
+    return this.parts.endpoints;
   }
 
-  addStreamPoller(poller: StreamPoller): void {
-    this.streamPollers.push(poller);
+  get faults(): Faults {
+    return this.parts.faults;
   }
 
-  get functionHosts(): Map<string, FunctionHost> {
-    return this.hosts;
+  get processed(): ProcessedMessage[] {
+    return this.parts.processed;
   }
 
   queueUrl(name: string): string {
-    const url = this.queueUrls.get(name);
+    const url = this.parts.queueUrls.get(name);
     if (!url) throw new Error(`queue ${name} is not part of the local plan`);
     return url;
   }
 
   /** Why a message last failed on its queue, as its poller saw it (also faults the function never saw). */
   failureOf(messageId: string): { reason: string; at: string } | undefined {
-    for (const poller of this.pollers) {
+    for (const poller of this.parts.pollers) {
       const failure = poller.failures.get(messageId);
       if (failure) return failure;
     }
     return undefined;
-  }
-
-  addFault(spec: unknown): string {
-    return this.faults.add(spec as FaultSpec);
   }
 
   async queueDepths(name: string): Promise<{ visible: number; inFlight: number }> {
@@ -140,9 +138,9 @@ export class LocalRuntime {
       queues[queue.name] = { ...depths, deadLetter: dlq ? dlq.visible + dlq.inFlight : 0 };
     }
     const functions = Object.fromEntries(
-      [...this.hosts].map(([name, host]) => {
-        const poller = this.pollers.find((p) => p.source.functionName === name);
-        const streamPoller = this.streamPollers.find((p) => p.source.functionName === name);
+      [...this.parts.hosts].map(([name, host]) => {
+        const poller = this.parts.pollers.find((p) => p.source.functionName === name);
+        const streamPoller = this.parts.streamPollers.find((p) => p.source.functionName === name);
         return [
           name,
           {
@@ -155,16 +153,76 @@ export class LocalRuntime {
     );
     return { queues, functions };
   }
+}
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.pollers, ...this.streamPollers].map((p) => p.stop()));
-    for (const stop of this.stops) {
+/** Stops, in order, what was started: pollers first, then consumers of the emulators, then the emulators. */
+class Stops {
+  private readonly stops: (() => Promise<void>)[] = [];
+
+  /** Registers a stop; stops run in the reverse order of registration. */
+  add(stop: () => Promise<void>): void {
+    this.stops.unshift(stop);
+  }
+
+  async run(): Promise<void> {
+    for (const stop of this.stops.splice(0)) {
       try {
         await stop();
       } catch (error) {
         console.error(`stopping: ${(error as Error).message}`);
       }
     }
+  }
+}
+
+export interface LocalRuntimeOptions {
+  readonly state: RuntimeState;
+  readonly apiUrl: string;
+  /** Milliseconds from the call to startRuntime to the gateway answering. */
+  readonly startupMs: number;
+  readonly stops: Stops;
+}
+
+/** A running local runtime, assembled by startRuntime once every part has started. */
+export class LocalRuntime {
+  readonly state: RuntimeState;
+  readonly apiUrl: string;
+  readonly startupMs: number;
+  private readonly stops: Stops;
+
+  constructor(options: LocalRuntimeOptions) {
+    this.state = options.state;
+    this.apiUrl = options.apiUrl;
+    this.startupMs = options.startupMs;
+    this.stops = options.stops;
+  }
+
+  get model(): LocalModel {
+    return this.state.model;
+  }
+
+  get clients(): LocalClients {
+    return this.state.clients;
+  }
+
+  get endpoints(): { aws: string; dynamodb: string } {
+    return this.state.endpoints;
+  }
+
+  get faults(): Faults {
+    return this.state.faults;
+  }
+
+  get processed(): ProcessedMessage[] {
+    return this.state.processed;
+  }
+
+  status() {
+    return this.state.status();
+  }
+
+  async stop(): Promise<void> {
+    await this.stops.run();
   }
 }
 
@@ -202,25 +260,52 @@ export function formatStreamBatch(service: string, b: StreamBatchReport): string
  * One stream poller per mapping on a table stream, invoking its function's host; a share fault
  * (`{"function": "outbox-relay", "share": 0.3}`) makes invocations throw before the handler runs.
  */
-function startStreamPollers(runtime: LocalRuntime, print: (line: string) => void): void {
-  if (runtime.model.streamSources.length === 0) return;
-  const streams = localStreamsClient(runtime.endpoints.dynamodb);
-  runtime.onStop(() => Promise.resolve(streams.destroy()));
-  for (const source of runtime.model.streamSources) {
-    const host = runtime.functionHosts.get(source.functionName)!;
+function startStreamPollers(
+  parts: Pick<RuntimeParts, "model" | "clients" | "endpoints" | "hosts" | "faults">,
+  stops: Stops,
+  print: (line: string) => void,
+): StreamPoller[] {
+  if (parts.model.streamSources.length === 0) return [];
+  const streams = localStreamsClient(parts.endpoints.dynamodb);
+  stops.add(() => Promise.resolve(streams.destroy()));
+  return parts.model.streamSources.map((source) => {
+    const host = parts.hosts.get(source.functionName)!;
     const service = host.fn.environment.POWERTOOLS_SERVICE_NAME ?? host.fn.name;
     const poller = new StreamPoller(source, {
-      dynamodb: runtime.clients.dynamodb,
+      dynamodb: parts.clients.dynamodb,
       streams,
       invoke: (event) =>
-        runtime.faults.failsInvocation(host.fn.name)
+        parts.faults.failsInvocation(host.fn.name)
           ? Promise.reject(new Error("injected fault: the invocation failed"))
           : host.invoke(event),
       report: (batch) => print(formatStreamBatch(service, batch)),
     });
-    runtime.addStreamPoller(poller);
+    stops.add(() => poller.stop());
     poller.start();
-  }
+    return poller;
+  });
+}
+
+/** One poller per queue event source mapping, invoking its function's host. */
+function startQueuePollers(
+  parts: Pick<RuntimeParts, "model" | "clients" | "queueUrls" | "hosts" | "faults">,
+  stops: Stops,
+  print: (line: string) => void,
+): QueuePoller[] {
+  return parts.model.eventSources.map((source) => {
+    const queue = parts.model.queues.find((q) => q.name === source.queueName)!;
+    const poller = new QueuePoller({
+      source,
+      queue: { ...queue, url: parts.queueUrls.get(queue.name)! },
+      sqs: parts.clients.sqs,
+      host: parts.hosts.get(source.functionName)!,
+      faults: parts.faults,
+      print,
+    });
+    stops.add(() => poller.stop());
+    poller.start();
+    return poller;
+  });
 }
 
 /** Execution environments of a function invoked by the API (Lambda would scale further). */
@@ -231,18 +316,25 @@ function maxEnvironmentsOf(model: LocalModel, functionName: string): number {
   return model.eventSources.find((s) => s.functionName === functionName)?.maxConcurrency ?? API_ENVIRONMENTS;
 }
 
-async function startFunctions(
-  runtime: LocalRuntime,
-  dataDir: string,
-  dist: string,
-  snsEndpoint: string,
-  print: (line: string) => void,
-) {
+interface FunctionsOptions {
+  readonly model: LocalModel;
+  readonly endpoints: { aws: string; dynamodb: string };
+  readonly snsEndpoint: string;
+  readonly dataDir: string;
+  readonly dist: string;
+  readonly processed: ProcessedMessage[];
+  readonly print: (line: string) => void;
+}
+
+/** A host per function of the plan, each with its first environment started and its log file open. */
+async function startFunctions(options: FunctionsOptions, stops: Stops): Promise<Map<string, FunctionHost>> {
+  const { model, dist, processed, print } = options;
   const bundles = bundlesByHash(dist);
-  const logDir = path.join(dataDir, "logs");
+  const logDir = path.join(options.dataDir, "logs");
   fs.mkdirSync(logDir, { recursive: true });
-  const awsEnvironment = functionAwsEnvironment({ ...runtime.endpoints, sns: snsEndpoint });
-  for (const fn of runtime.model.functions) {
+  const awsEnvironment = functionAwsEnvironment({ ...options.endpoints, sns: options.snsEndpoint });
+  const hosts = new Map<string, FunctionHost>();
+  for (const fn of model.functions) {
     const bundleDir = bundles.get(fn.bundleHash);
     if (!bundleDir) {
       throw new Error(
@@ -250,28 +342,29 @@ async function startFunctions(
       );
     }
     const log = fs.createWriteStream(path.join(logDir, `${fn.name}.log`), { flags: "a" });
-    runtime.onStop(() => new Promise((resolve) => log.end(resolve)));
-    const host = new FunctionHost(
+    stops.add(() => new Promise((resolve) => log.end(resolve)));
+    const host = new FunctionHost({
       fn,
       bundleDir,
-      {
+      runtimeEnvironment: {
         ...awsEnvironment,
         POWERTOOLS_LOG_LEVEL: "INFO",
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       },
-      (record, raw) => {
+      onLog: (record, raw) => {
         log.write(`${raw}\n`);
-        const processed = consoleLineFor(record);
-        if (!processed) return;
-        runtime.processed.push(processed);
-        if (!processed.failed) print(formatProcessed(processed)); // a failure's line comes from its poller
+        const line = consoleLineFor(record);
+        if (!line) return;
+        processed.push(line);
+        if (!line.failed) print(formatProcessed(line)); // a failure's line comes from its poller
       },
-      maxEnvironmentsOf(runtime.model, fn.name),
-    );
-    runtime.addHost(host);
-    runtime.onStop(() => host.stop());
+      maxEnvironments: maxEnvironmentsOf(model, fn.name),
+    });
+    hosts.set(fn.name, host);
+    stops.add(() => host.stop());
   }
-  await Promise.all([...runtime.functionHosts.values()].map((h) => h.started()));
+  await Promise.all([...hosts.values()].map((h) => h.started()));
+  return hosts;
 }
 
 /** Starts everything; on any failure, stops what had started and rethrows. */
@@ -288,15 +381,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
   await requireFreePort(ports.api, "the API gateway", "--api-port");
   await requireFreePort(ports.aws, "the SNS/SQS/S3 endpoint", "--aws-port");
 
-  const emulators: Emulator[] = [];
-  const stopEmulators = async () => {
-    await Promise.all(emulators.splice(0).map((e) => e.stop()));
-  };
+  const stops = new Stops();
   // DynamoDB Local's JVM starts while this process synthesizes the plan.
-  const dynamoStarting = startDynamoDbLocal(ports.dynamodb).then((e) => (emulators.push(e), e));
+  const dynamoStarting = startDynamoDbLocal(ports.dynamodb);
+  stops.add(async () => (await dynamoStarting.catch(() => undefined))?.stop());
   try {
     const fauxqs = await startFauxqs(await freePort()); // behind the SQS front on ports.aws
-    emulators.push(fauxqs);
+    stops.add(() => fauxqs.stop());
     const plan = options.plan ?? synthLocalPlan(path.join(dataDir, "plan"), options.overrides);
     const model = loadPlan(plan, {
       region: LOCAL_REGION,
@@ -307,58 +398,47 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
     const dynamo = await dynamoStarting;
     const clients = localClients({ aws: fauxqs.endpoint, dynamodb: dynamo.endpoint });
     const front = await startSqsFront(ports.aws, fauxqs.endpoint, new MessageMoveTasks(clients.sqs, model.queues));
-    emulators.push(front);
-    const runtime = new LocalRuntime(model, clients, { aws: front.endpoint, dynamodb: dynamo.endpoint });
-    runtime.onStop(stopEmulators);
-    try {
-      runtime.queueUrls = await provision(model, runtime.clients);
-      await seed(runtime);
-      const archive = await localSnsArchive(model, runtime.clients, runtime.queueUrls);
-      const proxy = await startFaultProxy(fauxqs.endpoint, runtime.faults, { archive, port: snsPort(ports.aws) });
-      runtime.onStop(() => proxy.stop());
-      await startFunctions(runtime, dataDir, dist, proxy.endpoint, print);
-      for (const source of model.eventSources) {
-        const queue = model.queues.find((q) => q.name === source.queueName)!;
-        const poller = new QueuePoller(
-          source,
-          { ...queue, url: runtime.queueUrl(queue.name) },
-          runtime.clients.sqs,
-          runtime.functionHosts.get(source.functionName)!,
-          runtime.faults,
-          print,
-        );
-        runtime.addPoller(poller);
-        poller.start();
-      }
-      startStreamPollers(runtime, print);
-      const localConsole = new LocalConsole(runtime, dataDir);
-      runtime.onStop(() => Promise.resolve(localConsole.stop()));
-      const gateway = await startGateway(
-        ports.api,
-        model.routes,
-        runtime.functionHosts,
-        {
-          status: () => runtime.status(),
-          processed: () => runtime.processed,
-          addFault: (spec) => runtime.addFault(spec),
-          removeFault: (id) => runtime.faults.remove(id),
-          clearFaults: () => runtime.faults.clear(),
-          console: (method, pathname) => localConsole.handle(method, pathname),
-        },
-        ({ method, path: p, status, ms }) =>
-          print(`  ${"api".padEnd(13)} ${`${method} ${p}`.padEnd(44)} ${String(status).padEnd(20)} ${ms} ms`),
-      );
-      runtime.onStop(() => gateway.stop());
-      runtime.apiUrl = gateway.url;
-      runtime.startupMs = Date.now() - started;
-      return runtime;
-    } catch (error) {
-      await runtime.stop();
-      throw error;
-    }
+    stops.add(() => front.stop());
+    const endpoints = { aws: front.endpoint, dynamodb: dynamo.endpoint };
+
+    const queueUrls = await provision(model, clients);
+    await seed(model, clients);
+    const faults = new Faults();
+    const archive = await localSnsArchive(model, clients, queueUrls);
+    const proxy = await startFaultProxy(fauxqs.endpoint, faults, { archive, port: snsPort(ports.aws) });
+    stops.add(() => proxy.stop());
+    const processed: ProcessedMessage[] = [];
+    const hosts = await startFunctions(
+      { model, endpoints, snsEndpoint: proxy.endpoint, dataDir, dist, processed, print },
+      stops,
+    );
+    const parts = { model, clients, endpoints, queueUrls, faults, hosts, processed };
+    const state = new RuntimeState({
+      ...parts,
+      pollers: startQueuePollers(parts, stops, print),
+      streamPollers: startStreamPollers(parts, stops, print),
+    });
+    const localConsole = new LocalConsole(state, dataDir);
+    stops.add(() => Promise.resolve(localConsole.stop()));
+    const gateway = await startGateway({
+      port: ports.api,
+      routes: model.routes,
+      hosts,
+      local: {
+        status: () => state.status(),
+        processed: () => state.processed,
+        addFault: (spec) => faults.add(spec as FaultSpec),
+        removeFault: (id) => faults.remove(id),
+        clearFaults: () => faults.clear(),
+        console: (method, pathname) => localConsole.handle(method, pathname),
+      },
+      log: ({ method, path: p, status, ms }) =>
+        print(`  ${"api".padEnd(13)} ${`${method} ${p}`.padEnd(44)} ${String(status).padEnd(20)} ${ms} ms`),
+    });
+    stops.add(() => gateway.stop());
+    return new LocalRuntime({ state, apiUrl: gateway.url, startupMs: Date.now() - started, stops });
   } catch (error) {
-    await dynamoStarting.catch(() => undefined);
-    await stopEmulators();
+    await stops.run();
     throw error;
   }
 }
@@ -369,8 +449,8 @@ const PRODUCT_FIXTURES = path.join(__dirname, "..", "fixtures", "products.json")
  * Products from local/fixtures/ into the table the orders API prices from, through the catalogue
  * import an operator runs (`npm run catalogue -- import`), so the fixtures are checked as any file is.
  */
-async function seed(runtime: LocalRuntime): Promise<void> {
-  const api = runtime.model.functions.find((f) => f.environment.PRODUCTS_TABLE && f.environment.TOPIC_ARN);
+async function seed(model: LocalModel, clients: LocalClients): Promise<void> {
+  const api = model.functions.find((f) => f.environment.PRODUCTS_TABLE && f.environment.TOPIC_ARN);
   if (!api) throw new Error("no function of the plan names a PRODUCTS_TABLE to seed");
-  await importCatalogueFile(runtime.clients.documents, api.environment.PRODUCTS_TABLE, PRODUCT_FIXTURES);
+  await importCatalogueFile(clients.documents, api.environment.PRODUCTS_TABLE, PRODUCT_FIXTURES);
 }
