@@ -16,7 +16,7 @@ import { FUNCTION_BUNDLES } from "../lambda-src/shared/services";
 interface PlanResources {
   aws_lambda_event_source_mapping: Record<
     string,
-    { batch_size: number; scaling_config: { maximum_concurrency: number } }
+    { batch_size: number; scaling_config?: { maximum_concurrency: number } }
   >;
   aws_sns_topic: Record<string, { fifo_topic?: boolean; fifo_throughput_scope?: string }>;
   aws_apigatewayv2_stage: Record<string, { default_route_settings: { throttling_rate_limit: number } }>;
@@ -106,14 +106,15 @@ function capacityOf(name: (typeof ENVIRONMENT_NAMES)[number]): EnvironmentCapaci
   const plan = JSON.parse(
     Testing.synth(new FanoutStack(Testing.app(), `order-fanout-${name}`, { settings, bundleRoot: bundles })),
   ) as { resource: PlanResources };
-  const mapping = Object.values(plan.resource.aws_lambda_event_source_mapping)[0];
+  // The consumers' queue mappings (the outbox relay's stream mapping has no scaling config).
+  const mapping = Object.values(plan.resource.aws_lambda_event_source_mapping).find((m) => m.scaling_config)!;
   const topic = Object.values(plan.resource.aws_sns_topic).find((t) => t.fifo_topic);
   const stage = Object.values(plan.resource.aws_apigatewayv2_stage)[0];
   const queue = Object.values(plan.resource.aws_sqs_queue).find((q) => !q.name.includes("-dlq"));
   const highThroughput =
     topic?.fifo_throughput_scope === "MessageGroup" && queue?.fifo_throughput_limit === "perMessageGroupId";
   const batchSize = mapping.batch_size;
-  const maxConcurrency = mapping.scaling_config.maximum_concurrency;
+  const maxConcurrency = mapping.scaling_config!.maximum_concurrency;
   const apiRate = stage.default_route_settings.throttling_rate_limit;
   // Each order publishes one event that SNS delivers to 3 or 4 queues; the API call is 1 request.
   const limits = [
