@@ -19,6 +19,12 @@ export interface StockTables {
 
 /** Transactions touching the same items concurrently are cancelled with TransactionConflict. */
 const CONFLICT_ATTEMPTS = 8;
+/**
+ * Full-jitter backoff between attempts, capped: uncapped, the last waits reach 2.5 and 5 s, which
+ * holds a whole FIFO batch (and its visibility timeout) for one contended SKU. Capped, eight
+ * attempts wait about a second at most in all.
+ */
+const CONFLICT_BACKOFF_CAP_MS = 250;
 
 function isConditionFailure(code: string | undefined): boolean {
   return code === "ConditionalCheckFailed";
@@ -34,7 +40,8 @@ async function transactWithConflictRetry(ddb: DynamoDBDocumentClient, command: T
         error instanceof TransactionCanceledException &&
         (error.CancellationReasons ?? []).some((r) => r.Code === "TransactionConflict");
       if (!conflicted || attempt >= CONFLICT_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+      const backoffMs = Math.random() * Math.min(CONFLICT_BACKOFF_CAP_MS, 20 * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
     }
   }
 }
