@@ -129,9 +129,13 @@ function capacityOf(name: (typeof ENVIRONMENT_NAMES)[number]): EnvironmentCapaci
       raisedBy: "highThroughputFifo: true (regional maximum; 300/s per order, never reached by one order's 2 events)",
     },
     {
-      limit: highThroughput ? "SQS FIFO queue, high throughput" : "SQS FIFO queue (300 receives/s × batch)",
-      ordersPerSecond: highThroughput ? QUOTAS.sqsFifoHighThroughput.value : QUOTAS.sqsFifoPerAction.value * batchSize,
-      raisedBy: "highThroughputFifo: true; a larger batch size",
+      // SNS delivers each message to a subscribed queue with its own SendMessage call, never a batch:
+      // the queue's per-action quota bounds what it takes from the topic, whatever the consumer's batch.
+      limit: highThroughput
+        ? "SQS FIFO queue, high throughput (SNS's SendMessage per message)"
+        : "SQS FIFO queue (SNS's SendMessage per message: 300 calls/s)",
+      ordersPerSecond: highThroughput ? QUOTAS.sqsFifoHighThroughput.value : QUOTAS.sqsFifoPerAction.value,
+      raisedBy: "highThroughputFifo: true (batching does not help: SNS sends one message per call)",
     },
     {
       limit: `consumer drain rate (${maxConcurrency} pollers × ${batchSize} messages ÷ ${MESSAGE_SECONDS * batchSize} s)`,
