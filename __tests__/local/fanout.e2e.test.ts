@@ -626,7 +626,19 @@ describe("once every scenario is done", () => {
       const id = `${p.service} ${p.orderId} ${p.eventType}`;
       seen.set(id, (seen.get(id) ?? 0) + 1);
     }
-    expect([...seen].filter(([id, count]) => count > 1 && !duplicated.some((d) => id.includes(d)))).toEqual([]);
+    // A batch whose invocation timed out is delivered again, as Lambda does: a record handled before
+    // the timeout is then handled twice, and its effects must not double (the scenarios check stock,
+    // invoices and e-mails). The runtime prints that timeout per record; nothing else may run twice.
+    const output = runtime.output().split("\n");
+    const timedOut = (id: string) => {
+      const [service, orderId] = id.split(" ");
+      return output.some(
+        (line) => line.startsWith(`  ${service} `) && line.includes(orderId) && line.includes("timed out"),
+      );
+    };
+    expect(
+      [...seen].filter(([id, count]) => count > 1 && !duplicated.some((d) => id.includes(d)) && !timedOut(id)),
+    ).toEqual([]);
     expect(refusedOrderIds.length).toBeGreaterThan(0);
     expect(log.filter((p) => refusedOrderIds.includes(p.orderId))).toEqual([]);
   });
