@@ -30,8 +30,15 @@ import {
   SNSClientConfig,
 } from "@aws-sdk/client-sns";
 import { ENVIRONMENT_NAMES } from "../stacks/environments";
-import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
-import { OpsTarget, resolveTarget, UnknownEnvironmentError } from "./target";
+import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
+import {
+  OpsTarget,
+  queueName,
+  requireService,
+  resolveTarget,
+  UnknownEnvironmentError,
+  UnknownServiceError,
+} from "./target";
 import { LOCAL_CREDENTIALS } from "../local/emulation/aws-clients";
 import { DEFAULT_PORTS, snsPort } from "../local/runtime/ports";
 import { parseCommandLine, UsageError } from "./cli";
@@ -71,7 +78,7 @@ function time(value: string, option: string): Date {
 
 export interface ReplayRequest {
   target: OpsTarget;
-  service: string;
+  service: ConsumerService;
   from: Date;
   /** Absent: up to now, without pausing the subscription. */
   to?: Date;
@@ -82,8 +89,6 @@ export function replayRequest(argv: string[], vars: NodeJS.ProcessEnv = process.
   const args = parseCommandLine(argv, { env: { type: "string" }, from: { type: "string" }, to: { type: "string" } });
   const [service, ...extra] = args.positionals;
   if (service === undefined) throw new UsageError(`name a service: one of ${CONSUMER_SERVICES.join(", ")}`);
-  if (!(CONSUMER_SERVICES as readonly string[]).includes(service))
-    throw new UsageError(`unknown service "${service}": use one of ${CONSUMER_SERVICES.join(", ")}`);
   if (extra.length > 0) throw new UsageError(`one service at a time (got ${args.positionals.join(", ")})`);
   const { env } = args.values;
   if (env === undefined) throw new UsageError(`--env is required: one of ${ENVIRONMENT_NAMES.join(", ")}`);
@@ -101,7 +106,7 @@ export function replayRequest(argv: string[], vars: NodeJS.ProcessEnv = process.
     throw new UsageError(
       `--from is older than ${env}'s archive (${days} days): ${oldest.toISOString()} at the earliest`,
     );
-  return { target, service, from, to };
+  return { target, service: requireService(service), from, to };
 }
 
 /** The SNS client of an environment: its region and credentials, or the local runtime's SNS endpoint. */
@@ -208,7 +213,7 @@ export async function runReplay(request: ReplayRequest, options: ReplayOptions =
     if (beginning && from < beginning)
       throw new ReplayError(`--from is before the topic's archive begins (${beginning.toISOString()})`);
     const [, , , region, account] = topicArn.split(":");
-    const queue = `${prefix}-${service}.fifo`;
+    const queue = queueName(target.settings, service);
     const subscriptionArn = await findSubscription(sns, topicArn, `arn:aws:sqs:${region}:${account}:${queue}`);
     const requestedAt = settled.now();
     const window = `${from.toISOString()} to ${to ? to.toISOString() : "now"}`;
@@ -263,7 +268,11 @@ export async function replayCommand(argv: string[], options: ReplayOptions = {})
     await runReplay(request, options);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof UnknownEnvironmentError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof UnknownEnvironmentError ||
+      error instanceof UnknownServiceError
+    ) {
       console.error(`replay: ${error.message} (see --help)`);
       return 2;
     }

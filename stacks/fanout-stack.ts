@@ -242,6 +242,7 @@ export class FanoutStack extends TerraformStack {
         ],
       },
       review: {
+        // Plain numbers from the settings, no token inside: a JSON string is what the handler parses.
         environment: { REVIEW_THRESHOLDS: JSON.stringify(s.reviewThresholdCents) },
         statements: [],
         filterPolicy: reviewFilterPolicy(s.reviewThresholdCents),

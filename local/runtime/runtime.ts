@@ -197,30 +197,6 @@ export class LocalRuntime {
     this.stops = options.stops;
   }
 
-  get model(): LocalModel {
-    return this.state.model;
-  }
-
-  get clients(): LocalClients {
-    return this.state.clients;
-  }
-
-  get endpoints(): { aws: string; dynamodb: string } {
-    return this.state.endpoints;
-  }
-
-  get faults(): Faults {
-    return this.state.faults;
-  }
-
-  get processed(): ProcessedMessage[] {
-    return this.state.processed;
-  }
-
-  status() {
-    return this.state.status();
-  }
-
   async stop(): Promise<void> {
     await this.stops.run();
   }
