@@ -12,7 +12,7 @@ import { startChildRuntime } from "../local/runtime/child-runtime";
 import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
 
 /** Ports apart from `npm start`'s and the tests', so a bench can run beside either. */
-export const BENCH_PORTS = { api: 3200, aws: 4766, dynamodb: 8200 };
+export const BENCH_PORTS = { api: 3800, aws: 5466, dynamodb: 8800 };
 
 const CATALOGUE = [
   { sku: "KB-01", cents: 8_900 },
@@ -24,13 +24,19 @@ const CATALOGUE = [
 const THRESHOLD = 100_000;
 
 export interface FanOutRun {
+  orders: number;
   ordersPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number };
   apiMs: { p50: number; p95: number };
   handlerMs: Record<string, { p50: number; p95: number }>;
   cpuSeconds: { runtime: number; dynamodbLocal: number };
+  /** Cores the idle runtime and DynamoDB Local use (pollers' long polls, the stream poller), before any order. */
+  idleCores: number;
   wallSeconds: number;
 }
+
+/** Seconds the idle runtime is watched before the clients start. */
+const IDLE_SECONDS = 3;
 
 /** CPU seconds (user + system) a process and its threads have used. */
 function cpuSeconds(pid: number): number {
@@ -47,6 +53,10 @@ export async function fanOutRun(clients: number, orders: number): Promise<FanOut
   try {
     const runtimePid = pidOf(`local/main.ts --api-port ${BENCH_PORTS.api}`);
     const javaPid = pidOf(`DynamoDBLocal.jar.*-port ${BENCH_PORTS.dynamodb}`);
+    const busy = () => cpuSeconds(runtimePid) + cpuSeconds(javaPid);
+    const idleFrom = busy();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
+    const idleCores = (busy() - idleFrom) / IDLE_SECONDS;
     const cpuBefore = { runtime: cpuSeconds(runtimePid), java: cpuSeconds(javaPid) };
     const accepted = new Map<string, { at: number; services: number }>();
     const apiMs: number[] = [];
@@ -104,6 +114,7 @@ export async function fanOutRun(clients: number, orders: number): Promise<FanOut
     }
     const wallSeconds = (finished - started) / 1000;
     return {
+      orders,
       ordersPerSecond: orders / wallSeconds,
       latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
       apiMs: { p50: percentile(apiMs, 50), p95: percentile(apiMs, 95) },
@@ -112,6 +123,7 @@ export async function fanOutRun(clients: number, orders: number): Promise<FanOut
         runtime: Math.round(cpu.runtime * 10) / 10,
         dynamodbLocal: Math.round(cpu.dynamodbLocal * 10) / 10,
       },
+      idleCores: Math.round(idleCores * 1000) / 1000,
       wallSeconds,
     };
   } finally {

@@ -5,6 +5,8 @@
  *   --runs 5  --only synth,tests,bundles,startup,fanout  --orders 1000  --clients 1,10,50
  *   --quick   one run each, no warm-up, 300 orders, 1 and 10 clients (under 5 minutes): a check
  *             that nothing regressed badly, written to bench/results.quick.json instead
+ * A run of some parts keeps the other parts' figures already in the file. `npm run capacity` and
+ * `npm run simulate` take their handler times and CPU per order from bench/results.json.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -124,6 +126,12 @@ async function fanOutFigures(): Promise<void> {
   }
 }
 
+/** What an earlier run left in the results file. */
+interface Previous {
+  figures?: Record<string, Figure>;
+  fanOutRuns?: Record<string, FanOutRun[]>;
+}
+
 async function main(): Promise<void> {
   execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "ignore" });
   if (only.has("synth")) {
@@ -151,6 +159,8 @@ async function main(): Promise<void> {
       `${name.padEnd(width)}  ${String(f.median).padEnd(10)} ${String(f.min).padEnd(10)} ${String(f.max).padEnd(10)} ${f.runs.length}`,
     );
   }
+  const file = path.join(__dirname, quick ? "results.quick.json" : "results.json");
+  const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Previous) : {};
   const results = {
     machine: {
       cpus: os.cpus().length,
@@ -162,12 +172,11 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     runsPerFigure: runs,
     quick,
-    figures,
-    fanOutRuns: fanOut,
+    figures: { ...previous.figures, ...figures },
+    fanOutRuns: { ...previous.fanOutRuns, ...fanOut },
   };
-  const file = quick ? "results.quick.json" : "results.json";
-  fs.writeFileSync(path.join(__dirname, file), `${JSON.stringify(results, null, 2)}\n`);
-  log(`wrote bench/${file}`);
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote bench/${path.basename(file)}`);
 }
 
 main().catch((error) => {

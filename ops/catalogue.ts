@@ -10,6 +10,7 @@ import { documentClientFor, OpsTarget, resolveTarget, UnknownEnvironmentError } 
 import { CatalogueError } from "./catalogue/read";
 import { importCatalogueFile, ImportResult } from "./catalogue/import";
 import { catalogueJson, exportCatalogue } from "./catalogue/export";
+import { MAX_STOCK_SHARDS } from "../lambda-src/shared/product";
 import { parseCommandLine, UsageError } from "./cli";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
@@ -24,21 +25,27 @@ export const USAGE = `Usage:
                  the runtime of \`npm start\` (AWS_ENDPOINT_URL_DYNAMODB, default http://localhost:8000).
 
 import <file>    A .json file (an array of products, like local/fixtures/products.json) or a .csv file
-                 (a header row, then one product a row). Every product has every field:
+                 (a header row, then one product a row). Every product has these fields:
                    sku             1 to 64 upper-case letters, digits or dashes; once per file
                    name            not empty
                    unitPriceCents  a whole number of cents, 0 or more
                    currency        EUR, USD or GBP
                    stock           a whole number, 0 or more: a new product starts with it; a product
                                    that exists keeps its own stock unless --set-stock
+                 and may have (a CSV column that may be left out, or left empty in a row):
+                   stockShards     1 to ${MAX_STOCK_SHARDS} (default 1): the stock is split over this many items, so
+                                   that more orders a second can reserve it (a flash-sale SKU); to
+                                   change it for an existing product, also give --set-stock
                  The whole file is checked first: if any row is invalid, every problem is listed and
                  nothing is written. Then each product is created, updated (name, price or currency
                  differ) or left unchanged; running the same import again changes nothing.
   --dry-run      Show what would be created, updated and left unchanged; write nothing.
-  --set-stock    Also set the stock of existing products to the file's (e.g. after a stock count).
-                 Without it, stock that orders are reserving is never touched.
+  --set-stock    Also set the stock of existing products to the file's (e.g. after a stock count),
+                 split over its stockShards. Without it, stock that orders are reserving is never
+                 touched, and a changed stockShards is refused.
 
-export           Every product of the environment, sorted by SKU, as JSON in the import's shape.
+export           Every product of the environment, sorted by SKU, as JSON in the import's shape
+                 (a sharded product once, with the stock of all its shards).
   --out <file>   Write to <file> instead of standard output.
 
 Exit status: 0 on success, 1 when anything failed, 2 for a usage error.`;

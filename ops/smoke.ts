@@ -18,6 +18,7 @@ import { Hash } from "@smithy/hash-node";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { OrdersClient, Signer } from "./orders-client";
 import { UNFILTERED_SERVICES } from "../lambda-src/shared/services";
+import { SHARD_OF } from "../lambda-src/shared/product";
 import { documentClientFor, OpsTarget, resolveTarget } from "./target";
 import { DEFAULT_PORTS } from "../local/runtime/ports";
 
@@ -119,7 +120,8 @@ async function skuInStock(target: OpsTarget): Promise<string> {
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await ddb.send(new ScanCommand({ TableName: target.tables.products, ExclusiveStartKey }));
-    const product = page.Items?.find((item) => Number(item.stock) >= 1);
+    // A shard item (lambda-src/shared/product.ts) is not a product: its key is no SKU.
+    const product = page.Items?.find((item) => item[SHARD_OF] === undefined && Number(item.stock) >= 1);
     if (product) {
       console.log(`ordering ${String(product.sku)} (${String(product.name)}, ${Number(product.stock)} in stock)`);
       return String(product.sku);

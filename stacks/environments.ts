@@ -1,5 +1,6 @@
 import { undeliverableReason } from "./email-address";
 import type { Currency } from "../lambda-src/shared/events";
+import type { ConsumerService } from "../lambda-src/shared/services";
 
 /**
  * Every setting that differs between environments lives here and nowhere else.
@@ -14,7 +15,8 @@ import type { Currency } from "../lambda-src/shared/events";
  *   ORDER_FANOUT_<ENV>_SENDER_EMAIL        the address the notification service sends from (required to deploy)
  *   ORDER_FANOUT_<ENV>_SENDER_IDENTITY     `address` (default: SES verifies that one address) or `domain`
  *                                          (SES verifies its domain with Easy DKIM)
- *   ORDER_FANOUT_<ENV>_ACCOUNT_CONCURRENCY the account's Lambda concurrency quota in the region (default 1000)
+ *   ORDER_FANOUT_<ENV>_ACCOUNT_CONCURRENCY the account's Lambda concurrency quota in the region (default 1000;
+ *                                          prod is designed for a raised quota, see docs/scale.md)
  *
  * A value only a deployment needs (sender, alarm recipient) may be missing at synth: the stack
  * turns it into a Terraform variable whose validation stops `terraform plan` and `cdktf deploy`
@@ -46,8 +48,16 @@ export interface EnvironmentSettings {
   readonly state: StateSettings;
   readonly logRetentionDays: number;
   readonly lambda: { readonly memoryMb: number; readonly timeoutSeconds: number };
-  /** Event source mapping of each consumer. A FIFO queue allows at most 10 per batch. */
-  readonly eventSource: { readonly batchSize: number; readonly maxConcurrency: number };
+  /** The orders/s the environment is sized for; `npm run capacity` checks every part against it. */
+  readonly peakOrdersPerSecond: number;
+  /**
+   * Event source mapping of each consumer: a FIFO queue allows at most 10 per batch; maximum
+   * concurrency is 2 to 1,000 per mapping. Sized from the measured handler times (docs/capacity.md).
+   */
+  readonly eventSource: {
+    readonly batchSize: number;
+    readonly maxConcurrency: Readonly<Record<ConsumerService, number>>;
+  };
   /** Receives before a message moves to its queue's dead-letter queue. */
   readonly maxReceiveCount: number;
   readonly dlqRetentionSeconds: number;
@@ -75,6 +85,12 @@ export interface EnvironmentSettings {
    * `destroy`; without it, destroy also empties the bucket.
    */
   readonly deletionProtection: boolean;
+  /**
+   * Warm throughput per table (units/s it can serve at once, without on-demand's scaling steps):
+   * for a known peak, so the first minutes of it are not throttled while partitions split.
+   * Raising it is charged once; it cannot be lowered.
+   */
+  readonly warmThroughput?: Partial<Record<TableKind, WarmThroughput>>;
   readonly notification: NotificationSettings;
   readonly tags: Record<string, string>;
 }
@@ -90,6 +106,11 @@ export type NotificationSettings =
       /** Unset at synth, the deployment asks for it (see FanoutStack). */
       readonly senderEmail?: string;
       readonly senderIdentity: "address" | "domain";
+      /**
+       * The account's SES maximum send rate (e-mails/s) in the region; the notification service
+       * paces itself to it, so a peak queues e-mails instead of failing them (lambda-src/notification).
+       */
+      readonly maxSendRate: number;
     }
   | { readonly transport: "outbox"; readonly senderEmail: string };
 
@@ -97,7 +118,12 @@ export type NotificationSettings =
 const DEFAULT_STATE_BUCKET = "order-fanout-terraform-state";
 export const STATE_REGION = "eu-west-1";
 
-type Overridable = "allowedAccountIds" | "alarmEmail" | "roleArn" | "accountConcurrency";
+export interface WarmThroughput {
+  readonly readUnitsPerSecond: number;
+  readonly writeUnitsPerSecond: number;
+}
+
+type Overridable = "allowedAccountIds" | "alarmEmail" | "roleArn";
 type BaseSettings = Omit<EnvironmentSettings, "name" | "state" | "namePrefix" | Overridable>;
 
 /** What every environment shares unless it says otherwise. */
@@ -111,18 +137,25 @@ const COMMON = {
   deletionProtection: false,
 } as const;
 
-/** Every AWS environment sends through SES; the address comes from ORDER_FANOUT_<ENV>_SENDER_EMAIL. */
-const SES = { transport: "ses", senderIdentity: "address" } as const;
+/**
+ * Every AWS environment sends through SES; the address comes from ORDER_FANOUT_<ENV>_SENDER_EMAIL.
+ * The rate is the account's: 1/s in the sandbox, 14/s a typical start in production.
+ */
+const ses = (maxSendRate: number) => ({ transport: "ses", senderIdentity: "address", maxSendRate }) as const;
 
 /** Lambda's default concurrency quota per account and region. */
 const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
+
+/** The same maximum concurrency for every consumer. */
+const everyConsumer = (n: number) => ({ inventory: n, billing: n, notification: n, review: n });
 
 const BASE: Record<EnvironmentName, BaseSettings> = {
   dev: {
     ...COMMON,
     logRetentionDays: 14,
     lambda: { memoryMb: 512, timeoutSeconds: 10 },
-    eventSource: { batchSize: 10, maxConcurrency: 2 },
+    peakOrdersPerSecond: 10,
+    eventSource: { batchSize: 10, maxConcurrency: everyConsumer(2) },
     maxReceiveCount: 3,
     dlqRetentionSeconds: 4 * 24 * 3600,
     highThroughputFifo: false,
@@ -130,32 +163,50 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     apiAuthorization: "AWS_IAM",
     apiThrottle: { burstLimit: 50, rateLimit: 20 },
     apiReservedConcurrency: 10,
-    notification: SES,
+    accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
+    notification: ses(1),
     tags: { project: "order-fanout", environment: "dev" },
   },
   staging: {
     ...COMMON,
     logRetentionDays: 30,
-    eventSource: { batchSize: 10, maxConcurrency: 5 },
+    peakOrdersPerSecond: 100,
+    eventSource: { batchSize: 10, maxConcurrency: everyConsumer(5) },
     highThroughputFifo: true,
     snsArchiveRetentionDays: 7,
     apiAuthorization: "AWS_IAM",
     apiThrottle: { burstLimit: 200, rateLimit: 100 },
     apiReservedConcurrency: 50,
-    notification: SES,
+    accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
+    notification: ses(14),
     tags: { project: "order-fanout", environment: "staging" },
   },
   prod: {
     ...COMMON,
     logRetentionDays: 90,
-    eventSource: { batchSize: 10, maxConcurrency: 20 },
+    // A 10,000 orders/s peak (docs/scale.md): every figure below is checked by `npm run capacity`
+    // and simulated by `npm run simulate -- --env prod --profile model/profiles/black-friday.json`.
+    peakOrdersPerSecond: 10_000,
+    // Concurrency ≈ messages/s × time a message (p95, measured) with headroom; notification is held
+    // to what SES takes, the rest of its peak waits in its queue.
+    eventSource: { batchSize: 10, maxConcurrency: { inventory: 600, billing: 600, notification: 100, review: 200 } },
     highThroughputFifo: true,
     snsArchiveRetentionDays: 30,
     apiAuthorization: "AWS_IAM",
-    apiThrottle: { burstLimit: 1000, rateLimit: 500 },
-    apiReservedConcurrency: 200,
+    // The account's API Gateway quota is 10,000 requests/s with a burst of 5,000 (raise the rate:
+    // docs/scale.md); the stage may use all of it.
+    apiThrottle: { burstLimit: 5000, rateLimit: 10_000 },
+    apiReservedConcurrency: 1000,
+    // The quota prod is designed for (a raise from 1,000); ORDER_FANOUT_PROD_ACCOUNT_CONCURRENCY
+    // states the account's real one, and synth refuses settings above it.
+    accountConcurrency: 3000,
     deletionProtection: true,
-    notification: SES,
+    warmThroughput: {
+      orders: { readUnitsPerSecond: 60_000, writeUnitsPerSecond: 120_000 },
+      products: { readUnitsPerSecond: 30_000, writeUnitsPerSecond: 30_000 },
+      idempotency: { readUnitsPerSecond: 12_000, writeUnitsPerSecond: 12_000 },
+    },
+    notification: ses(2000),
     tags: { project: "order-fanout", environment: "prod" },
   },
   // Runs in the embedded emulators (npm start); never applied to AWS.
@@ -169,7 +220,8 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     // Measured on 2 cores, four vs two: e2e suite p95 a message 0.6 vs 0.35 s; `npm run bench --
     // --quick --only fanout` (twice each) 15.4-18.6 vs 20.7-21.6 orders/s.
     lambda: { memoryMb: 512, timeoutSeconds: 5 },
-    eventSource: { batchSize: 5, maxConcurrency: 2 },
+    peakOrdersPerSecond: 20,
+    eventSource: { batchSize: 5, maxConcurrency: everyConsumer(2) },
     maxReceiveCount: 3,
     highThroughputFifo: false,
     // The runtime's SNS endpoint keeps the archive and answers ReplayPolicy (local/emulation/sns-archive.ts).
@@ -177,6 +229,7 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     apiAuthorization: "NONE",
     apiThrottle: { burstLimit: 500, rateLimit: 500 },
     apiReservedConcurrency: 10,
+    accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
     notification: { transport: "outbox", senderEmail: "orders@localhost" },
     tags: { project: "order-fanout", environment: "local" },
   },
@@ -257,8 +310,8 @@ function roleArnFrom(variable: string, value: string | undefined): string | unde
   );
 }
 
-function concurrencyFrom(variable: string, value: string | undefined): number {
-  if (value === undefined) return DEFAULT_ACCOUNT_CONCURRENCY;
+function concurrencyFrom(variable: string, value: string | undefined, designed: number): number {
+  if (value === undefined) return designed;
   const quota = Number(value);
   if (!Number.isInteger(quota) || quota < 1)
     throw new SettingsError(
@@ -300,7 +353,7 @@ export function environmentSettings(name: EnvironmentName, env: NodeJS.ProcessEn
     namePrefix: `order-fanout-${name}`,
     state: stateFor(name, env),
     allowedAccountIds: accountIdsFrom(accountVariable, env[accountVariable]),
-    accountConcurrency: concurrencyFrom(concurrencyVariable, given(env, concurrencyVariable)),
+    accountConcurrency: concurrencyFrom(concurrencyVariable, given(env, concurrencyVariable), base.accountConcurrency),
     ...(roleArn ? { roleArn } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     notification: notificationFrom(name, env, base.notification),

@@ -114,7 +114,13 @@ export class FanoutStack extends TerraformStack {
   private data(account: Account): Data {
     const protect = this.settings.deletionProtection;
     const table = (kind: TableKind, partitionKey: string, more: Partial<OnDemandTableProps> = {}) =>
-      new OnDemandTable(this, kind, { name: tableName(this.settings, kind), partitionKey, protect, ...more });
+      new OnDemandTable(this, kind, {
+        name: tableName(this.settings, kind),
+        partitionKey,
+        protect,
+        warmThroughput: this.settings.warmThroughput?.[kind],
+        ...more,
+      });
     return {
       // Its stream feeds the outbox relay (see OutboxRelay).
       orders: table("orders", "orderId", { stream: "NEW_IMAGE" }),
@@ -211,6 +217,9 @@ export class FanoutStack extends TerraformStack {
         EMAIL_TRANSPORT: "ses",
         SENDER_EMAIL: sender,
         CONFIGURATION_SET: identity.configurationSetName,
+        // Each execution environment sends at most its share of the account's SES rate.
+        SES_MAX_SEND_RATE: String(notification.maxSendRate),
+        SES_SENDERS: String(this.settings.eventSource.maxConcurrency.notification),
       },
       statement: identity.sendStatement,
     };
@@ -272,8 +281,8 @@ export class FanoutStack extends TerraformStack {
         memoryMb: s.lambda.memoryMb,
         timeoutSeconds: s.lambda.timeoutSeconds,
         logRetentionDays: s.logRetentionDays,
-        batchSize: s.eventSource.batchSize,
-        maxConcurrency: s.eventSource.maxConcurrency,
+        batchSize: service === "notification" ? this.emailBatchSize() : s.eventSource.batchSize,
+        maxConcurrency: s.eventSource.maxConcurrency[service],
         environment: { ...this.powertools(service), ORDERS_TABLE: data.orders.name, ...spec.environment },
         statements: [recordsOutcome, ...spec.statements],
         alarms: messaging.alarms,
@@ -281,6 +290,18 @@ export class FanoutStack extends TerraformStack {
       queues[service] = queue;
     }
     return queues;
+  }
+
+  /**
+   * The notification service sends at its share of the SES rate (lambda-src/notification/pacing.ts),
+   * so a batch of n takes n ÷ that share; the batch is held to what fits in half the function's
+   * timeout, or paced sends would time out the invocation and spend the messages' receives.
+   */
+  private emailBatchSize(): number {
+    const s = this.settings;
+    if (s.notification.transport !== "ses") return s.eventSource.batchSize;
+    const perSender = s.notification.maxSendRate / s.eventSource.maxConcurrency.notification;
+    return Math.max(1, Math.min(s.eventSource.batchSize, Math.floor((s.lambda.timeoutSeconds / 2) * perSender)));
   }
 
   /** The relay that publishes every event recorded in an order's outbox (see lambda-src/shared/outbox.ts). */

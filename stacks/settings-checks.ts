@@ -41,12 +41,27 @@ export function checkSettings(s: EnvironmentSettings): void {
         `${quotaVariable}, or reserve less)`,
     );
   }
-  const consumers = CONSUMER_SERVICES.length * s.eventSource.maxConcurrency;
+  const consumers = CONSUMER_SERVICES.reduce((n, service) => n + s.eventSource.maxConcurrency[service], 0);
   if (reserved + consumers > s.accountConcurrency) {
     throw new SettingsError(
       `${where}: the orders API's reserved concurrency (${reserved}) plus ${CONSUMER_SERVICES.length} consumers at ` +
-        `maximum concurrency ${s.eventSource.maxConcurrency} (${consumers}) exceed the account's concurrency ` +
+        `their maximum concurrency (${consumers}) exceed the account's concurrency ` +
         `(${s.accountConcurrency}); raise the quota and set ${quotaVariable}, or lower them`,
+    );
+  }
+  checkSendRate(s, where);
+}
+
+/** A paced notification environment must fit at least one e-mail in half its timeout (see FanoutStack). */
+function checkSendRate(s: EnvironmentSettings, where: string): void {
+  if (s.notification.transport !== "ses") return;
+  const { maxSendRate } = s.notification;
+  const senders = s.eventSource.maxConcurrency.notification;
+  if (!(maxSendRate > 0) || (maxSendRate / senders) * (s.lambda.timeoutSeconds / 2) < 1) {
+    throw new SettingsError(
+      `${where}: notification.maxSendRate ${maxSendRate}/s shared by ${senders} notification environments ` +
+        `leaves each less than one e-mail per half timeout (${s.lambda.timeoutSeconds / 2} s); raise the SES ` +
+        "rate or lower the notification consumer's maximum concurrency",
     );
   }
 }

@@ -252,9 +252,9 @@ describe("synth refuses settings that are wrong wherever they are deployed", () 
 
   it("refuses reserved concurrency that, with every consumer's maximum, exceeds the account's", () => {
     const prod = committedSettings("prod");
-    const settings = { ...prod, apiReservedConcurrency: 850, eventSource: { ...prod.eventSource, maxConcurrency: 50 } };
+    const settings = { ...prod, accountConcurrency: 1000, apiReservedConcurrency: 850 };
     expect(refuse(settings)).toThrow(
-      "the orders API's reserved concurrency (850) plus 4 consumers at maximum concurrency 50 (200) exceed the account's concurrency (1000)",
+      "the orders API's reserved concurrency (850) plus 4 consumers at their maximum concurrency (1500) exceed the account's concurrency (1000)",
     );
     expect(refuse({ ...committedSettings("dev"), accountConcurrency: 10 })).toThrow(
       "apiReservedConcurrency 10 leaves 0 of the account's 10 unreserved; Lambda keeps at least 100",

@@ -34,6 +34,7 @@ describe("environment settings", () => {
       transport: "ses",
       senderEmail: "orders@acme.co.uk",
       senderIdentity: "domain",
+      maxSendRate: 14,
     });
     expect(settings.roleArn).toBe("arn:aws:iam::222222222222:role/order-fanout-deploy");
     expect(settings.accountConcurrency).toBe(3000);
@@ -42,7 +43,7 @@ describe("environment settings", () => {
   it("leaves what only a deployment needs unset when its variable is unset", () => {
     const settings = environmentSettings("dev", {});
     expect(settings.alarmEmail).toBeUndefined();
-    expect(settings.notification).toEqual({ transport: "ses", senderIdentity: "address" });
+    expect(settings.notification).toEqual({ transport: "ses", senderIdentity: "address", maxSendRate: 1 });
     expect(settings.roleArn).toBeUndefined();
     expect(settings.accountConcurrency).toBe(1000);
   });
@@ -68,7 +69,10 @@ describe("environment settings", () => {
   it.each(ENVIRONMENT_NAMES)("%s keeps FIFO event sources within 10 per batch and visibility legal", (name) => {
     const s = environmentSettings(name, {});
     expect(s.eventSource.batchSize).toBeLessThanOrEqual(10);
-    expect(s.eventSource.maxConcurrency).toBeGreaterThanOrEqual(2);
+    for (const n of Object.values(s.eventSource.maxConcurrency)) {
+      expect(n).toBeGreaterThanOrEqual(2);
+      expect(n).toBeLessThanOrEqual(1000);
+    }
     expect(s.namePrefix).toBe(`order-fanout-${name}`);
   });
 });

@@ -122,3 +122,81 @@ describe("one catalogue, imported, ordered from, imported again, exported", () =
     expect(run.stdout).toContain(`created 0, updated 0, unchanged ${skus.length}`);
   });
 });
+
+describe("a sharded SKU: its stock over shards, ordered from, exported once, reshaped only with --set-stock", () => {
+  const header = `${HEADER},stockShards`;
+  const shardStocks = async (sku: string, shards: number) =>
+    Promise.all(Array.from({ length: shards }, async (_, i) => (await stored(`${sku}#${i}`))?.stock));
+
+  it("refuses stockShards that is not a whole number from 1 to 100, naming row, line and field", async () => {
+    const rows = ["CAT-C-1,Good,100,EUR,1,4", "CAT-C-2,Zero,100,EUR,1,0", "CAT-C-3,Big,100,EUR,1,101"];
+    rows.push("CAT-C-4,Half,100,EUR,1,1.5", "CAT-C-5,Text,100,EUR,1,x");
+    const run = await catalogue("import", file("shards-bad.csv", [header, ...rows].join("\n")), "--env", "local");
+    expect(run.status).toBe(1);
+    const expected = "stockShards: expected an integer from 1 to 100, got";
+    expect(run.stderr).toContain(`row 2 (line 3): ${expected} 0`);
+    expect(run.stderr).toContain(`row 3 (line 4): ${expected} 101`);
+    expect(run.stderr).toContain(`row 4 (line 5): ${expected} "1.5"`);
+    expect(run.stderr).toContain(`row 5 (line 6): ${expected} "x"`);
+    expect(run.stderr).toContain("4 problems; nothing was written");
+    expect(await stored("CAT-C-1")).toBeUndefined();
+    expect(await stored("CAT-C-1#0")).toBeUndefined();
+  });
+
+  it("creates its shards with the stock split evenly; orders reserve from one of them", async () => {
+    const run = await catalogue(
+      "import",
+      file("shards.csv", `${header}\nCAT-D-1,Flash sale,1500,EUR,10,4\n`),
+      "--env",
+      "local",
+    );
+    expect(run.stdout).toContain("created 1, updated 0, unchanged 0");
+    expect(await stored("CAT-D-1")).toEqual({
+      ...product("CAT-D-1"),
+      name: "Flash sale",
+      stock: undefined,
+      stockShards: 4,
+    });
+    expect(await shardStocks("CAT-D-1", 4)).toEqual([3, 3, 2, 2]);
+    expect(await stored("CAT-D-1#0")).toEqual({ sku: "CAT-D-1#0", shardOf: "CAT-D-1", stock: 3 });
+
+    const placed = await placeOrder(runtime, `catalogue-sharded-${process.pid}`, [{ sku: "CAT-D-1", quantity: 2 }]);
+    expect(placed.status).toBe(202);
+    expect(placed.body.totalCents).toBe(3_000);
+    const order = await waitFor("inventory to reserve from a shard", () => orderReserved(placed.body.orderId), 20_000);
+    expect(order.fulfilment.inventory.status).toBe("RESERVED");
+    const stocks = await shardStocks("CAT-D-1", 4);
+    expect(stocks.reduce((sum, s) => sum + s, 0)).toBe(8);
+  });
+
+  it("exports it once, with the stock of all its shards, and the export imports unchanged", async () => {
+    const out = path.join(dir, "export-sharded.json");
+    expect((await catalogue("export", "--env", "local", "--out", out)).status).toBe(0);
+    const exported = JSON.parse(fs.readFileSync(out, "utf8")) as Product[];
+    expect(exported.find((p) => p.sku === "CAT-D-1")).toEqual({
+      ...product("CAT-D-1", 8),
+      name: "Flash sale",
+      stockShards: 4,
+    });
+    expect(exported.filter((p) => p.sku.includes("#"))).toEqual([]);
+    const run = await catalogue("import", out, "--env", "local");
+    expect(run.stdout).toContain(`created 0, updated 0, unchanged ${exported.length}`);
+  });
+
+  it("refuses another stockShards without --set-stock, writing nothing; with it, splits the file's stock over the new shards", async () => {
+    const reshaped = file("reshaped.csv", `${header}\nCAT-D-1,Flash sale,1500,EUR,10,2\n`);
+    const refused = await catalogue("import", reshaped, "--env", "local");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      "row 1 (line 2): stockShards: CAT-D-1 has 4, the file says 2; changing it needs --set-stock",
+    );
+    expect(refused.stderr).toContain("nothing was written");
+    expect((await stored("CAT-D-1")).stockShards).toBe(4);
+    expect((await shardStocks("CAT-D-1", 4)).reduce((sum, s) => sum + s, 0)).toBe(8);
+
+    const run = await catalogue("import", reshaped, "--env", "local", "--set-stock");
+    expect(run.stdout).toContain("created 0, updated 1, unchanged 0");
+    expect((await stored("CAT-D-1")).stockShards).toBe(2);
+    expect(await shardStocks("CAT-D-1", 4)).toEqual([5, 5, undefined, undefined]);
+  });
+});

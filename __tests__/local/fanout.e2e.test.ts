@@ -21,6 +21,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import { orderIdFor } from "../../lambda-src/orders-api/orders";
 import { CONSUMER_SERVICES, UNFILTERED_SERVICES } from "../../lambda-src/shared/services";
+import { stockItemKeys } from "../../lambda-src/shared/product";
+import { importCatalogue } from "../../ops/catalogue/import";
 import {
   addFault,
   call,
@@ -160,6 +162,30 @@ function relayFailures(orderId: string): number {
 
 const countFor = (list: { service: string; orderId: string; failed: boolean }[], orderId: string, service: string) =>
   list.filter((p) => p.orderId === orderId && p.service === service && !p.failed).length;
+
+/**
+ * 20 orders of one unit race for a SKU's 5: exactly 5 reserve, the rest are rejected, and its
+ * stock items (the product's own, or its shards) end at 0 in all, none below.
+ */
+async function race(scenario: string, sku: string, stockItems: string[]) {
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => placeOrder(runtime, key(scenario, String(i)), [{ sku, quantity: 1 }])),
+  );
+  const ids = answers.map((a) => (expect(a.status).toBe(202), a.body.orderId as string));
+  const orders = await waitFor("every racing order at inventory", () => fulfilled(ids, ["inventory"]), 60_000);
+  // The reservation on each order says what inventory did (its fulfilment moves on to the
+  // OrderRejected that short stock publishes).
+  const reservations = orders.map((o) => o.reservation.status);
+  expect(reservations.filter((s) => s === "RESERVED")).toHaveLength(5);
+  expect(reservations.filter((s) => s === "OUT_OF_STOCK")).toHaveLength(15);
+  expect(orders.filter((o) => o.status === "REJECTED")).toHaveLength(15);
+  const stocks = await Promise.all(
+    stockItems.map(async (item) => (await storedItem(runtime, PRODUCTS, { sku: item })).stock),
+  );
+  expect(stocks.every((stock) => stock >= 0)).toBe(true);
+  expect(stocks.reduce((sum, stock) => sum + stock, 0)).toBe(0);
+  return orders;
+}
 
 describe("scenarios, side by side", () => {
   it.concurrent(
@@ -406,18 +432,22 @@ describe("scenarios, side by side", () => {
     async () => {
       const sku = "E2E-RACE";
       await putProduct(sku, 500, 5);
-      const answers = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => placeOrder(runtime, key("race", String(i)), [{ sku, quantity: 1 }])),
-      );
-      const ids = answers.map((a) => (expect(a.status).toBe(202), a.body.orderId as string));
-      const orders = await waitFor("every racing order at inventory", () => fulfilled(ids, ["inventory"]), 60_000);
-      // The reservation on each order says what inventory did (its fulfilment moves on to the
-      // OrderRejected that short stock publishes).
-      const reservations = orders.map((o) => o.reservation.status);
-      expect(reservations.filter((s) => s === "RESERVED")).toHaveLength(5);
-      expect(reservations.filter((s) => s === "OUT_OF_STOCK")).toHaveLength(15);
-      expect(orders.filter((o) => o.status === "REJECTED")).toHaveLength(15);
-      expect((await storedItem(runtime, PRODUCTS, { sku })).stock).toBe(0);
+      await race("race", sku, [sku]);
+    },
+    90_000,
+  );
+
+  it.concurrent(
+    "6b. reserves a sharded SKU's last 5 units, over 4 shards, once among 20 concurrent orders",
+    async () => {
+      const sku = "E2E-RACE-SHARDED";
+      const product = { sku, name: sku, unitPriceCents: 500, currency: "EUR" as const, stock: 5, stockShards: 4 };
+      await importCatalogue(runtime.clients.documents, PRODUCTS, [product]);
+      const shards = stockItemKeys(sku, 4);
+      const orders = await race("race-sharded", sku, shards);
+      for (const o of orders.filter((o) => o.reservation.status === "RESERVED")) {
+        expect(shards).toContain(o.reservation.items[0].item);
+      }
     },
     90_000,
   );

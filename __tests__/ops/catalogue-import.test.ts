@@ -50,7 +50,8 @@ function answerBatchGet(input: BatchGetCommandInput) {
 }
 
 const writeCalls = () => ddbMock.commandCalls(BatchWriteCommand).map((c) => c.args[0].input);
-const putItems = (input: BatchWriteCommandInput) => input.RequestItems![TABLE].map((r) => r.PutRequest!.Item!);
+const putItems = (input: BatchWriteCommandInput) =>
+  input.RequestItems![TABLE].flatMap((r) => (r.PutRequest ? [r.PutRequest.Item!] : []));
 const updateCalls = () => ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
 
 beforeEach(() => {
@@ -131,6 +132,127 @@ describe("classification", () => {
     });
     expect(ddbMock.commandCalls(BatchWriteCommand)).toHaveLength(0);
     expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe("sharded SKUs", () => {
+  /** The table's calls in order, as `Command key…`. */
+  const writes = () =>
+    ddbMock.calls().flatMap((c) => {
+      const input = c.args[0].input as any;
+      if (input.Key) return [`Update ${input.Key.sku}`];
+      if (!input.RequestItems?.[TABLE] || input.RequestItems[TABLE].Keys) return [];
+      return input.RequestItems[TABLE].map((r: any) =>
+        r.PutRequest ? `Put ${r.PutRequest.Item.sku}` : `Delete ${r.DeleteRequest.Key.sku}`,
+      );
+    });
+  /** A stored sharded product and its shards holding `stocks`. */
+  function storeSharded(sku: string, stocks: number[], fields: Partial<Product> = {}) {
+    const { stock: _, ...item } = product(sku, fields);
+    stored.set(sku, { ...item, stockShards: stocks.length });
+    stocks.forEach((stock, i) => stored.set(`${sku}#${i}`, { sku: `${sku}#${i}`, shardOf: sku, stock }));
+  }
+
+  it("creates a sharded SKU's shards, the stock split evenly, before the product item that names them", async () => {
+    const result = await importCatalogue(ddb, TABLE, [product("FLASH", { stock: 10, stockShards: 4 })], FAST);
+    expect(result.created).toEqual(["FLASH"]);
+    expect(writeCalls().flatMap(putItems)).toEqual([
+      { sku: "FLASH#0", shardOf: "FLASH", stock: 3 },
+      { sku: "FLASH#1", shardOf: "FLASH", stock: 3 },
+      { sku: "FLASH#2", shardOf: "FLASH", stock: 2 },
+      { sku: "FLASH#3", shardOf: "FLASH", stock: 2 },
+      { sku: "FLASH", name: "Product FLASH", unitPriceCents: 1_000, currency: "EUR", stockShards: 4 },
+    ]);
+    expect(writes().at(-1)).toBe("Put FLASH");
+  });
+
+  it("stores no stockShards for one shard: the product item holds the stock, as before", async () => {
+    await importCatalogue(ddb, TABLE, [product("ONE", { stockShards: 1 })], FAST);
+    expect(writeCalls().flatMap(putItems)).toEqual([product("ONE")]);
+  });
+
+  it("reads a sharded SKU's stock as its shards' sum, and leaves it to inventory without setStock", async () => {
+    storeSharded("FLASH", [1, 0, 4]);
+    const file = [product("FLASH", { stock: 5, stockShards: 3 })];
+    expect(await importCatalogue(ddb, TABLE, file, { ...FAST, setStock: true })).toMatchObject({
+      unchanged: ["FLASH"],
+    });
+    const renamed = [product("FLASH", { stock: 99, stockShards: 3, name: "Renamed" })];
+    expect(await importCatalogue(ddb, TABLE, renamed, FAST)).toMatchObject({ updated: ["FLASH"] });
+    expect(writes()).toEqual(["Update FLASH"]);
+    expect(updateCalls()[0].UpdateExpression).toBe(
+      "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency",
+    );
+  });
+
+  it("refuses a changed stockShards without setStock, naming row, field and SKU, and writes nothing", async () => {
+    storeSharded("FLASH", [1, 1, 1, 1]);
+    stored.set("PLAIN", product("PLAIN"));
+    const file = [product("NEW"), product("FLASH", { stockShards: 2 }), product("PLAIN", { stockShards: 8 })];
+    for (const dryRun of [false, true]) {
+      const refusal = importCatalogue(ddb, TABLE, file, { ...FAST, dryRun });
+      await expect(refusal).rejects.toBeInstanceOf(CatalogueError);
+      await expect(refusal).rejects.toMatchObject({
+        file: TABLE,
+        problems: [
+          "row 2: stockShards: FLASH has 4, the file says 2; changing it needs --set-stock, which sets the SKU's stock to the file's, split over the new shards",
+          "row 3: stockShards: PLAIN has 1, the file says 8; changing it needs --set-stock, which sets the SKU's stock to the file's, split over the new shards",
+        ],
+      });
+    }
+    expect(writes()).toEqual([]);
+  });
+
+  it("with setStock, fewer shards: the kept ones get the file's stock and the rest go before the product item changes", async () => {
+    storeSharded("FLASH", [0, 5, 1, 7]);
+    const result = await importCatalogue(ddb, TABLE, [product("FLASH", { stock: 9, stockShards: 2 })], {
+      ...FAST,
+      setStock: true,
+    });
+    expect(result.updated).toEqual(["FLASH"]);
+    expect(writes()).toEqual(["Put FLASH#0", "Put FLASH#1", "Delete FLASH#2", "Delete FLASH#3", "Update FLASH"]);
+    expect(writeCalls().flatMap(putItems)).toEqual([
+      { sku: "FLASH#0", shardOf: "FLASH", stock: 5 },
+      { sku: "FLASH#1", shardOf: "FLASH", stock: 4 },
+    ]);
+    expect(updateCalls()[0]).toMatchObject({
+      UpdateExpression:
+        "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stockShards = :stockShards REMOVE #stock",
+      ExpressionAttributeValues: { ":stockShards": 2 },
+    });
+  });
+
+  it("with setStock, an unsharded SKU becoming sharded: shards first, then the product item gives up its stock", async () => {
+    stored.set("PLAIN", product("PLAIN", { stock: 3 }));
+    await importCatalogue(ddb, TABLE, [product("PLAIN", { stock: 7, stockShards: 3 })], { ...FAST, setStock: true });
+    expect(writes()).toEqual(["Put PLAIN#0", "Put PLAIN#1", "Put PLAIN#2", "Update PLAIN"]);
+    expect(
+      writeCalls()
+        .flatMap(putItems)
+        .map((i) => i.stock),
+    ).toEqual([3, 2, 2]);
+    expect(updateCalls()[0].UpdateExpression).toMatch(/#stockShards = :stockShards REMOVE #stock$/);
+  });
+
+  it("with setStock, a sharded SKU becoming unsharded: the product item takes the stock, then the shards go", async () => {
+    storeSharded("FLASH", [2, 2]);
+    await importCatalogue(ddb, TABLE, [product("FLASH", { stock: 6 })], { ...FAST, setStock: true });
+    expect(writes()).toEqual(["Update FLASH", "Delete FLASH#0", "Delete FLASH#1"]);
+    expect(updateCalls()[0]).toMatchObject({
+      UpdateExpression:
+        "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stock = :stock REMOVE #stockShards",
+      ExpressionAttributeValues: { ":stock": 6 },
+    });
+  });
+
+  it("exports a sharded SKU once, with its stockShards and the stock of the shards it names", async () => {
+    storeSharded("FLASH", [3, 0, 4]);
+    stored.set("FLASH#7", { sku: "FLASH#7", shardOf: "FLASH", stock: 50 }); // named by no product
+    stored.set("PLAIN", product("PLAIN"));
+    ddbMock.on(ScanCommand).resolves({ Items: [...stored.values()] });
+    const products = await exportCatalogue(ddb, TABLE);
+    expect(products).toEqual([product("FLASH", { stock: 7, stockShards: 3 }), product("PLAIN")]);
+    expect(catalogueJson(products)).toContain('"stock":7,"stockShards":3}');
   });
 });
 
@@ -232,6 +354,23 @@ describe("a file", () => {
     expect(writeCalls().flatMap(putItems)).toEqual([
       { sku: "CSV-1", name: "From a spreadsheet", unitPriceCents: 250, currency: "GBP", stock: 4 },
     ]);
+  });
+  it("whose row changes a SKU's stockShards is refused naming its row and line, without setStock", async () => {
+    stored.set("CSV-2", { ...product("CSV-2"), stock: undefined, stockShards: 4 });
+    const file = path.join(dir, "shards.csv");
+    fs.writeFileSync(
+      file,
+      "sku,name,unitPriceCents,currency,stock,stockShards\nCSV-1,One,250,GBP,4,\nCSV-2,Two,1,EUR,8,2\n",
+    );
+    await expect(importCatalogueFile(ddb, TABLE, file, FAST)).rejects.toMatchObject({
+      file,
+      problems: [
+        expect.stringMatching(
+          /^row 2 \(line 3\): stockShards: CSV-2 has 4, the file says 2; changing it needs --set-stock/,
+        ),
+      ],
+    });
+    expect(writeCalls()).toHaveLength(0);
   });
 });
 

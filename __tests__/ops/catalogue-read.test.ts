@@ -61,7 +61,31 @@ describe("JSON", () => {
 
   it("refuses unknown fields, naming them", () => {
     expect(problems(JSON.stringify([{ ...KEYBOARD, colour: "black", weight: 1 }]), "json")).toEqual([
-      'row 1: unknown fields "colour", "weight"; the fields are sku, name, unitPriceCents, currency, stock',
+      'row 1: unknown fields "colour", "weight"; the fields are sku, name, unitPriceCents, currency, stock and optionally stockShards',
+    ]);
+  });
+
+  it("takes an optional stockShards from 1 to 100, and names the row and field of any other value", () => {
+    expect(
+      load(
+        JSON.stringify([
+          { ...KEYBOARD, stockShards: 4 },
+          { ...KEYBOARD, sku: "MS-02" },
+        ]),
+        "json",
+      ),
+    ).toEqual([
+      { ...KEYBOARD, stockShards: 4 },
+      { ...KEYBOARD, sku: "MS-02" },
+    ]);
+    const rows = [0, 101, 1.5, "x", "4", 100, 1].map((stockShards, i) => ({ ...KEYBOARD, sku: `S-${i}`, stockShards }));
+    const expected = "expected an integer from 1 to 100";
+    expect(problems(JSON.stringify(rows), "json")).toEqual([
+      `row 1: stockShards: ${expected}, got 0`,
+      `row 2: stockShards: ${expected}, got 101`,
+      `row 3: stockShards: ${expected}, got 1.5`,
+      `row 4: stockShards: ${expected}, got "x"`,
+      `row 5: stockShards: ${expected}, got "4"`,
     ]);
   });
 
@@ -90,6 +114,22 @@ describe("CSV", () => {
     const text = "stock,currency,unitPriceCents,name,sku\n5,GBP,100,Cable,CB-06\n";
     expect(load(text, "csv")).toEqual([
       { sku: "CB-06", name: "Cable", unitPriceCents: 100, currency: "GBP", stock: 5 },
+    ]);
+  });
+
+  it("takes an optional stockShards column, an empty cell meaning the default, and refuses any value not 1 to 100", () => {
+    const header = `${HEADER},stockShards`;
+    expect(load(`${header}\nKB-01,Keyboard,8900,EUR,1000,4\nMS-02,Mouse,3500,EUR,10,\n`, "csv")).toEqual([
+      { sku: "KB-01", name: "Keyboard", unitPriceCents: 8900, currency: "EUR", stock: 1000, stockShards: 4 },
+      { sku: "MS-02", name: "Mouse", unitPriceCents: 3500, currency: "EUR", stock: 10 },
+    ]);
+    const rows = ["0", "101", "1.5", "x", " 100 "].map((shards, i) => `S-${i},Thing,1,EUR,1,${shards}`);
+    const expected = "expected an integer from 1 to 100";
+    expect(problems([header, ...rows].join("\n"), "csv")).toEqual([
+      `row 1 (line 2): stockShards: ${expected}, got 0`,
+      `row 2 (line 3): stockShards: ${expected}, got 101`,
+      `row 3 (line 4): stockShards: ${expected}, got "1.5"`,
+      `row 4 (line 5): stockShards: ${expected}, got "x"`,
     ]);
   });
 
@@ -129,7 +169,7 @@ describe("CSV", () => {
   });
 
   it("refuses unknown, repeated and missing columns, naming them", () => {
-    const columns = "the columns are sku, name, unitPriceCents, currency, stock";
+    const columns = "the columns are sku, name, unitPriceCents, currency, stock and optionally stockShards";
     expect(problems("sku,name,price,currency,colour,sku\nKB-01,Keyboard,1,EUR,black,KB-01\n", "csv")).toEqual([
       `header (line 1): unknown columns "price", "colour"; ${columns}`,
       `header (line 1): column "sku" more than once; ${columns}`,

@@ -58,6 +58,8 @@ beforeEach(() => {
   s3Mock.reset();
   ddbMock.on(UpdateCommand).resolves({});
   ddbMock.on(TransactWriteCommand).resolves({});
+  // Inventory reads the product items first: none has stockShards, so each holds its own stock.
+  ddbMock.on(BatchGetCommand).resolves({});
   s3Mock.on(PutObjectCommand).resolves({});
 });
 

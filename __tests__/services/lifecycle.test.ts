@@ -8,7 +8,7 @@
  */
 import type { Context } from "aws-lambda";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Emulator, startDynamoDbLocal } from "../../local/emulation/emulators";
 import { startFauxqsProcess } from "../support/fauxqs-process";
@@ -22,6 +22,8 @@ import { Delivery } from "../../lambda-src/notification/email";
 import { review } from "../../lambda-src/review/review";
 import { EventType, OrderEvent } from "../../lambda-src/shared/events";
 import { OrderRecord } from "../../lambda-src/shared/order-record";
+import { itemsToTry } from "../../lambda-src/inventory/stock-items";
+import { importCatalogue } from "../../ops/catalogue/import";
 
 const PORTS = { dynamodb: 8430, aws: 4930 };
 const TABLES = { orders: "orders", products: "products", idempotency: "idempotency" };
@@ -100,6 +102,11 @@ async function newOrder(stock: number, quantity: number, unitPriceCents = 10_000
       Item: { sku, name: `product ${n}`, unitPriceCents, currency: "EUR", stock },
     }),
   );
+  return { sku, ...(await placeFor(sku, quantity, n)) };
+}
+
+/** Order `n`: `quantity` of `sku`, placed through the real API code. */
+async function placeFor(sku: string, quantity: number, n: number) {
   const published: OrderEvent[] = [];
   const api = {
     ddb,
@@ -112,7 +119,7 @@ async function newOrder(stock: number, quantity: number, unitPriceCents = 10_000
     items: [{ sku, quantity }],
     currency: "EUR",
   });
-  return { api, sku, orderId: order.orderId };
+  return { api, orderId: order.orderId };
 }
 
 async function loadOrder(orderId: string): Promise<OrderRecord> {
@@ -190,6 +197,125 @@ describe("inventory: stock is never leaked and never released twice", () => {
   it.each(PLACED_WALKS.map(label))("placed only: %s", async (steps) => {
     const { api, sku, orderId } = await newOrder(10, 3);
     await walk(steps.split(" → ") as Step[], orderId, api, inventory, "OrderCancelled");
+    expect(await stockOf(sku)).toBe(7);
+  });
+});
+
+describe("inventory: a sharded SKU takes a line from one shard, never below zero, and gives it back there", () => {
+  const stocksOf = (keys: string[]) => Promise.all(keys.map(stockOf));
+  const setStock = (key: string, stock: number) =>
+    ddb.send(
+      new UpdateCommand({
+        TableName: TABLES.products,
+        Key: { sku: key },
+        UpdateExpression: "SET stock = :stock",
+        ExpressionAttributeValues: { ":stock": stock },
+      }),
+    );
+
+  /** A new product imported with `total` stock over `shards`, as `npm run catalogue` does. */
+  async function shardedProduct(total: number, shards: number): Promise<string> {
+    const sku = `SHARD-${++orders}`;
+    const product = { sku, name: sku, unitPriceCents: 1_000, currency: "EUR" as const, stock: total };
+    await importCatalogue(ddb, TABLES.products, [{ ...product, stockShards: shards }]);
+    return sku;
+  }
+
+  /**
+   * An order for `quantity` of a sharded SKU whose shards hold `stocks`, in the order this order
+   * tries them (`tried`): `stocks[0]` is on the shard it starts from.
+   */
+  async function shardedOrder(stocks: number[], quantity: number) {
+    const sku = await shardedProduct(stocks.length, stocks.length);
+    const { api, orderId } = await placeFor(sku, quantity, ++orders);
+    const tried = itemsToTry(sku, new Map([[sku, stocks.length]]), orderId);
+    await Promise.all(tried.map((key, i) => setStock(key, stocks[i])));
+    return { api, sku, orderId, tried };
+  }
+
+  it("starts concurrent orders on different shards", () => {
+    const layouts = new Map([["X", 4]]);
+    const firsts = new Set(Array.from({ length: 40 }, (_, i) => itemsToTry("X", layouts, `ord_${i}`)[0]));
+    expect(firsts).toEqual(new Set(["X#0", "X#1", "X#2", "X#3"]));
+  });
+
+  it("falls back from short shards to one with enough, and records the shard it took from", async () => {
+    const { sku, orderId, tried } = await shardedOrder([1, 0, 5, 2], 3);
+    expect(await inventory(await recorded(orderId, "OrderPlaced"))).toBe("RESERVED");
+    expect(await stocksOf(tried)).toEqual([1, 0, 2, 2]);
+    expect(await stockOf(sku)).toBeNaN(); // the product item holds no stock
+    expect((await loadOrder(orderId)).reservation?.items).toEqual([{ sku, quantity: 3, item: tried[2] }]);
+  });
+
+  it("is out of stock only when every shard is short, naming the most one shard holds", async () => {
+    const { api, sku, orderId, tried } = await shardedOrder([2, 2, 1, 2], 3); // 7 in all, 2 at most in one
+    await walk(["placed", "placed", "ended", "ended"], orderId, api, inventory, "OrderRejected");
+    expect(await stocksOf(tried)).toEqual([2, 2, 1, 2]);
+    const order = await loadOrder(orderId);
+    expect(order.status).toBe("REJECTED");
+    expect(order.fulfilment.inventory?.status).toBe("NOTHING_TO_RELEASE");
+    expect(order.outbox.OrderRejected?.event).toMatchObject({ lines: [{ sku, requested: 3, available: 2 }] });
+  });
+
+  it.each(CANCEL_WALKS.map(label))("cancelled: %s: every shard ends as it began", async (steps) => {
+    const { api, orderId, tried } = await shardedOrder([1, 0, 5, 2], 3);
+    await walk(steps.split(" → ") as Step[], orderId, api, inventory, "OrderCancelled");
+    expect(await stocksOf(tried)).toEqual([1, 0, 5, 2]);
+    expect((await loadOrder(orderId)).reservation?.status).not.toBe("RESERVED");
+  });
+
+  it.each(PLACED_WALKS.map(label))("placed only: %s: reserved once", async (steps) => {
+    const { api, orderId, tried } = await shardedOrder([1, 0, 5, 2], 3);
+    await walk(steps.split(" → ") as Step[], orderId, api, inventory, "OrderCancelled");
+    expect(await stocksOf(tried)).toEqual([1, 0, 2, 2]);
+  });
+
+  it("reserves 5 units over 4 shards exactly 5 times among 20 concurrent orders", async () => {
+    const sku = await shardedProduct(5, 4);
+    const placed = [];
+    for (let i = 0; i < 20; i++) placed.push(await placeFor(sku, 1, ++orders));
+    const events = await Promise.all(placed.map((p) => recorded(p.orderId, "OrderPlaced")));
+    const outcomes = await Promise.all(events.map(inventory));
+    expect(outcomes.filter((o) => o === "RESERVED")).toHaveLength(5);
+    expect(outcomes.filter((o) => o === "OUT_OF_STOCK")).toHaveLength(15);
+    expect(await stocksOf([0, 1, 2, 3].map((i) => `${sku}#${i}`))).toEqual([0, 0, 0, 0]);
+  });
+
+  it("gives back to the product item when an import has made the SKU unsharded since the reservation", async () => {
+    const { api, sku, orderId, tried } = await shardedOrder([0, 5, 0], 3);
+    await inventory(await recorded(orderId, "OrderPlaced"));
+    const product = { sku, name: sku, unitPriceCents: 1_000, currency: "EUR" as const, stock: 10 };
+    await importCatalogue(ddb, TABLES.products, [product], { setStock: true });
+    expect(await stocksOf(tried)).toEqual([NaN, NaN, NaN]); // deleted
+    await cancelOrder(api, orderId, "changed my mind");
+    expect(await inventory(await recorded(orderId, "OrderCancelled"))).toBe("RELEASED");
+    expect(await stockOf(sku)).toBe(13);
+  });
+
+  it("reserves from the shards when an import shards the SKU just after inventory read it as unsharded", async () => {
+    const { sku, orderId } = await newOrder(6, 3);
+    let imported = false;
+    // The import lands between inventory's read of the product item and its transaction.
+    const racing = {
+      send: async (command: unknown) => {
+        const answer = await ddb.send(command as BatchGetCommand);
+        if (command instanceof BatchGetCommand && !imported) {
+          imported = true;
+          const product = { sku, name: sku, unitPriceCents: 10_000, currency: "EUR" as const, stock: 6 };
+          await importCatalogue(ddb, TABLES.products, [{ ...product, stockShards: 2 }], { setStock: true });
+        }
+        return answer;
+      },
+    } as DynamoDBDocumentClient;
+    const placed = await recorded(orderId, "OrderPlaced");
+    expect(await handleInventoryEvent({ ddb: racing, tables: TABLES }, placed)).toBe("RESERVED");
+    expect((await stocksOf([`${sku}#0`, `${sku}#1`])).sort()).toEqual([0, 3]);
+  });
+
+  it("leaves an unsharded SKU's reservation as it was: its own item, no shard recorded", async () => {
+    const { sku, orderId } = await newOrder(10, 3);
+    await inventory(await recorded(orderId, "OrderPlaced"));
+    expect((await loadOrder(orderId)).reservation?.items).toEqual([{ sku, quantity: 3 }]);
     expect(await stockOf(sku)).toBe(7);
   });
 });

@@ -2,15 +2,17 @@
  * Stock reservation. One DynamoDB transaction decrements every line's stock only if enough is
  * available and records the reservation on the order, keyed by the OrderPlaced eventId; so stock
  * never goes negative, two orders racing for the last unit reserve it once, and a redelivered event
- * finds its reservation and changes nothing.
+ * finds its reservation and changes nothing. A sharded SKU's line is taken from one of its shards
+ * (stock-items.ts): the transaction is tried again with the next shard for each line it refused.
  */
-import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { eventIdFor, OrderCancelled, OrderEvent, OrderPlaced, OrderRejected, ShortLine } from "../shared/events";
 import { attributesOf, recordEvent } from "../shared/outbox";
 import { recordFulfilment } from "../shared/fulfilment";
 import { FulfilmentStatus, Reservation } from "../shared/order-record";
 import { loadOrder } from "../shared/orders";
+import { itemsToTry, Layouts, mostAvailable, readLayouts, sameLayouts } from "./stock-items";
 
 export interface StockTables {
   readonly orders: string;
@@ -57,17 +59,23 @@ interface OrderUpdate {
   ExpressionAttributeValues: Record<string, unknown>;
 }
 
+type StockLine = Reservation["items"][number];
+/** A line with the item it changes: the product's own (its SKU) or one of its shards. */
+type PlacedLine = StockLine & { item: string };
+type Change = "take" | "give back";
+
 /**
- * One transaction: the change to the order's reservation and every line's stock, all or nothing.
- * Taking stock is conditional on enough being left; the order's change comes first, so
- * CancellationReasons[0] is the order's and the rest are the lines', in order.
+ * One transaction: the change to the order's reservation and every line's stock item, all or
+ * nothing. Taking is conditional on enough being left, giving back on the item holding stock (a
+ * shard an import removed does not); the order's change comes first, so CancellationReasons[0] is
+ * the order's and the rest are the lines', in order.
  */
 async function transactReservation(
   ddb: DynamoDBDocumentClient,
   tables: StockTables,
   orderId: string,
-  items: { sku: string; quantity: number }[],
-  change: "take" | "give back",
+  lines: PlacedLine[],
+  change: Change,
   orderUpdate: OrderUpdate,
 ): Promise<void> {
   await transactWithConflictRetry(
@@ -75,12 +83,12 @@ async function transactReservation(
     new TransactWriteCommand({
       TransactItems: [
         { Update: { TableName: tables.orders, Key: { orderId }, ...orderUpdate } },
-        ...items.map(({ sku, quantity }) => ({
+        ...lines.map(({ item, quantity }) => ({
           Update: {
             TableName: tables.products,
-            Key: { sku },
+            Key: { sku: item },
             UpdateExpression: change === "take" ? "SET stock = stock - :quantity" : "SET stock = stock + :quantity",
-            ...(change === "take" ? { ConditionExpression: "stock >= :quantity" } : {}),
+            ConditionExpression: change === "take" ? "stock >= :quantity" : "attribute_exists(stock)",
             ExpressionAttributeValues: { ":quantity": quantity },
           },
         })),
@@ -89,8 +97,71 @@ async function transactReservation(
   );
 }
 
+/** Done, refused by the order's condition, or some line found no item that would do. */
+type Outcome = "DONE" | "ORDER_REFUSED" | { short: Layouts };
+
+/**
+ * The transaction with each line on the first item it may use; each line the transaction refused
+ * moves on to its next item, and it is tried again, until done or a line has no item left.
+ */
+async function transactOverItems(
+  ddb: DynamoDBDocumentClient,
+  tables: StockTables,
+  orderId: string,
+  candidates: { line: StockLine; items: string[] }[],
+  change: Change,
+  orderUpdate: (lines: PlacedLine[]) => OrderUpdate,
+): Promise<"DONE" | "ORDER_REFUSED" | "SHORT"> {
+  const next = candidates.map(() => 0);
+  for (;;) {
+    const lines = candidates.map(({ line, items }, i) => ({ ...line, item: items[next[i]] }));
+    try {
+      await transactReservation(ddb, tables, orderId, lines, change, orderUpdate(lines));
+      return "DONE";
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [orderReason, ...lineReasons] = error.CancellationReasons ?? [];
+      if (isConditionFailure(orderReason?.Code)) return "ORDER_REFUSED";
+      const refused = lineReasons.flatMap((reason, i) => (isConditionFailure(reason.Code) ? [i] : []));
+      if (refused.length === 0) throw error;
+      for (const i of refused) next[i]++;
+      if (refused.some((i) => next[i] >= candidates[i].items.length)) return "SHORT";
+    }
+  }
+}
+
+/**
+ * `transactOverItems` on the layouts read now; when a line found no item, the layouts are read
+ * again, strongly consistent, and if an import changed one since (stockShards), tried once more:
+ * a stale read never rejects an order or fails a release.
+ */
+async function transactOnLayouts(
+  ddb: DynamoDBDocumentClient,
+  tables: StockTables,
+  orderId: string,
+  lines: StockLine[],
+  change: Change,
+  orderUpdate: (lines: PlacedLine[]) => OrderUpdate,
+): Promise<Outcome> {
+  const skus = lines.map((l) => l.sku);
+  let layouts = await readLayouts(ddb, tables.products, skus);
+  for (let pass = 1; ; pass++) {
+    const candidates = lines.map((line) => ({ line, items: itemsToTry(line.sku, layouts, orderId, line.item) }));
+    const outcome = await transactOverItems(ddb, tables, orderId, candidates, change, orderUpdate);
+    if (outcome !== "SHORT") return outcome;
+    const current = await readLayouts(ddb, tables.products, skus, true);
+    if (pass > 1 || sameLayouts(current, layouts)) return { short: current };
+    layouts = current;
+  }
+}
+
+/** What the reservation records of a line: the item only when it is not the product's own. */
+function recorded({ sku, quantity, item }: PlacedLine): StockLine {
+  return item === sku ? { sku, quantity } : { sku, quantity, item };
+}
+
 /** Merges repeated SKUs so each product is updated once in the transaction. */
-function quantitiesBySku(items: { sku: string; quantity: number }[]): { sku: string; quantity: number }[] {
+function quantitiesBySku(items: { sku: string; quantity: number }[]): StockLine[] {
   const totals = new Map<string, number>();
   for (const { sku, quantity } of items) totals.set(sku, (totals.get(sku) ?? 0) + quantity);
   return [...totals].map(([sku, quantity]) => ({ sku, quantity }));
@@ -106,24 +177,18 @@ export async function reserveStock(
   event: OrderPlaced,
 ): Promise<FulfilmentStatus> {
   const items = quantitiesBySku(event.items);
-  const reservation: Reservation = { eventId: event.eventId, status: "RESERVED", items };
-  try {
-    await transactReservation(ddb, tables, event.orderId, items, "take", {
-      UpdateExpression: "SET reservation = :reservation",
-      ConditionExpression: "attribute_exists(orderId) AND attribute_not_exists(reservation) AND #status = :placed",
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: { ":reservation": reservation, ":placed": "PLACED" },
-    });
-    return "RESERVED";
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const [orderReason, ...stockReasons] = error.CancellationReasons ?? [];
-    if (isConditionFailure(orderReason?.Code)) return outcomeOfEarlier(ddb, tables, event.orderId);
-    if (stockReasons.some((r) => isConditionFailure(r.Code))) {
-      return rejectForShortStock(ddb, tables, event, items);
-    }
-    throw error;
-  }
+  const outcome = await transactOnLayouts(ddb, tables, event.orderId, items, "take", (lines) => ({
+    UpdateExpression: "SET reservation = :reservation",
+    ConditionExpression: "attribute_exists(orderId) AND attribute_not_exists(reservation) AND #status = :placed",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: {
+      ":reservation": { eventId: event.eventId, status: "RESERVED", items: lines.map(recorded) } satisfies Reservation,
+      ":placed": "PLACED",
+    },
+  }));
+  if (outcome === "DONE") return "RESERVED";
+  if (outcome === "ORDER_REFUSED") return outcomeOfEarlier(ddb, tables, event.orderId);
+  return rejectForShortStock(ddb, tables, event, items, outcome.short);
 }
 
 /** Why the order refused a reservation: one was made before (a redelivery), or the order is over. */
@@ -137,20 +202,19 @@ async function outcomeOfEarlier(
   return "NOT_RESERVED";
 }
 
-/** The lines whose product has less stock than the order asks for, as read now. */
+/**
+ * The lines short as read now: those whose SKU has no one item holding what they ask for
+ * (`available` is the most one item holds: a line is taken from one).
+ */
 async function shortLines(
   ddb: DynamoDBDocumentClient,
   tables: StockTables,
   items: Reservation["items"],
+  layouts: Layouts,
 ): Promise<ShortLine[]> {
-  const { Responses } = await ddb.send(
-    new BatchGetCommand({
-      RequestItems: { [tables.products]: { Keys: items.map(({ sku }) => ({ sku })), ConsistentRead: true } },
-    }),
-  );
-  const stock = new Map((Responses?.[tables.products] ?? []).map((p) => [String(p.sku), Number(p.stock)]));
+  const available = await mostAvailable(ddb, tables.products, layouts);
   const short = items
-    .map(({ sku, quantity }) => ({ sku, requested: quantity, available: stock.get(sku) ?? 0 }))
+    .map(({ sku, quantity }) => ({ sku, requested: quantity, available: available.get(sku) ?? 0 }))
     .filter((line) => line.available < line.requested);
   // Stock can come back between the failed transaction and this read: name every line then.
   return short.length > 0 ? short : items.map(({ sku, quantity }) => ({ sku, requested: quantity, available: 0 }));
@@ -168,6 +232,7 @@ async function rejectForShortStock(
   tables: StockTables,
   event: OrderPlaced,
   items: Reservation["items"],
+  layouts: Layouts,
 ): Promise<FulfilmentStatus> {
   const rejectedAt = new Date().toISOString();
   const rejected: OrderRejected = {
@@ -177,7 +242,7 @@ async function rejectForShortStock(
     orderId: event.orderId,
     occurredAt: rejectedAt,
     reason: "OUT_OF_STOCK",
-    lines: await shortLines(ddb, tables, items),
+    lines: await shortLines(ddb, tables, items, layouts),
   };
   const outbox = recordEvent(rejected, attributesOf(event, rejected));
   const reservation: Reservation = { eventId: event.eventId, status: "OUT_OF_STOCK", items };
@@ -217,18 +282,18 @@ export async function releaseStock(
   const reservation = await reservationOf(ddb, tables, event.orderId);
   if (!reservation || reservation.status === "OUT_OF_STOCK") return "NOTHING_TO_RELEASE";
   if (reservation.status === "RELEASED") return "RELEASED";
-  try {
-    await transactReservation(ddb, tables, event.orderId, reservation.items, "give back", {
-      UpdateExpression: "SET reservation.#status = :released, reservation.releasedBy = :eventId",
-      ConditionExpression: "reservation.#status = :reserved",
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: { ":released": "RELEASED", ":reserved": "RESERVED", ":eventId": event.eventId },
-    });
-  } catch (error) {
-    const [orderReason] = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
-    if (!isConditionFailure(orderReason?.Code)) throw error;
-    // Released concurrently by a redelivery of this event.
+  // Back to the item each line was taken from, or, if an import has removed it since, another of the SKU's.
+  const outcome = await transactOnLayouts(ddb, tables, event.orderId, reservation.items, "give back", () => ({
+    UpdateExpression: "SET reservation.#status = :released, reservation.releasedBy = :eventId",
+    ConditionExpression: "reservation.#status = :reserved",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: { ":released": "RELEASED", ":reserved": "RESERVED", ":eventId": event.eventId },
+  }));
+  if (typeof outcome === "object") {
+    const skus = reservation.items.map((l) => l.sku).join(", ");
+    throw new Error(`cannot give back the stock of order ${event.orderId}: no item of ${skus} holds stock`);
   }
+  // ORDER_REFUSED: released concurrently by a redelivery of this event.
   return "RELEASED";
 }
 

@@ -22,4 +22,8 @@ export const snsClient = () => tracer.captureAWSv3Client(new SNSClient({}));
 export const s3Client = () =>
   tracer.captureAWSv3Client(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
 
-export const sesClient = () => tracer.captureAWSv3Client(new SESv2Client({}));
+/**
+ * Adaptive retry: a send SES throttles (TooManyRequestsException, 429) is retried with backoff and
+ * the client slows its own rate; five attempts fit a paced batch inside the function's timeout.
+ */
+export const sesClient = () => tracer.captureAWSv3Client(new SESv2Client({ retryMode: "adaptive", maxAttempts: 5 }));

@@ -5,6 +5,7 @@
  */
 import * as z from "zod";
 
+/** No "#": a sharded SKU's stock items are keyed `<sku>#<i>` (product.ts), never a SKU. */
 export const Sku = z
   .string()
   .regex(/^[A-Z0-9][A-Z0-9-]{0,63}$/, "a SKU is 1 to 64 upper-case letters, digits or dashes");
@@ -48,7 +49,10 @@ export const OrderCancelled = EventBase.extend({
 });
 export type OrderCancelled = z.infer<typeof OrderCancelled>;
 
-/** A line inventory could not reserve: how many were asked for and how many were left. */
+/**
+ * A line inventory could not reserve: how many were asked for and how many were left; for a
+ * sharded SKU, the most any one shard had, since a line is taken from one shard.
+ */
 export const ShortLine = z.object({
   sku: Sku,
   requested: z.number().int().min(1),

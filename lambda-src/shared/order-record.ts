@@ -53,7 +53,14 @@ export type OutboxEntry = z.infer<typeof OutboxEntry>;
 export const Reservation = z.object({
   eventId: z.string(),
   status: z.enum(["RESERVED", "OUT_OF_STOCK", "RELEASED"]),
-  items: z.array(z.object({ sku: z.string(), quantity: z.number().int() })),
+  items: z.array(
+    z.object({
+      sku: z.string(),
+      quantity: z.number().int(),
+      /** The shard item the line was taken from (`<sku>#<i>`); absent: the product's own item. */
+      item: z.string().optional(),
+    }),
+  ),
 });
 export type Reservation = z.infer<typeof Reservation>;
 

@@ -285,7 +285,7 @@ function startQueuePollers(
 }
 
 /** Execution environments of a function invoked by the API (Lambda would scale further). */
-const API_ENVIRONMENTS = 8;
+export const API_ENVIRONMENTS = 8;
 
 /** A consumer scales to its event source mapping's maximum concurrency; anything else to API_ENVIRONMENTS. */
 function maxEnvironmentsOf(model: LocalModel, functionName: string): number {

@@ -2,14 +2,22 @@
  * Imports a catalogue into a products table: reads what the table holds for the file's SKUs,
  * classifies each product as created, updated or unchanged, and writes only the difference.
  * Running the same import again changes nothing, so an import that stopped part-way is finished
- * by running it again.
+ * by running it again. A sharded SKU (stockShards > 1) is its product item and its shard items
+ * (lambda-src/shared/product.ts); its stock, read or set, is theirs.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { CATALOGUE_FIELDS, Product } from "../../lambda-src/shared/product";
+import {
+  CATALOGUE_FIELDS,
+  Product,
+  SHARD_OF,
+  shardsOf,
+  splitStock,
+  stockItemKeys,
+} from "../../lambda-src/shared/product";
 import { chunks, DEFAULT_RETRY, RetryPolicy, untilDrained } from "../batches";
-import { readCatalogue } from "./read";
-import { validateCatalogue } from "./validate";
+import { CatalogueError, readCatalogue } from "./read";
+import { validateCatalogue, whereIs } from "./validate";
 
 export interface ImportOptions {
   /** Set the stock of existing products to the file's; without it they keep theirs. */
@@ -17,6 +25,8 @@ export interface ImportOptions {
   /** Classify only; write nothing. */
   readonly dryRun?: boolean;
   readonly retry?: RetryPolicy;
+  /** For a refusal: the file, and where in it each product is ("row 3 (line 4)"). */
+  readonly source?: { readonly file: string; readonly rows: readonly string[] };
 }
 
 export interface ImportResult {
@@ -33,16 +43,20 @@ const WRITE_BATCH = 25;
 /** Single-item updates in flight at once. */
 const UPDATES_IN_PARALLEL = 25;
 
+/** A stored product; a sharded one's stock is the sum of its shards'. */
 type Stored = Partial<Product>;
+type Item = Record<string, unknown>;
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: { sku: string } } };
 
-async function readStored(
+async function getItems(
   ddb: DynamoDBDocumentClient,
   table: string,
-  skus: string[],
+  keys: string[],
+  projection: string,
   retry: RetryPolicy,
-): Promise<Map<string, Stored>> {
-  const stored = new Map<string, Stored>();
-  for (const batch of chunks(skus, GET_BATCH)) {
+): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  for (const batch of chunks(keys, GET_BATCH)) {
     await untilDrained(
       "product keys",
       batch.map((sku) => ({ sku })),
@@ -53,37 +67,100 @@ async function readStored(
               [table]: {
                 Keys,
                 ConsistentRead: true,
-                ProjectionExpression: "sku, #name, unitPriceCents, currency, stock",
-                ExpressionAttributeNames: { "#name": "name" },
+                ProjectionExpression: projection,
+                ExpressionAttributeNames: projection.includes("#name") ? { "#name": "name" } : undefined,
               },
             },
           }),
         );
-        for (const item of answer.Responses?.[table] ?? []) stored.set(String(item.sku), item as Stored);
+        for (const item of answer.Responses?.[table] ?? []) found.set(String(item.sku), item);
         return (answer.UnprocessedKeys?.[table]?.Keys ?? []) as { sku: string }[];
       },
       retry,
+    );
+  }
+  return found;
+}
+
+async function readStored(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  skus: string[],
+  retry: RetryPolicy,
+): Promise<Map<string, Stored>> {
+  const stored = await getItems(ddb, table, skus, "sku, #name, unitPriceCents, currency, stock, stockShards", retry);
+  const sharded = [...stored].filter(([, product]) => shardsOf(product) > 1);
+  const keys = sharded.flatMap(([sku, product]) => stockItemKeys(sku, shardsOf(product)));
+  const shards = await getItems(ddb, table, keys, "sku, stock", retry);
+  for (const [sku, product] of sharded) {
+    product.stock = stockItemKeys(sku, shardsOf(product)).reduce(
+      (sum, k) => sum + Number(shards.get(k)?.stock ?? 0),
+      0,
     );
   }
   return stored;
 }
 
 function differs(product: Product, stored: Stored, setStock: boolean): boolean {
-  return CATALOGUE_FIELDS.some((f) => product[f] !== stored[f]) || (setStock && product.stock !== stored.stock);
+  const stock = product.stock !== stored.stock || shardsOf(product) !== shardsOf(stored);
+  return CATALOGUE_FIELDS.some((f) => product[f] !== stored[f]) || (setStock && stock);
 }
 
-async function create(ddb: DynamoDBDocumentClient, table: string, products: Product[], retry: RetryPolicy) {
-  for (const batch of chunks(products, WRITE_BATCH)) {
+/**
+ * Without --set-stock a SKU keeps its stock, so it keeps its shards too: moving stock between
+ * shards while orders reserve from them could lose or double some. With it, the stock is the
+ * file's (a count), written over the new shards.
+ */
+function shardChanges(products: Product[], stored: Map<string, Stored>, rows: (i: number) => string): string[] {
+  return products.flatMap((product, i) => {
+    const current = stored.get(product.sku);
+    if (!current || shardsOf(current) === shardsOf(product)) return [];
+    return [
+      `${rows(i)}: stockShards: ${product.sku} has ${shardsOf(current)}, the file says ${shardsOf(product)}; ` +
+        "changing it needs --set-stock, which sets the SKU's stock to the file's, split over the new shards",
+    ];
+  });
+}
+
+/** A sharded SKU's shard items holding `stock`, split. */
+function shardItems(sku: string, stock: number, shards: number): Item[] {
+  const split = splitStock(stock, shards);
+  return stockItemKeys(sku, shards).map((key, i) => ({ sku: key, [SHARD_OF]: sku, stock: split[i] }));
+}
+
+/** A new product's item: an unsharded one holds its stock, a sharded one names its shards. */
+function productItem({ stock, stockShards, ...catalogue }: Product): Item {
+  return shardsOf({ stockShards }) > 1 ? { ...catalogue, stockShards } : { ...catalogue, stock };
+}
+
+async function write(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  what: string,
+  requests: WriteRequest[],
+  retry: RetryPolicy,
+) {
+  for (const batch of chunks(requests, WRITE_BATCH)) {
     await untilDrained(
-      "new products",
-      batch.map((Item) => ({ PutRequest: { Item } })),
-      async (requests) => {
-        const answer = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-        return (answer.UnprocessedItems?.[table] ?? []) as typeof requests;
+      what,
+      batch,
+      async (pending) => {
+        const answer = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        return (answer.UnprocessedItems?.[table] ?? []) as WriteRequest[];
       },
       retry,
     );
   }
+}
+
+const puts = (items: Item[]): WriteRequest[] => items.map((Item) => ({ PutRequest: { Item } }));
+const deletes = (keys: string[]): WriteRequest[] => keys.map((sku) => ({ DeleteRequest: { Key: { sku } } }));
+
+/** Shards first: a product item never names shards that are not there yet (orders for it would find none). */
+async function create(ddb: DynamoDBDocumentClient, table: string, products: Product[], retry: RetryPolicy) {
+  const shards = products.flatMap((p) => (shardsOf(p) > 1 ? shardItems(p.sku, p.stock, shardsOf(p)) : []));
+  await write(ddb, table, "new stock shards", puts(shards), retry);
+  await write(ddb, table, "new products", puts(products.map(productItem)), retry);
 }
 
 /**
@@ -94,17 +171,35 @@ async function create(ddb: DynamoDBDocumentClient, table: string, products: Prod
  * when the operator asks for it); the condition keeps a product deleted meanwhile from coming back
  * as a partial item.
  */
-async function update(ddb: DynamoDBDocumentClient, table: string, product: Product, setStock: boolean) {
-  const fields: (keyof Product)[] = setStock ? [...CATALOGUE_FIELDS, "stock"] : [...CATALOGUE_FIELDS];
+async function updateProduct(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  product: Product,
+  storedShards: number,
+  setStock: boolean,
+) {
+  const set: Partial<Product> = Object.fromEntries(CATALOGUE_FIELDS.map((f) => [f, product[f]]));
+  const remove: (keyof Product)[] = [];
+  if (setStock && shardsOf(product) > 1) {
+    set.stockShards = shardsOf(product);
+    remove.push("stock");
+  } else if (setStock) {
+    set.stock = product.stock;
+    if (storedShards > 1) remove.push("stockShards");
+  }
+  const fields = [...Object.keys(set), ...remove];
+  const assignments = Object.keys(set)
+    .map((f) => `#${f} = :${f}`)
+    .join(", ");
   try {
     await ddb.send(
       new UpdateCommand({
         TableName: table,
         Key: { sku: product.sku },
-        UpdateExpression: `SET ${fields.map((f) => `#${f} = :${f}`).join(", ")}`,
+        UpdateExpression: `SET ${assignments}${remove.length > 0 ? ` REMOVE ${remove.map((f) => `#${f}`).join(", ")}` : ""}`,
         ConditionExpression: "attribute_exists(sku)",
         ExpressionAttributeNames: Object.fromEntries(fields.map((f) => [`#${f}`, f])),
-        ExpressionAttributeValues: Object.fromEntries(fields.map((f) => [`:${f}`, product[f]])),
+        ExpressionAttributeValues: Object.fromEntries(Object.entries(set).map(([f, v]) => [`:${f}`, v])),
       }),
     );
   } catch (error) {
@@ -114,9 +209,43 @@ async function update(ddb: DynamoDBDocumentClient, table: string, product: Produ
   }
 }
 
-async function updateAll(ddb: DynamoDBDocumentClient, table: string, products: Product[], setStock: boolean) {
+/**
+ * With --set-stock a sharded SKU's shards are written over with the file's stock, split (a Put is
+ * right for them: the count replaces their stock, and they hold nothing else), and shards it no
+ * longer has are deleted. The order keeps inventory right at each step, and a stop part-way
+ * leaves the product item as it was, so running the import again redoes it: shards are written
+ * before the product item names them, and removed before it stops naming them. A SKU becoming
+ * unsharded is the exception: its product item takes the stock first, then the shards go (a stop
+ * between leaves shard items that nothing reads; inventory and export use only those named).
+ */
+async function update(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  product: Product,
+  storedShards: number,
+  options: { setStock: boolean; retry: RetryPolicy },
+) {
+  if (!options.setStock) return updateProduct(ddb, table, product, storedShards, false);
+  const shards = shardsOf(product);
+  const kept = stockItemKeys(product.sku, shards);
+  const removed = storedShards > 1 ? stockItemKeys(product.sku, storedShards).filter((k) => !kept.includes(k)) : [];
+  const first = shards > 1 ? [...puts(shardItems(product.sku, product.stock, shards)), ...deletes(removed)] : [];
+  await write(ddb, table, "stock shards", first, options.retry);
+  await updateProduct(ddb, table, product, storedShards, true);
+  await write(ddb, table, "stock shards", shards > 1 ? [] : deletes(removed), options.retry);
+}
+
+async function updateAll(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  products: Product[],
+  stored: Map<string, Stored>,
+  options: { setStock: boolean; retry: RetryPolicy },
+) {
   for (const group of chunks(products, UPDATES_IN_PARALLEL)) {
-    const outcomes = await Promise.allSettled(group.map((p) => update(ddb, table, p, setStock)));
+    const outcomes = await Promise.allSettled(
+      group.map((p) => update(ddb, table, p, shardsOf(stored.get(p.sku)), options)),
+    );
     const failures = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason as Error] : []));
     if (failures.length > 0) {
       const [first] = failures;
@@ -137,6 +266,11 @@ export async function importCatalogue(
   const retry = options.retry ?? DEFAULT_RETRY;
   const skus = products.map((p) => p.sku);
   const stored = await readStored(ddb, table, skus, retry);
+  if (!setStock) {
+    const rows = (i: number) => options.source?.rows[i] ?? `row ${i + 1}`;
+    const problems = shardChanges(products, stored, rows);
+    if (problems.length > 0) throw new CatalogueError(options.source?.file ?? table, problems);
+  }
   const toCreate: Product[] = [];
   const toUpdate: Product[] = [];
   const unchanged: string[] = [];
@@ -152,7 +286,7 @@ export async function importCatalogue(
     // BatchWriteItem takes no condition: a product that another import created between the read
     // above and this write would be replaced. Only two imports of the same new SKU at once do that.
     await create(ddb, table, toCreate, retry);
-    await updateAll(ddb, table, toUpdate, setStock);
+    await updateAll(ddb, table, toUpdate, stored, { setStock, retry });
   } catch (error) {
     throw new Error(
       `the import stopped part-way (${(error as Error).message}); running the same import again finishes it`,
@@ -169,5 +303,7 @@ export async function importCatalogueFile(
   file: string,
   options: ImportOptions = {},
 ): Promise<ImportResult> {
-  return importCatalogue(ddb, table, validateCatalogue(readCatalogue(file), file), options);
+  const rows = readCatalogue(file);
+  const products = validateCatalogue(rows, file);
+  return importCatalogue(ddb, table, products, { ...options, source: { file, rows: rows.map(whereIs) } });
 }

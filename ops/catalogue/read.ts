@@ -3,13 +3,17 @@
  * (the shape of local/fixtures/products.json), `.csv` a header row naming the product fields and
  * one row per product. CSV cells are text; the whole-number columns become numbers only when they
  * are decimal digits, so "12.5", "1e3" or an empty cell reach validation as they are and are refused.
+ * An optional column (stockShards) may be left out, and an empty cell in it means the default.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "csv-parse/sync";
-import { PRODUCT_FIELDS } from "../../lambda-src/shared/product";
+import { OPTIONAL_FIELDS, PRODUCT_FIELDS, REQUIRED_FIELDS } from "../../lambda-src/shared/product";
 
 export type CatalogueFormat = "json" | "csv";
+
+/** The fields, as the messages name them. */
+export const FIELD_NAMES = `${REQUIRED_FIELDS.join(", ")} and optionally ${OPTIONAL_FIELDS.join(", ")}`;
 
 /** One product row of a file, not yet validated. */
 export interface SourceRow {
@@ -70,7 +74,7 @@ function parseJson(text: string, file: string): SourceRow[] {
   return document.map((fields: unknown, i) => ({ row: i + 1, fields }));
 }
 
-const WHOLE_NUMBER_COLUMNS: ReadonlySet<string> = new Set(["unitPriceCents", "stock"]);
+const WHOLE_NUMBER_COLUMNS: ReadonlySet<string> = new Set(["unitPriceCents", "stock", "stockShards"]);
 
 /** Decimal digits only; anything else stays text for validation to refuse with its value. */
 function cell(column: string, value: string): string | number {
@@ -83,13 +87,15 @@ function headerProblems(header: string[], line: number): string[] {
   const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
   const unknown = header.filter((c) => !(PRODUCT_FIELDS as string[]).includes(c));
   const repeated = [...new Set(header.filter((c, i) => header.indexOf(c) !== i))];
-  const missing = PRODUCT_FIELDS.filter((f) => !header.includes(f));
+  const missing = REQUIRED_FIELDS.filter((f) => !header.includes(f));
   return [
     ...(unknown.length > 0 ? [`unknown column${unknown.length > 1 ? "s" : ""} ${quoted(unknown)}`] : []),
     ...(repeated.length > 0 ? [`column${repeated.length > 1 ? "s" : ""} ${quoted(repeated)} more than once`] : []),
     ...(missing.length > 0 ? [`missing column${missing.length > 1 ? "s" : ""} ${quoted(missing)}`] : []),
-  ].map((problem) => `header (line ${line}): ${problem}; the columns are ${PRODUCT_FIELDS.join(", ")}`);
+  ].map((problem) => `header (line ${line}): ${problem}; the columns are ${FIELD_NAMES}`);
 }
+
+const isOptional = (column: string) => (OPTIONAL_FIELDS as string[]).includes(column);
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -152,7 +158,8 @@ function parseCsv(text: string, file: string): SourceRow[] {
       const cells = `${record.length} cell${record.length === 1 ? "" : "s"}`;
       rows.push({ ...at, fields: undefined, unreadable: `has ${cells}, the header has ${columns.length}` });
     } else {
-      rows.push({ ...at, fields: Object.fromEntries(columns.map((c, j) => [c, cell(c, record[j])])) });
+      const given = columns.flatMap((c, j) => (record[j] === "" && isOptional(c) ? [] : [[c, cell(c, record[j])]]));
+      rows.push({ ...at, fields: Object.fromEntries(given) });
     }
   });
   return rows;

@@ -4,10 +4,10 @@
  * field, e.g. `row 3 (line 4): unitPriceCents: expected an integer ≥ 0, got "12.5"`.
  */
 import * as z from "zod";
-import { Product, PRODUCT_FIELDS } from "../../lambda-src/shared/product";
-import { CatalogueError, SourceRow } from "./read";
+import { Product, REQUIRED_FIELDS } from "../../lambda-src/shared/product";
+import { CatalogueError, FIELD_NAMES, SourceRow } from "./read";
 
-/** A row names every product field and nothing else. */
+/** A row names every required product field, perhaps the optional ones, and nothing else. */
 const ProductRow = Product.strict();
 
 /** zod's default wording where the schema has none of its own (the SKU rule, the counts have). */
@@ -35,13 +35,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * `schema`: a file's row (every field, nothing else) unless told otherwise.
  */
 export function productProblems(at: string, value: unknown, schema: z.ZodType<Product> = ProductRow): string[] {
-  if (!isRecord(value)) return [`${at}: expected an object with ${PRODUCT_FIELDS.join(", ")}, got ${shown(value)}`];
+  if (!isRecord(value)) return [`${at}: expected an object with ${REQUIRED_FIELDS.join(", ")}, got ${shown(value)}`];
   const parsed = schema.safeParse(value, { error: operatorWording });
   if (parsed.success) return [];
   return parsed.error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
       const names = issue.keys.map((k) => `"${k}"`).join(", ");
-      return `${at}: unknown field${issue.keys.length > 1 ? "s" : ""} ${names}; the fields are ${PRODUCT_FIELDS.join(", ")}`;
+      return `${at}: unknown field${issue.keys.length > 1 ? "s" : ""} ${names}; the fields are ${FIELD_NAMES}`;
     }
     const field = String(issue.path[0]);
     const given = value[field];

@@ -11,6 +11,8 @@ export interface OnDemandTableProps {
   readonly protect: boolean;
   /** A stream of item changes, e.g. NEW_IMAGE for an outbox relay. Default: none. */
   readonly stream?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
+  /** Units/s the table serves from the start, for a known peak. Default: what on-demand starts with. */
+  readonly warmThroughput?: { readonly readUnitsPerSecond: number; readonly writeUnitsPerSecond: number };
 }
 
 /** A DynamoDB table billed per request, encrypted, with a string partition key. */
@@ -29,6 +31,7 @@ export class OnDemandTable extends Construct {
       deletionProtectionEnabled: props.protect,
       ...(props.ttlAttribute ? { ttl: { attributeName: props.ttlAttribute, enabled: true } } : {}),
       ...(props.stream ? { streamEnabled: true, streamViewType: props.stream } : {}),
+      ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
     });
   }
 

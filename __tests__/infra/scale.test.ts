@@ -1,0 +1,68 @@
+/**
+ * Prod's peak design as synthesized: per-consumer concurrency, the API's throttle and reservation,
+ * warm tables, and the notification service paced to the SES rate. docs/scale.md explains the figures.
+ */
+import { environmentSettings } from "../../stacks/environments";
+import { CONSUMER_SERVICES } from "../../lambda-src/shared/services";
+import { committedSettings, fanoutStack, resourcesOf, synthJson } from "../support/synth";
+
+const prod = committedSettings("prod");
+const plan = synthJson(fanoutStack(prod));
+const functionNamed = (name: string) =>
+  Object.values(resourcesOf(plan, "aws_lambda_function")).find((f) => f.function_name === name);
+
+describe("prod, sized for its peak", () => {
+  it("gives each consumer's mapping its own maximum concurrency", () => {
+    const mappings = Object.values(resourcesOf(plan, "aws_lambda_event_source_mapping")).filter(
+      (m) => m.scaling_config,
+    );
+    const byService = Object.fromEntries(
+      mappings.map((m) => [
+        CONSUMER_SERVICES.find((c) => m.function_name.includes(`.${c}-consumer_`)),
+        m.scaling_config.maximum_concurrency,
+      ]),
+    );
+    expect(byService).toEqual(prod.eventSource.maxConcurrency);
+    expect(prod.peakOrdersPerSecond).toBe(10_000);
+  });
+
+  it("throttles the API at the account's rate and reserves its concurrency", () => {
+    const [stage] = Object.values(resourcesOf(plan, "aws_apigatewayv2_stage"));
+    expect(stage.default_route_settings).toMatchObject({ throttling_rate_limit: 10_000, throttling_burst_limit: 5000 });
+    expect(functionNamed("order-fanout-prod-orders-api").reserved_concurrent_executions).toBe(1000);
+  });
+
+  it("warms prod's tables for the peak and leaves the others on plain on-demand", () => {
+    const tables = Object.values(resourcesOf(plan, "aws_dynamodb_table"));
+    for (const table of tables) {
+      const kind = table.name.replace("order-fanout-prod-", "") as keyof NonNullable<typeof prod.warmThroughput>;
+      expect(table.warm_throughput).toEqual({
+        read_units_per_second: prod.warmThroughput![kind]!.readUnitsPerSecond,
+        write_units_per_second: prod.warmThroughput![kind]!.writeUnitsPerSecond,
+      });
+    }
+    const dev = synthJson(fanoutStack(committedSettings("dev")));
+    for (const table of Object.values(resourcesOf(dev, "aws_dynamodb_table")))
+      expect(table.warm_throughput).toBeUndefined();
+  });
+
+  it("paces the notification service to its share of the SES rate", () => {
+    const variables = functionNamed("order-fanout-prod-notification").environment.variables;
+    expect(variables).toMatchObject({ SES_MAX_SEND_RATE: "2000", SES_SENDERS: "100" });
+  });
+
+  it("refuses an SES rate that leaves a notification environment less than one e-mail per half timeout", () => {
+    const settings = environmentSettings("dev", {});
+    const slow = { ...settings, notification: { ...settings.notification, maxSendRate: 0.2 } } as typeof settings;
+    expect(() => fanoutStack(slow)).toThrow(
+      "notification.maxSendRate 0.2/s shared by 2 notification environments leaves each less than one e-mail per half timeout (5 s)",
+    );
+  });
+
+  it("refuses prod's design in an account whose Lambda quota was not raised", () => {
+    const settings = environmentSettings("prod", { ORDER_FANOUT_PROD_ACCOUNT_CONCURRENCY: "1000" });
+    expect(() => fanoutStack(settings)).toThrow(
+      "apiReservedConcurrency 1000 leaves 0 of the account's 1000 unreserved",
+    );
+  });
+});

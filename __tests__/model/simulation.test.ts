@@ -1,0 +1,149 @@
+import { simulate, SimulationOptions, Costs } from "../../model/simulation";
+import { Topology, ConsumerTopology } from "../../model/topology";
+import { Profile } from "../../model/profile";
+import { CONSUMER_SERVICES, ConsumerService } from "../../lambda-src/shared/services";
+
+const fixed = (ms: number) => ({ p50Ms: ms, p95Ms: ms });
+
+function consumer(service: ConsumerService, more: Partial<ConsumerTopology> = {}): ConsumerTopology {
+  return {
+    service,
+    functionName: service,
+    batchSize: 10,
+    maxConcurrency: 50,
+    timeoutSeconds: 10,
+    filtered: service === "review",
+    intakePerSecond: 70_000,
+    retentionSeconds: 4 * 86400,
+    ...more,
+  };
+}
+
+function topology(
+  more: Partial<Topology> = {},
+  consumers: Partial<Record<ConsumerService, Partial<ConsumerTopology>>> = {},
+): Topology {
+  return {
+    environment: "prod",
+    highThroughputFifo: true,
+    api: {
+      functionName: "api",
+      rateLimit: 100_000,
+      burstLimit: 100_000,
+      reservedConcurrency: 10_000,
+      timeoutSeconds: 10,
+    },
+    topicPerSecond: Number.POSITIVE_INFINITY,
+    consumers: CONSUMER_SERVICES.map((s) => consumer(s, consumers[s])),
+    accountConcurrency: 100_000,
+    ...more,
+  };
+}
+
+const costs = (ms = 10): Costs => ({
+  source: "test",
+  api: fixed(ms),
+  consumers: { inventory: fixed(ms), billing: fixed(ms), notification: fixed(ms), review: fixed(ms) },
+});
+
+const curve = (phases: [number, number, number][], highValueShare = 0.1): Profile => ({
+  name: "test",
+  kind: "curve",
+  highValueShare,
+  phases: phases.map(([minutes, from, to], i) => ({ name: `p${i}`, minutes, from, to })),
+});
+
+const run = (options: Partial<SimulationOptions> & Pick<SimulationOptions, "profile">) =>
+  simulate({ topology: topology(), costs: costs(), windowSeconds: 10, ...options });
+
+describe("the fan-out simulation", () => {
+  it("delivers every accepted order to each queue once, and the filtered share to review", () => {
+    const result = run({ profile: curve([[2, 200, 200]], 0.25) });
+    expect(result.accepted).toBe(24_000);
+    expect(result.throttled).toBe(0);
+    for (const service of ["inventory", "billing", "notification"] as const)
+      expect(result.services[service].processed).toBe(24_000);
+    expect(result.services.review.processed).toBe(6000);
+  });
+
+  it("throttles what the API's rate and burst do not admit", () => {
+    const result = run({
+      topology: topology({ api: { ...topology().api, rateLimit: 100, burstLimit: 50 } }),
+      profile: curve([[2, 300, 300]]),
+    });
+    expect(result.offered).toBe(36_000);
+    expect(result.accepted).toBeGreaterThanOrEqual(12_000);
+    expect(result.accepted).toBeLessThanOrEqual(12_050);
+    expect(result.throttled).toBe(result.offered - result.accepted);
+  });
+
+  it("builds a backlog where a consumer drains slower than orders come, and drains it at its rate", () => {
+    // 2 environments × 1 message per 10 ms = 200 messages/s against 300 orders/s for a minute.
+    const result = run({
+      topology: topology({}, { billing: { maxConcurrency: 2 } }),
+      profile: curve([[1, 300, 300]]),
+    });
+    const billing = result.services.billing;
+    expect(billing.peakDepth).toBeGreaterThan(5500);
+    expect(billing.peakDepth).toBeLessThan(6100);
+    // 18,000 messages at 200/s: the last outcome 90 s from the start.
+    expect(billing.drainedAtSeconds).toBeGreaterThan(88);
+    expect(billing.drainedAtSeconds).toBeLessThan(92);
+    expect(result.services.inventory.peakDepth).toBeLessThan(100);
+  });
+
+  it("paces a sender to its share of the SES rate, however fast its handler", () => {
+    const result = run({
+      topology: topology({}, { notification: { maxConcurrency: 5, sendRatePerSecond: 50 } }),
+      profile: curve([[1, 100, 100]]),
+    });
+    // 6,000 e-mails at 50/s take 120 s.
+    expect(result.services.notification.drainedAtSeconds).toBeGreaterThan(118);
+    expect(result.services.notification.drainedAtSeconds).toBeLessThan(122);
+    expect(result.services.notification.peakConcurrency).toBe(5);
+  });
+
+  it("holds SNS publishes to the topic's quota, so every queue lags behind it", () => {
+    const result = run({ topology: topology({ topicPerSecond: 100 }), profile: curve([[1, 200, 200]]) });
+    expect(result.services.inventory.drainedAtSeconds).toBeGreaterThan(119);
+    expect(result.services.inventory.processed).toBe(12_000);
+  });
+
+  it("grows a consumer's concurrency at Lambda's scaling rate while messages wait", () => {
+    const result = run({
+      topology: topology({}, { inventory: { maxConcurrency: 1000 } }),
+      costs: { ...costs(), consumers: { ...costs().consumers, inventory: fixed(100) } },
+      profile: curve([[2, 5000, 5000]]),
+      scaling: { initial: 5, perMinute: 300 },
+    });
+    // 5,000 messages/s × 0.1 s needs 500 environments; two minutes at +300/minute reach about 605.
+    expect(result.services.inventory.peakConcurrency).toBeGreaterThan(500);
+    const first = result.windows[0].services.inventory.concurrency;
+    expect(first).toBeLessThan(60);
+  });
+
+  it("runs a closed loop of clients: one client places orders one API answer after another", () => {
+    const result = simulate({
+      topology: topology(),
+      costs: costs(20),
+      profile: { name: "one", kind: "clients", clients: 1, orders: 100, highValueShare: 0.2 },
+      cores: 64,
+      windowSeconds: 1,
+    });
+    // 100 orders × 20 ms of API, then the last order's services 20 ms later.
+    expect(result.endSeconds).toBeCloseTo(2.02, 3);
+    expect(result.orderLatency!.percentile(50)).toBeCloseTo(0.02, 2);
+  });
+
+  it("makes jobs on shared cores slow each other down", () => {
+    const profile: Profile = { name: "ten", kind: "clients", clients: 10, orders: 200, highValueShare: 0 };
+    const options = { topology: topology(), costs: costs(20), profile, windowSeconds: 1 };
+    const roomy = simulate({ ...options, cores: 64 });
+    const tight = simulate({ ...options, cores: 1 });
+    // One core does 200 orders × (20 ms API + 4 × 20 ms... review gets none: 3 × 20 ms) = 16 s of work.
+    expect(tight.endSeconds).toBeGreaterThan(15.9);
+    expect(tight.endSeconds).toBeLessThan(16.1);
+    expect(roomy.endSeconds).toBeLessThan(1);
+    expect(tight.coreUtilisation).toBeGreaterThan(0.99);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The capacity model: what each part of a deployed environment sustains when it alone is the
+ * limit, from the synthesized plan (topology.ts), AWS's published quotas (quotas.ts) and measured
+ * handler times (costs.ts); and the quotas an environment's design peak needs raised.
+ */
+import type { ConsumerService } from "../lambda-src/shared/services";
+import { Quota, QUOTAS } from "./quotas";
+import type { Costs } from "./simulation";
+import type { ConsumerTopology, Topology } from "./topology";
+
+export interface Limit {
+  readonly part: string;
+  readonly ordersPerSecond: number;
+  readonly raisedBy: string;
+}
+
+/** A quota the design peak needs above its default, and what to ask for. */
+export interface QuotaRequest {
+  readonly quota: Quota;
+  readonly needed: number;
+  readonly askFor: number;
+}
+
+/**
+ * Headroom asked above what the peak needs: handler times on AWS differ from the bench's, the
+ * p95 is above the median, and other workloads of the account share the same quotas.
+ */
+export const HEADROOM = 1.5;
+
+/** The share of orders a consumer receives: every order, or the filter's share (review). */
+export function shareOf(consumer: ConsumerTopology, highValueShare: number): number {
+  return consumer.filtered ? highValueShare : 1;
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+/**
+ * Seconds one message holds an execution environment: its handler time, or for a paced sender at
+ * least its share of the SES rate (lambda-src/notification/pacing.ts).
+ */
+function messageSeconds(consumer: ConsumerTopology, ms: number): number {
+  const pace = consumer.sendRatePerSecond !== undefined ? consumer.maxConcurrency / consumer.sendRatePerSecond : 0;
+  return Math.max(pace, seconds(ms));
+}
+
+/** Messages/s one consumer drains: its concurrency ÷ the time a message takes (a batch of n takes n times one). */
+export function drainPerSecond(consumer: ConsumerTopology, costs: Costs): number {
+  return consumer.maxConcurrency / messageSeconds(consumer, costs.consumers[consumer.service].p50Ms);
+}
+
+/**
+ * Reservations/s of one stock item: one partition's writes ÷ a transactional write's cost. A SKU
+ * in every order is limited to this per shard item (stockShards in the catalogue), whatever the settings.
+ */
+export const RESERVATIONS_PER_STOCK_ITEM = QUOTAS.dynamoPartitionWrite.value / QUOTAS.dynamoTransactionCost.value;
+
+/** Lambda concurrency at `ordersPerSecond` (Little's law with the p95 time: rate × time). */
+export function concurrencyAt(
+  topology: Topology,
+  costs: Costs,
+  ordersPerSecond: number,
+  highValueShare: number,
+): { api: number; consumers: Record<ConsumerService, number> } {
+  const consumers = {} as Record<ConsumerService, number>;
+  for (const c of topology.consumers) {
+    const rate = Math.min(ordersPerSecond * shareOf(c, highValueShare), drainPerSecond(c, costs));
+    consumers[c.service] = Math.min(
+      c.maxConcurrency,
+      Math.ceil(rate * messageSeconds(c, costs.consumers[c.service].p95Ms)),
+    );
+  }
+  return { api: Math.ceil(ordersPerSecond * seconds(costs.api.p95Ms)), consumers };
+}
+
+export function limitsOf(topology: Topology, costs: Costs, highValueShare: number): Limit[] {
+  const api = topology.api;
+  const limits: Limit[] = [
+    {
+      part: "API stage throttling (rate limit)",
+      ordersPerSecond: api.rateLimit,
+      raisedBy: "apiThrottle.rateLimit in stacks/environments.ts",
+    },
+    {
+      part: "API Gateway, every API of the account and region",
+      ordersPerSecond: QUOTAS.apiGatewayAccount.value,
+      raisedBy: QUOTAS.apiGatewayAccount.raise,
+    },
+    {
+      part: `orders API function (${api.reservedConcurrency} reserved ÷ ${costs.api.p50Ms} ms)`,
+      ordersPerSecond: api.reservedConcurrency / seconds(costs.api.p50Ms),
+      raisedBy: "apiReservedConcurrency in stacks/environments.ts",
+    },
+    {
+      part: topology.highThroughputFifo
+        ? "SNS FIFO publishes, message-group scope (per account in the region)"
+        : "SNS FIFO topic, topic scope",
+      ordersPerSecond: topology.topicPerSecond,
+      raisedBy: topology.highThroughputFifo
+        ? QUOTAS.snsFifoMessageGroupScope.raise
+        : "highThroughputFifo: true in stacks/environments.ts",
+    },
+  ];
+  for (const c of topology.consumers) {
+    const share = shareOf(c, highValueShare);
+    limits.push({
+      // SNS delivers each message with its own SendMessage call, never a batch: the queue's
+      // per-action quota bounds what it takes from the topic, whatever the consumer's batch size.
+      part: `${c.service} queue intake (SNS sends one message per SendMessage call)`,
+      ordersPerSecond: c.intakePerSecond / share,
+      raisedBy: "highThroughputFifo: true (batching does not help)",
+    });
+    const perMessage = costs.consumers[c.service].p50Ms;
+    limits.push({
+      part:
+        c.sendRatePerSecond !== undefined
+          ? `${c.service}: ${c.maxConcurrency} senders paced to the SES rate of ${c.sendRatePerSecond}/s (e-mails wait in the queue beyond it)`
+          : `${c.service} drain (${c.maxConcurrency} concurrent ÷ ${perMessage} ms a message)`,
+      ordersPerSecond: drainPerSecond(c, costs) / share,
+      raisedBy:
+        c.sendRatePerSecond !== undefined
+          ? `${QUOTAS.sesProduction.raise}, then notification.maxSendRate`
+          : "eventSource.maxConcurrency (at most 1,000 per mapping)",
+    });
+  }
+  const perOrder = topology.consumers.reduce(
+    (n, c) => n + shareOf(c, highValueShare) * seconds(costs.consumers[c.service].p50Ms),
+    0,
+  );
+  limits.push({
+    part: `Lambda concurrency the consumers share (${topology.accountConcurrency} − ${api.reservedConcurrency} reserved for the API)`,
+    ordersPerSecond: (topology.accountConcurrency - api.reservedConcurrency) / perOrder,
+    raisedBy: `${QUOTAS.lambdaRegional.raise}, then ORDER_FANOUT_<ENV>_ACCOUNT_CONCURRENCY`,
+  });
+  return limits.sort((a, b) => a.ordersPerSecond - b.ordersPerSecond);
+}
+
+const roundUp = (n: number, step: number) => Math.ceil(n / step) * step;
+
+/**
+ * The quotas an environment needs raised above AWS's defaults: for its API throttle and `peak`
+ * orders/s with HEADROOM, and for what its settings declare (Lambda concurrency, the SES rate).
+ */
+export function quotaRequests(topology: Topology, peak: number): QuotaRequest[] {
+  const requests: QuotaRequest[] = [];
+  const ask = (quota: Quota, needed: number, askFor: number) => {
+    if (askFor > quota.value) requests.push({ quota, needed, askFor });
+  };
+  const api = topology.api.rateLimit;
+  ask(QUOTAS.apiGatewayAccount, api, roundUp(api * HEADROOM, 1000));
+  if (topology.highThroughputFifo) ask(QUOTAS.snsFifoMessageGroupScope, peak, roundUp(peak * HEADROOM, 1000));
+  const lambda = topology.api.reservedConcurrency + topology.consumers.reduce((n, c) => n + c.maxConcurrency, 0);
+  ask(QUOTAS.lambdaRegional, lambda, topology.accountConcurrency);
+  const email = topology.consumers.find((c) => c.sendRatePerSecond !== undefined)?.sendRatePerSecond;
+  if (email !== undefined) ask(QUOTAS.sesProduction, email, email);
+  return requests;
+}

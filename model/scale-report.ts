@@ -1,0 +1,211 @@
+/**
+ * docs/scale.md: the peak design of an environment (read from its plan), the quotas it needs
+ * raised, its simulation under a traffic curve with the chart, what the simulation leaves out, and
+ * the check that makes it worth trusting: the same simulation, parameterised as the laptop,
+ * beside the bench's measurement of the local runtime.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { environmentSettings, EnvironmentName, TableKind } from "../stacks/environments";
+import { concurrencyAt, HEADROOM, limitsOf, quotaRequests, RESERVATIONS_PER_STOCK_ITEM } from "./capacity";
+import { BenchFile } from "./costs";
+import { count, duration, markdownTable, percent } from "./format";
+import { loadProfile, Profile } from "./profile";
+import { QUOTAS } from "./quotas";
+import { localRun } from "./runs";
+import { simulate, SimulationOptions, SimulationResult } from "./simulation";
+import { compareWithBench, SERVICE_SUMMARY_HEADER, serviceSummaryRows } from "./simulation-report";
+
+export interface ScaleReportInput {
+  readonly env: EnvironmentName;
+  readonly profile: Profile;
+  readonly options: SimulationOptions;
+  readonly result: SimulationResult;
+  readonly chart: string;
+  readonly bench: BenchFile;
+  readonly benchFile: string;
+  /** The closed-loop profiles the laptop's simulation is checked with. */
+  readonly benchProfiles: readonly string[];
+  readonly command: string;
+}
+
+function design(input: ScaleReportInput): string[] {
+  const { topology, costs } = input.options;
+  const settings = environmentSettings(input.env, {});
+  const peak = settings.peakOrdersPerSecond;
+  const share = input.profile.highValueShare;
+  const needed = concurrencyAt(topology, costs, peak, share);
+  const rows = topology.consumers.map((c) => [
+    c.service,
+    String(c.batchSize),
+    count(c.maxConcurrency),
+    count(needed.consumers[c.service]),
+    c.sendRatePerSecond !== undefined ? `${count(c.sendRatePerSecond)} e-mails/s` : "-",
+    c.intakePerSecond > QUOTAS.sqsFifoPerAction.value ? "on" : "off",
+  ]);
+  const warm = settings.warmThroughput ?? {};
+  const limits = limitsOf(topology, costs, share);
+  return [
+    "## The peak design",
+    "",
+    `${input.env} is sized for **${count(peak)} orders/s** (\`peakOrdersPerSecond\` in stacks/environments.ts).`,
+    `The API stage throttles at ${count(topology.api.rateLimit)} requests/s (burst ${count(topology.api.burstLimit)}); the`,
+    `orders API function has ${count(topology.api.reservedConcurrency)} reserved and needs about ${count(needed.api)} at the peak`,
+    `(orders/s × its p95 time of ${costs.api.p95Ms} ms). The topic and queues are high-throughput FIFO: ` +
+      `${topology.highThroughputFifo ? "on" : "off"}. Lambda concurrency for the account: ${count(topology.accountConcurrency)}.`,
+    "",
+    markdownTable(
+      ["consumer", "batch", "maximum concurrency", "needed at the peak", "paced to", "high-throughput queue"],
+      rows,
+      [false, true, true, true, true, false],
+    ),
+    "",
+    "Tables are on demand; warm throughput (what each serves from the first second, instead of doubling",
+    "up over minutes) where the peak needs it:",
+    "",
+    markdownTable(
+      ["table", "read units/s", "write units/s"],
+      (Object.entries(warm) as [TableKind, { readUnitsPerSecond: number; writeUnitsPerSecond: number }][]).map(
+        ([table, w]) => [table, count(w.readUnitsPerSecond), count(w.writeUnitsPerSecond)],
+      ),
+      [false, true, true],
+    ),
+    "",
+    "A SKU in most orders of a flash sale is a single item in a single partition (1,000 write units/s,",
+    `2 a transactional write: ${count(RESERVATIONS_PER_STOCK_ITEM)} reservations/s); its stock is split over \`stockShards\` items`,
+    `by the catalogue (README, Product catalogue): N shards take about ${count(RESERVATIONS_PER_STOCK_ITEM)} × N reservations/s.`,
+    "",
+    `What each part sustains alone at this design (review at ${share * 100} % of orders), lowest first:`,
+    "",
+    markdownTable(
+      ["part", "orders/s", "raised by"],
+      limits.map((l) => [l.part, count(Math.floor(l.ordersPerSecond)), l.raisedBy]),
+      [false, true, false],
+    ),
+    "",
+  ];
+}
+
+function quotas(input: ScaleReportInput): string[] {
+  const { topology } = input.options;
+  const settings = environmentSettings(input.env, {});
+  const requests = quotaRequests(topology, settings.peakOrdersPerSecond);
+  const tableWrites = Math.max(0, ...Object.values(settings.warmThroughput ?? {}).map((w) => w.writeUnitsPerSecond));
+  const rows = requests.map((r) => [
+    r.quota.raise ?? r.quota.unit,
+    count(r.quota.value),
+    count(r.askFor),
+    r.quota.source,
+  ]);
+  if (tableWrites > QUOTAS.dynamoOnDemandTable.value) {
+    rows.push([
+      QUOTAS.dynamoOnDemandTable.raise,
+      count(QUOTAS.dynamoOnDemandTable.value),
+      count(tableWrites),
+      QUOTAS.dynamoOnDemandTable.source,
+    ]);
+  }
+  return [
+    "## Quotas to raise before the peak",
+    "",
+    `Asked with ${HEADROOM}× headroom over what the peak uses where the quota is shared by the account.`,
+    "",
+    markdownTable(["quota (Service Quotas)", "default", "ask for", "source"], rows, [false, true, true, false]),
+    "",
+  ];
+}
+
+function simulation(input: ScaleReportInput): string[] {
+  const { result, profile } = input;
+  const phases = profile.kind === "curve" ? profile.phases : [];
+  return [
+    `## ${profile.name}, simulated`,
+    "",
+    profile.description ?? "",
+    "",
+    markdownTable(
+      ["phase", "minutes", "orders/s"],
+      phases.map((p) => [
+        p.name,
+        String(p.minutes),
+        p.from === p.to ? count(p.from) : `${count(p.from)} → ${count(p.to)}`,
+      ]),
+      [false, true, true],
+    ),
+    "",
+    `Handler times: ${input.options.costs.source}.`,
+    "",
+    `![${profile.name} on ${input.env}](${path.basename(input.chart)})`,
+    "",
+    `Orders: ${count(result.offered)} offered, ${count(result.accepted)} accepted, ${count(result.throttled)} throttled by the API. ` +
+      `API p50 ${duration(result.apiLatency.percentile(50))}, p99 ${duration(result.apiLatency.percentile(99))}.`,
+    "",
+    markdownTable(
+      SERVICE_SUMMARY_HEADER,
+      serviceSummaryRows(result),
+      SERVICE_SUMMARY_HEADER.map((_, i) => i > 0),
+    ),
+    "",
+    "Latency is from the order's placing to the service's outcome. Every queue keeps a message",
+    `${duration(Math.min(...input.options.topology.consumers.map((c) => c.retentionSeconds)))}: a backlog must drain well inside that.`,
+    "",
+  ];
+}
+
+function leftOut(): string[] {
+  return [
+    "## What the simulation leaves out",
+    "",
+    "- Cold starts, function errors, retries and the DLQ: every message succeeds on its first receive.",
+    "- Order within a message group: an order's two events are never processed at once on AWS; they",
+    "  are rare enough (cancellations) not to change throughput, so the simulation treats them apart.",
+    "- The outbox relay: the API publishes at once; the relay only publishes what SNS refused.",
+    "- DynamoDB throttling: the tables are taken as warm for the peak (the warm throughput above).",
+    "- SNS and SQS delivery time: not measured, taken as zero. Lambda's scale-up on FIFO queues is",
+    `  taken as the ${QUOTAS.lambdaSqsScaleUp.value}/minute AWS publishes for standard queues.`,
+    "",
+  ];
+}
+
+function trust(input: ScaleReportInput): string[] {
+  const rows: string[][] = [];
+  for (const file of input.benchProfiles) {
+    const profile = loadProfile(file);
+    const result = simulate(localRun(profile, input.bench, input.benchFile, 1));
+    for (const c of compareWithBench(result, profile, input.bench)) {
+      rows.push([
+        profile.name,
+        c.figure,
+        c.measured.toFixed(1),
+        c.predicted.toFixed(1),
+        percent(c.predicted, c.measured),
+      ]);
+    }
+  }
+  return [
+    "## Checked against the laptop",
+    "",
+    "The same simulation, parameterised as the local runtime (its plan, the gateway's API workers, two",
+    "pollers per queue, every job sharing the machine's cores, the CPU one order took in the bench's",
+    `one-client runs), beside the bench's measurement of the same loads (${input.benchFile},`,
+    `${input.bench.date.slice(0, 10)}):`,
+    "",
+    markdownTable(["load", "figure", "bench", "simulation", "difference"], rows, [false, false, true, true, true]),
+    "",
+  ];
+}
+
+export function writeScaleReport(file: string, input: ScaleReportInput): void {
+  const lines = [
+    `# Scale: ${input.env} under ${input.profile.name}`,
+    "",
+    `Generated by \`${input.command}\`; do not edit.`,
+    "",
+    ...design(input),
+    ...quotas(input),
+    ...simulation(input),
+    ...leftOut(),
+    ...trust(input),
+  ];
+  fs.writeFileSync(file, lines.join("\n"));
+}
