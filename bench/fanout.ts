@@ -7,7 +7,11 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { percentile } from "./measure";
+import { itemBytes } from "./item-size";
+import { localClients } from "../local/emulation/aws-clients";
+import { environmentSettings, tableName } from "../stacks/environments";
 import { startChildRuntime } from "../local/runtime/child-runtime";
 import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
 
@@ -32,6 +36,18 @@ export interface FanOutRun {
   cpuSeconds: { runtime: number; dynamodbLocal: number };
   /** Cores the idle runtime and DynamoDB Local use (pollers' long polls, the stream poller), before any order. */
   idleCores: number;
+  /**
+   * Per function (service or orders-api): invocations and their total time, so that a batch's
+   * fixed cost (invocation time beyond its records' own) can be told from a record's.
+   */
+  functions: Record<
+    string,
+    { invocations: number; busyMs: number; activeMs: number; records?: number; recordMs?: number }
+  >;
+  /** Size of an order's item once every service recorded its outcome (DynamoDB's billing rules). */
+  orderItemBytes: { p50: number; max: number };
+  /** From a consumer's first start on an order to the API's answer: the API's work after it published. */
+  publishedBeforeAnswerMs: { p50: number };
   wallSeconds: number;
 }
 
@@ -106,6 +122,35 @@ export async function fanOutRun(clients: number, orders: number): Promise<FanOut
       completed.set(p.orderId, Math.max(completed.get(p.orderId) ?? 0, Date.parse(p.at)));
     }
     const latencies = [...accepted].map(([orderId, { at }]) => completed.get(orderId)! - at);
+    const firstStart = new Map<string, number>();
+    for (const p of processed) {
+      if (p.failed || !accepted.has(p.orderId)) continue;
+      const start = Date.parse(p.at) - p.ms;
+      firstStart.set(p.orderId, Math.min(firstStart.get(p.orderId) ?? Infinity, start));
+    }
+    const publishedBefore = [...accepted].map(([orderId, { at }]) => at - firstStart.get(orderId)!);
+    const status = (await (await fetch(`${runtime.api}/_local/status`)).json()) as {
+      functions: Record<
+        string,
+        { invocations: number; busyMs: number; activeMs: number; records?: number; recordMs?: number }
+      >;
+    };
+    const { dynamodb } = localClients({ aws: runtime.api, dynamodb: runtime.dynamodb });
+    const scanned = await dynamodb.send(
+      new ScanCommand({ TableName: tableName(environmentSettings("local"), "orders"), Limit: 200 }),
+    );
+    const sizes = (scanned.Items ?? []).map(itemBytes);
+    const functions: FanOutRun["functions"] = {};
+    for (const [name, f] of Object.entries(status.functions)) {
+      const short = name.replace(`${environmentSettings("local").namePrefix}-`, "");
+      const records = processed.filter((p) => p.service === short && !p.failed);
+      functions[short] = {
+        invocations: f.invocations,
+        busyMs: Math.round(f.busyMs),
+        activeMs: Math.round(f.activeMs),
+        ...(records.length ? { records: records.length, recordMs: records.reduce((ms, p) => ms + p.ms, 0) } : {}),
+      };
+    }
     const finished = Math.max(...completed.values());
     const handlerMs: FanOutRun["handlerMs"] = {};
     for (const service of CONSUMER_SERVICES) {
@@ -124,6 +169,9 @@ export async function fanOutRun(clients: number, orders: number): Promise<FanOut
         dynamodbLocal: Math.round(cpu.dynamodbLocal * 10) / 10,
       },
       idleCores: Math.round(idleCores * 1000) / 1000,
+      functions,
+      orderItemBytes: { p50: percentile(sizes, 50), max: Math.max(...sizes) },
+      publishedBeforeAnswerMs: { p50: percentile(publishedBefore, 50) },
       wallSeconds,
     };
   } finally {

@@ -4,6 +4,7 @@
  * handler times (costs.ts); and the quotas an environment's design peak needs raised.
  */
 import type { ConsumerService } from "../lambda-src/shared/services";
+import { count } from "./format";
 import { Quota, QUOTAS } from "./quotas";
 import type { Costs } from "./simulation";
 import type { ConsumerTopology, Topology } from "./topology";
@@ -35,17 +36,19 @@ export function shareOf(consumer: ConsumerTopology, highValueShare: number): num
 const seconds = (ms: number) => ms / 1000;
 
 /**
- * Seconds one message holds an execution environment: its handler time, or for a paced sender at
- * least its share of the SES rate (lambda-src/notification/pacing.ts).
+ * Seconds one message holds an execution environment in full batches (a backlog's): its handler
+ * time plus its share of the invocation's own, or for a paced sender at least its share of the
+ * SES rate (lambda-src/notification/pacing.ts).
  */
-function messageSeconds(consumer: ConsumerTopology, ms: number): number {
+function messageSeconds(consumer: ConsumerTopology, costs: Costs, ms: number): number {
   const pace = consumer.sendRatePerSecond !== undefined ? consumer.maxConcurrency / consumer.sendRatePerSecond : 0;
-  return Math.max(pace, seconds(ms));
+  const invocation = costs.consumers[consumer.service].invocationMs / consumer.batchSize;
+  return Math.max(pace, seconds(ms + invocation));
 }
 
-/** Messages/s one consumer drains: its concurrency ÷ the time a message takes (a batch of n takes n times one). */
+/** Messages/s one consumer drains: its concurrency ÷ the time a message takes in a full batch. */
 export function drainPerSecond(consumer: ConsumerTopology, costs: Costs): number {
-  return consumer.maxConcurrency / messageSeconds(consumer, costs.consumers[consumer.service].p50Ms);
+  return consumer.maxConcurrency / messageSeconds(consumer, costs, costs.consumers[consumer.service].p50Ms);
 }
 
 /**
@@ -53,6 +56,17 @@ export function drainPerSecond(consumer: ConsumerTopology, costs: Costs): number
  * in every order is limited to this per shard item (stockShards in the catalogue), whatever the settings.
  */
 export const RESERVATIONS_PER_STOCK_ITEM = QUOTAS.dynamoPartitionWrite.value / QUOTAS.dynamoTransactionCost.value;
+
+/**
+ * Writes to an order's item in its life, counted from the code: the API puts it (1) and marks
+ * OrderPlaced published (1); inventory reserves in a transaction (2: a transactional write costs
+ * double); each consumer records its outcome (1 each, review for its share). Each write is billed
+ * one unit per KB of the item, which grows as outcomes are recorded.
+ */
+export function orderWriteUnits(itemBytes: number, highValueShare: number): number {
+  const writes = 1 + 1 + 2 + 3 + highValueShare;
+  return writes * Math.ceil(itemBytes / 1024);
+}
 
 /** Lambda concurrency at `ordersPerSecond` (Little's law with the p95 time: rate × time). */
 export function concurrencyAt(
@@ -66,7 +80,7 @@ export function concurrencyAt(
     const rate = Math.min(ordersPerSecond * shareOf(c, highValueShare), drainPerSecond(c, costs));
     consumers[c.service] = Math.min(
       c.maxConcurrency,
-      Math.ceil(rate * messageSeconds(c, costs.consumers[c.service].p95Ms)),
+      Math.ceil(rate * messageSeconds(c, costs, costs.consumers[c.service].p95Ms)),
     );
   }
   return { api: Math.ceil(ordersPerSecond * seconds(costs.api.p95Ms)), consumers };
@@ -122,6 +136,16 @@ export function limitsOf(topology: Topology, costs: Costs, highValueShare: numbe
           : "eventSource.maxConcurrency (at most 1,000 per mapping)",
     });
   }
+  if (costs.orderItemBytes !== undefined) {
+    const units = orderWriteUnits(costs.orderItemBytes, highValueShare);
+    const table = topology.ordersTable;
+    const capacity = table.warmWriteUnits ?? QUOTAS.dynamoOnDemandTable.value;
+    limits.push({
+      part: `orders table: ${table.warmWriteUnits ? "warm" : "on-demand"} write units ${count(capacity)}/s ÷ ${units.toFixed(1)} an order (items of ${costs.orderItemBytes} B)`,
+      ordersPerSecond: capacity / units,
+      raisedBy: `warmThroughput.orders in stacks/environments.ts, and ${QUOTAS.dynamoOnDemandTable.raise} above ${count(QUOTAS.dynamoOnDemandTable.value)}`,
+    });
+  }
   const perOrder = topology.consumers.reduce(
     (n, c) => n + shareOf(c, highValueShare) * seconds(costs.consumers[c.service].p50Ms),
     0,
@@ -137,10 +161,16 @@ export function limitsOf(topology: Topology, costs: Costs, highValueShare: numbe
 const roundUp = (n: number, step: number) => Math.ceil(n / step) * step;
 
 /**
- * The quotas an environment needs raised above AWS's defaults: for its API throttle and `peak`
- * orders/s with HEADROOM, and for what its settings declare (Lambda concurrency, the SES rate).
+ * The quotas an environment needs raised above AWS's defaults: for its API throttle, and for
+ * `peak` orders/s with HEADROOM (SNS publishes; the orders table's writes when the order item's
+ * size was measured), and for what its settings declare (Lambda concurrency, the SES rate).
  */
-export function quotaRequests(topology: Topology, peak: number): QuotaRequest[] {
+export function quotaRequests(
+  topology: Topology,
+  peak: number,
+  orderItemBytes?: number,
+  highValueShare = 1,
+): QuotaRequest[] {
   const requests: QuotaRequest[] = [];
   const ask = (quota: Quota, needed: number, askFor: number) => {
     if (askFor > quota.value) requests.push({ quota, needed, askFor });
@@ -152,5 +182,10 @@ export function quotaRequests(topology: Topology, peak: number): QuotaRequest[] 
   ask(QUOTAS.lambdaRegional, lambda, topology.accountConcurrency);
   const email = topology.consumers.find((c) => c.sendRatePerSecond !== undefined)?.sendRatePerSecond;
   if (email !== undefined) ask(QUOTAS.sesProduction, email, email);
+  if (orderItemBytes !== undefined) {
+    // Every write of an order lands on the orders table: its table-level quota must cover the peak's.
+    const units = peak * orderWriteUnits(orderItemBytes, highValueShare);
+    ask(QUOTAS.dynamoOnDemandTable, units, roundUp(units * HEADROOM, 5000));
+  }
   return requests;
 }

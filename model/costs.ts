@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery } from "@aws-sdk/client-cloudwatch";
 import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
-import type { Costs, Timing } from "./simulation";
+import type { ConsumerCost, Costs, Timing } from "./simulation";
 import type { Topology } from "./topology";
 
 /** One fan-out run of the bench (bench/fanout.ts FanOutRun), the fields read here. */
@@ -13,9 +13,15 @@ interface BenchRun {
   apiMs: { p50: number; p95: number };
   handlerMs: Record<ConsumerService, { p50: number; p95: number }>;
   cpuSeconds: { runtime: number; dynamodbLocal: number };
-  /** Both absent in results from before the bench measured them. */
+  /** Absent in results from before the bench measured them. */
   orders?: number;
   idleCores?: number;
+  functions?: Record<
+    string,
+    { invocations: number; busyMs: number; activeMs: number; records?: number; recordMs?: number }
+  >;
+  publishedBeforeAnswerMs?: { p50: number };
+  orderItemBytes?: { p50: number; max: number };
   wallSeconds: number;
   ordersPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number };
@@ -44,45 +50,97 @@ function medianTiming(runs: { p50: number; p95: number }[]): Timing {
   return { p50Ms: median(runs.map((r) => r.p50)), p95Ms: median(runs.map((r) => r.p95)) };
 }
 
-/** The bench's one-client handler times (the least contended it measures), as durations. */
-export function benchDurations(bench: BenchFile, file: string): Costs {
+/** The 1-client runs, checked to hold every figure the model reads. */
+function oneClientRuns(bench: BenchFile, file: string): Required<BenchRun>[] {
   const runs = bench.fanOutRuns["1 clients"];
-  const consumers = {} as Record<ConsumerService, Timing>;
-  for (const s of CONSUMER_SERVICES) consumers[s] = medianTiming(runs.map((r) => r.handlerMs[s]));
+  if (
+    runs.some(
+      (r) => !r.orders || r.idleCores === undefined || !r.functions || !r.publishedBeforeAnswerMs || !r.orderItemBytes,
+    )
+  )
+    throw new Error(`${file} predates the figures the model reads: run \`npm run bench -- --only fanout\` again`);
+  return runs as Required<BenchRun>[];
+}
+
+/** A consumer's invocation time beyond its records' own (starting, flushing logs and metrics), per invocation. */
+function invocationMs(run: Required<BenchRun>, service: ConsumerService): number {
+  const f = run.functions[service];
+  return Math.max(0, (f.busyMs - (f.recordMs ?? 0)) / f.invocations);
+}
+
+/**
+ * The bench's one-client times (the least contended it measures), as durations: each record's,
+ * each invocation's beyond its records', and the API's with the share after it published.
+ */
+export function benchDurations(bench: BenchFile, file: string): Costs {
+  const runs = oneClientRuns(bench, file);
+  const consumers = {} as Record<ConsumerService, ConsumerCost>;
+  for (const s of CONSUMER_SERVICES)
+    consumers[s] = {
+      ...medianTiming(runs.map((r) => r.handlerMs[s])),
+      invocationMs: median(runs.map((r) => invocationMs(r, s))),
+    };
+  const api = medianTiming(runs.map((r) => r.apiMs));
+  const afterPublish = Math.min(1, Math.max(0, median(runs.map((r) => r.publishedBeforeAnswerMs.p50)) / api.p50Ms));
   return {
     source: `${file} (${bench.date.slice(0, 10)}): the local runtime's handler times with one client, median of ${runs.length} runs`,
-    api: medianTiming(runs.map((r) => r.apiMs)),
+    api: { ...api, afterPublish },
     consumers,
+    orderItemBytes: median(runs.map((r) => r.orderItemBytes.p50)),
   };
 }
 
 /**
- * What each request and message costs the local machine's shared cores: the CPU one order used in
- * the one-client runs (every process: gateway, functions, fauxqs, DynamoDB Local, minus what the
- * idle runtime burns polling), split over the API and the consumers in proportion to their
- * measured handler times. `cores` is what is left for that work once idle polling has its share.
+ * What each request, message and invocation costs the local machine's shared cores, from the
+ * one-client runs: the CPU one order used (every process: gateway, functions, fauxqs, DynamoDB
+ * Local, minus what the idle runtime burns polling), split over the functions by their worker
+ * threads' own measured CPU (event-loop active time; the emulators' share of an order goes with
+ * the calls that caused it, in the same proportion), and within a consumer between its records
+ * and its invocations by their measured times. The outbox relay, which sees every new order on
+ * the table's stream, is a cost of its own. `cores` is what is left once idle polling has its share.
  */
-export function benchCpuCosts(bench: BenchFile, file: string, highValueShare: number): { costs: Costs; cores: number } {
-  const runs = bench.fanOutRuns["1 clients"];
-  if (runs.some((r) => r.orders === undefined || r.idleCores === undefined))
-    throw new Error(`${file} predates the idle CPU measurement: run \`npm run bench -- --only fanout\` again`);
+export function benchCpuCosts(bench: BenchFile, file: string): { costs: Costs; cores: number } {
+  const runs = oneClientRuns(bench, file);
   const durations = benchDurations(bench, file);
-  const idleCores = median(runs.map((r) => r.idleCores!));
-  const cpuPerOrder = median(
-    runs.map((r) => (r.cpuSeconds.runtime + r.cpuSeconds.dynamodbLocal - idleCores * r.wallSeconds) / r.orders!),
+  const idleCores = median(runs.map((r) => r.idleCores));
+  // Per run: CPU seconds of the order's work ÷ the functions' own active seconds.
+  const scale = median(
+    runs.map((r) => {
+      const cpu = r.cpuSeconds.runtime + r.cpuSeconds.dynamodbLocal - idleCores * r.wallSeconds;
+      const active = Object.values(r.functions).reduce((ms, f) => ms + f.activeMs, 0) / 1000;
+      return cpu / active;
+    }),
   );
-  const weight = (s: ConsumerService) => (s === "review" ? highValueShare : 1);
-  const timePerOrder =
-    durations.api.p50Ms + CONSUMER_SERVICES.reduce((t, s) => t + weight(s) * durations.consumers[s].p50Ms, 0);
-  const scale = (cpuPerOrder * 1000) / timePerOrder;
-  const scaled = (t: Timing): Timing => ({ p50Ms: t.p50Ms * scale, p95Ms: t.p95Ms * scale });
-  const consumers = {} as Record<ConsumerService, Timing>;
-  for (const s of CONSUMER_SERVICES) consumers[s] = scaled(durations.consumers[s]);
+  /** Median CPU ms of one invocation of a function. */
+  const perInvocation = (name: string) =>
+    scale * median(runs.map((r) => r.functions[name].activeMs / r.functions[name].invocations));
+  const consumers = {} as Record<ConsumerService, ConsumerCost>;
+  for (const s of CONSUMER_SERVICES) {
+    const d = durations.consumers[s];
+    const records = median(runs.map((r) => (r.functions[s].records ?? 0) / r.functions[s].invocations));
+    const wall = d.invocationMs + records * d.p50Ms;
+    const cpu = perInvocation(s);
+    consumers[s] = {
+      p50Ms: (cpu * d.p50Ms) / wall,
+      p95Ms: (cpu * d.p95Ms) / wall,
+      invocationMs: (cpu * d.invocationMs) / wall,
+    };
+  }
+  const api = perInvocation("orders-api");
+  const relayPerOrder = scale * median(runs.map((r) => r.functions["outbox-relay"].activeMs / r.orders));
+  const cpuPerOrder = median(
+    runs.map((r) => (r.cpuSeconds.runtime + r.cpuSeconds.dynamodbLocal - idleCores * r.wallSeconds) / r.orders),
+  );
   return {
     costs: {
-      source: `${file}: ${(cpuPerOrder * 1000).toFixed(1)} ms of CPU an order (one-client runs, idle polling removed), split by handler time`,
-      api: scaled(durations.api),
+      source: `${file}: ${(cpuPerOrder * 1000).toFixed(1)} ms of CPU an order (one-client runs, idle polling removed), split by each function's measured CPU`,
+      api: {
+        p50Ms: api,
+        p95Ms: (api * durations.api.p95Ms) / durations.api.p50Ms,
+        afterPublish: durations.api.afterPublish,
+      },
       consumers,
+      relayPerOrderMs: relayPerOrder,
     },
     cores: bench.machine.cpus - idleCores,
   };
@@ -133,14 +191,20 @@ export async function cloudWatchDurations(topology: Topology, hours: number, reg
       );
     return found;
   };
-  const consumers = {} as Record<ConsumerService, Timing>;
+  // Duration is per invocation: spread over its mean batch, the invocation's own cost included.
+  const consumers = {} as Record<ConsumerService, ConsumerCost>;
   for (const c of topology.consumers) {
     const perBatch = Math.max(1, value(`${c.service}_deleted`) / value(`${c.service}_invocations`));
-    consumers[c.service] = { p50Ms: value(`${c.service}_p50`) / perBatch, p95Ms: value(`${c.service}_p95`) / perBatch };
+    consumers[c.service] = {
+      p50Ms: value(`${c.service}_p50`) / perBatch,
+      p95Ms: value(`${c.service}_p95`) / perBatch,
+      invocationMs: 0,
+    };
   }
   return {
     source: `CloudWatch Duration of ${topology.environment}'s functions, last ${hours} h`,
-    api: { p50Ms: value("api_p50"), p95Ms: value("api_p95") },
+    // Where in its time the API publishes is not in its metrics: taken as at the end.
+    api: { p50Ms: value("api_p50"), p95Ms: value("api_p95"), afterPublish: 0 },
     consumers,
   };
 }

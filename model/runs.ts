@@ -40,7 +40,7 @@ export function localRun(
   if (profile.kind !== "clients")
     throw new Error("the local runtime is simulated under a clients profile (model/profiles/bench-*.json)");
   const topology = topologyOf("local");
-  const { costs, cores } = benchCpuCosts(bench, benchFile, profile.highValueShare);
+  const { costs, cores } = benchCpuCosts(bench, benchFile);
   return {
     topology: { ...topology, api: { ...topology.api, reservedConcurrency: API_ENVIRONMENTS } },
     costs,

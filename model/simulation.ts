@@ -24,14 +24,31 @@ export interface Timing {
   readonly p95Ms: number;
 }
 
+/** A consumer's cost: each message's, and each invocation's beyond its messages' (start, flush). */
+export interface ConsumerCost extends Timing {
+  readonly invocationMs: number;
+}
+
+/** The API's cost, and the share of it that comes after it published (storing the publish, answering). */
+export interface ApiCost extends Timing {
+  readonly afterPublish: number;
+}
+
 /**
  * What one request or message costs. On AWS: the handler's duration. On the local runtime: the
  * CPU it needs from the shared cores (the handler's own and the emulators' work on its behalf).
  */
 export interface Costs {
   readonly source: string;
-  readonly api: Timing;
-  readonly consumers: Readonly<Record<ConsumerService, Timing>>;
+  readonly api: ApiCost;
+  readonly consumers: Readonly<Record<ConsumerService, ConsumerCost>>;
+  /** An order's item once every service recorded its outcome, bytes as DynamoDB bills it; when measured. */
+  readonly orderItemBytes?: number;
+  /**
+   * The outbox relay's work for each order (it sees every new order on the table's stream, and
+   * finds it published): a load on shared cores; on AWS its own concurrency, not simulated.
+   */
+  readonly relayPerOrderMs?: number;
 }
 
 /** How the consumers' concurrency grows while a queue has a backlog (Lambda's SQS scaling). */
@@ -167,6 +184,9 @@ class OrderTracker {
   private readonly remaining: Int32Array;
   private readonly answeredAt: Float64Array;
   private readonly lastOutcome: Float64Array;
+  /** 1 from publishing until the API answers. */
+  private readonly pending: Int8Array;
+  private readonly done: Int8Array;
   readonly latency = new Histogram();
   lastCompletion = 0;
 
@@ -174,19 +194,34 @@ class OrderTracker {
     this.remaining = new Int32Array(orders);
     this.answeredAt = new Float64Array(orders);
     this.lastOutcome = new Float64Array(orders);
+    this.pending = new Int8Array(orders);
+    this.done = new Int8Array(orders);
   }
 
-  answered(order: number, at: number, services: number): void {
+  /** The order was published to `services` queues; its outcomes may come before the API answers. */
+  expect(order: number, services: number): void {
+    this.remaining[order] += services;
+    this.pending[order]++;
+  }
+
+  answered(order: number, at: number): void {
     this.answeredAt[order] = at;
-    this.remaining[order] = services;
+    this.pending[order]--;
+    this.complete(order);
   }
 
   outcome(order: number, at: number): void {
     this.lastOutcome[order] = Math.max(this.lastOutcome[order], at);
-    if (--this.remaining[order] === 0) {
-      this.latency.add(this.lastOutcome[order] - this.answeredAt[order]);
-      this.lastCompletion = Math.max(this.lastCompletion, at);
-    }
+    this.remaining[order]--;
+    this.complete(order);
+  }
+
+  /** Counted once, when the API has answered and every service has its outcome (as the bench sees it). */
+  private complete(order: number): void {
+    if (this.remaining[order] !== 0 || this.pending[order] !== 0 || this.done[order]) return;
+    this.done[order] = 1;
+    this.latency.add(Math.max(0, this.lastOutcome[order] - this.answeredAt[order]));
+    this.lastCompletion = Math.max(this.lastCompletion, this.lastOutcome[order], this.answeredAt[order]);
   }
 }
 
@@ -197,6 +232,7 @@ class ConsumerPool {
   active = 0;
   private limit: number;
   private readonly messageSeconds: () => number;
+  private readonly invocationSeconds: number;
   readonly summary: ServiceSummary = {
     processed: 0,
     peakDepth: 0,
@@ -210,7 +246,7 @@ class ConsumerPool {
 
   constructor(
     readonly topology: ConsumerTopology,
-    timing: Timing,
+    timing: ConsumerCost,
     random: () => number,
     private readonly clock: Clock,
     private readonly processor: Processor,
@@ -224,6 +260,7 @@ class ConsumerPool {
     // A paced sender takes a message no sooner than its interval after the last (lambda-src/notification/pacing.ts).
     const pace = topology.sendRatePerSecond !== undefined ? topology.maxConcurrency / topology.sendRatePerSecond : 0;
     this.messageSeconds = pace > 0 ? () => Math.max(pace, sample()) : sample;
+    this.invocationSeconds = timing.invocationMs / 1000;
     this.limit = scaling ? Math.min(scaling.initial, topology.maxConcurrency) : topology.maxConcurrency;
     if (scaling) this.scaleEverySecond(scaling);
   }
@@ -294,7 +331,7 @@ class ConsumerPool {
     this.active++;
     this.pool.inUse++;
     this.summary.peakConcurrency = Math.max(this.summary.peakConcurrency, this.active);
-    let work = 0;
+    let work = this.invocationSeconds;
     for (let i = 0; i < messages; i++) work += this.messageSeconds();
     this.processor.run(work, () => this.finish(pieces, messages));
   }
@@ -364,20 +401,26 @@ export function simulate(options: SimulationOptions): SimulationResult {
         services++;
         intakes[i].pass(count, () => p.arrive({ ...cohort, count }));
       });
-      if (orders && cohort.order >= 0) orders.answered(cohort.order, clock.now, services);
+      if (orders && cohort.order >= 0) orders.expect(cohort.order, services);
     });
   };
 
+  // The API publishes, then records that it did and answers: consumers start before the answer.
   const runApi = (cohort: Cohort, then: () => void) => {
     apiActive += cohort.count;
-    processor.run(apiSeconds(), () => {
-      apiActive -= cohort.count;
-      apiLatency.add(clock.now - cohort.placedAt, cohort.count);
-      stats.at(clock.now).apiLatency.add(clock.now - cohort.placedAt, cohort.count);
+    const work = apiSeconds();
+    processor.run(work * (1 - costs.api.afterPublish), () => {
       publish(cohort);
-      then();
-      const next = apiWaiting.shift();
-      if (next) runApi(next, placeNext);
+      if (costs.relayPerOrderMs) processor.run((cohort.count * costs.relayPerOrderMs) / 1000, () => undefined);
+      processor.run(work * costs.api.afterPublish, () => {
+        apiActive -= cohort.count;
+        apiLatency.add(clock.now - cohort.placedAt, cohort.count);
+        stats.at(clock.now).apiLatency.add(clock.now - cohort.placedAt, cohort.count);
+        if (orders && cohort.order >= 0) orders.answered(cohort.order, clock.now);
+        then();
+        const next = apiWaiting.shift();
+        if (next) runApi(next, placeNext);
+      });
     });
   };
 

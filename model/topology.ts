@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
-import { EnvironmentName, environmentSettings } from "../stacks/environments";
+import { EnvironmentName, environmentSettings, tableName } from "../stacks/environments";
 import { FanoutStack } from "../stacks/fanout-stack";
 import { deploymentPackage } from "../stacks/bundles";
 import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../lambda-src/shared/services";
@@ -35,6 +35,7 @@ interface PlanResources {
     { default_route_settings: { throttling_rate_limit: number; throttling_burst_limit: number } }
   >;
   aws_sqs_queue: Record<string, { name: string; fifo_throughput_limit?: string; message_retention_seconds?: number }>;
+  aws_dynamodb_table: Record<string, { name: string; warm_throughput?: { write_units_per_second: number } }>;
 }
 
 export interface ConsumerTopology {
@@ -66,6 +67,8 @@ export interface Topology {
   readonly topicPerSecond: number;
   readonly consumers: readonly ConsumerTopology[];
   readonly accountConcurrency: number;
+  /** The orders table's warm write throughput, if it has one (every write of an order lands there). */
+  readonly ordersTable: { readonly warmWriteUnits?: number };
 }
 
 /** The synthesized Terraform JSON of an environment's fan-out stack (bundles stubbed: only names matter). */
@@ -154,5 +157,11 @@ export function topologyOf(name: EnvironmentName, env: NodeJS.ProcessEnv = {}): 
     topicPerSecond: messageGroupScope ? QUOTAS.snsFifoMessageGroupScope.value : QUOTAS.snsFifoTopicScope.value,
     consumers,
     accountConcurrency: settings.accountConcurrency,
+    ordersTable: {
+      warmWriteUnits: only(
+        "orders tables",
+        Object.values(resources.aws_dynamodb_table).filter((t) => t.name === tableName(settings, "orders")),
+      ).warm_throughput?.write_units_per_second,
+    },
   };
 }

@@ -7,10 +7,10 @@ import { loadProfile } from "../../model/profile";
 import { QUOTAS } from "../../model/quotas";
 import type { Costs } from "../../model/simulation";
 
-const timing = (p50Ms: number) => ({ p50Ms, p95Ms: p50Ms * 2 });
+const timing = (p50Ms: number) => ({ p50Ms, p95Ms: p50Ms * 2, invocationMs: 0 });
 const costs: Costs = {
   source: "test",
-  api: timing(40),
+  api: { p50Ms: 40, p95Ms: 80, afterPublish: 0 },
   consumers: { inventory: timing(20), billing: timing(25), notification: timing(30), review: timing(10) },
 };
 
@@ -58,6 +58,10 @@ describe("the topology read from a synthesized plan", () => {
       [QUOTAS.sesProduction.raise]: 2000,
     });
     expect(quotaRequests(dev, 10)).toEqual([]);
+    // An item of 1,100 B is billed 2 units a write, 7.05 writes an order at 5 % high-value: 141,000 units/s.
+    const table = quotaRequests(prod, 10_000, 1100, 0.05).find((r) => r.quota === QUOTAS.dynamoOnDemandTable)!;
+    expect(table.needed).toBeCloseTo(141_000, 6);
+    expect(table.askFor).toBe(215_000);
   });
 });
 

@@ -3,7 +3,7 @@ import { Topology, ConsumerTopology } from "../../model/topology";
 import { Profile } from "../../model/profile";
 import { CONSUMER_SERVICES, ConsumerService } from "../../lambda-src/shared/services";
 
-const fixed = (ms: number) => ({ p50Ms: ms, p95Ms: ms });
+const fixed = (ms: number) => ({ p50Ms: ms, p95Ms: ms, invocationMs: 0 });
 
 function consumer(service: ConsumerService, more: Partial<ConsumerTopology> = {}): ConsumerTopology {
   return {
@@ -36,13 +36,14 @@ function topology(
     topicPerSecond: Number.POSITIVE_INFINITY,
     consumers: CONSUMER_SERVICES.map((s) => consumer(s, consumers[s])),
     accountConcurrency: 100_000,
+    ordersTable: {},
     ...more,
   };
 }
 
 const costs = (ms = 10): Costs => ({
   source: "test",
-  api: fixed(ms),
+  api: { p50Ms: ms, p95Ms: ms, afterPublish: 0 },
   consumers: { inventory: fixed(ms), billing: fixed(ms), notification: fixed(ms), review: fixed(ms) },
 });
 
@@ -145,5 +146,32 @@ describe("the fan-out simulation", () => {
     expect(tight.endSeconds).toBeLessThan(16.1);
     expect(roomy.endSeconds).toBeLessThan(1);
     expect(tight.coreUtilisation).toBeGreaterThan(0.99);
+  });
+
+  it("pays an invocation's own cost once a batch: a backlog drains faster per message than single messages", () => {
+    const withOverhead = (ms: number): Costs => ({
+      ...costs(),
+      consumers: { ...costs().consumers, billing: { p50Ms: 10, p95Ms: 10, invocationMs: ms } },
+    });
+    const options = {
+      topology: topology({}, { billing: { maxConcurrency: 2 } }),
+      profile: curve([[1, 300, 300]]),
+    };
+    // Full batches of 10: 2 environments × 10 messages ÷ (0.1 + 0.04) s ≈ 143/s, against 200/s without.
+    const slow = run({ ...options, costs: withOverhead(40) }).services.billing.drainedAtSeconds;
+    expect(slow).toBeGreaterThan(18_000 / 143 - 3);
+    expect(slow).toBeLessThan(18_000 / 143 + 3);
+  });
+
+  it("lets consumers start on an order before the API has answered it", () => {
+    const result = simulate({
+      topology: topology(),
+      costs: { ...costs(20), api: { p50Ms: 20, p95Ms: 20, afterPublish: 0.5 } },
+      profile: { name: "one", kind: "clients", clients: 1, orders: 10, highValueShare: 0 },
+      cores: 64,
+      windowSeconds: 1,
+    });
+    // Published 10 ms into the API's 20: the services are done 10 ms after the answer.
+    expect(result.orderLatency!.percentile(50)).toBeCloseTo(0.01, 3);
   });
 });

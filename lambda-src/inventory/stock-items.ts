@@ -4,50 +4,20 @@
  * spreads concurrent orders for a sharded SKU over its shards.
  */
 import { createHash } from "node:crypto";
-import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { shardsOf, stockItemKeys } from "../shared/product";
+import { getProductItems, ProductReader } from "../shared/product-reads";
 
 /** Each SKU's shard count, as its product item says (1: unsharded, or no such product). */
 export type Layouts = ReadonlyMap<string, number>;
 
-/** BatchGetItem's limit per call, and the calls for keys it keeps answering as unprocessed. */
-const GET_LIMIT = 100;
-const GET_ATTEMPTS = 5;
-
-/** The items of `keys` that exist, by key. */
-async function getItems(
-  ddb: DynamoDBDocumentClient,
-  table: string,
-  keys: string[],
-  consistent: boolean,
-): Promise<Map<string, Record<string, unknown>>> {
-  const found = new Map<string, Record<string, unknown>>();
-  for (let from = 0; from < keys.length; from += GET_LIMIT) {
-    let pending = keys.slice(from, from + GET_LIMIT).map((sku) => ({ sku }));
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > GET_ATTEMPTS) throw new Error(`${table} kept returning unprocessed keys`);
-      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
-      const answer = await ddb.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: consistent } } }),
-      );
-      for (const item of answer.Responses?.[table] ?? []) found.set(String(item.sku), item);
-      pending = (answer.UnprocessedKeys?.[table]?.Keys ?? []) as { sku: string }[];
-    }
-  }
-  return found;
-}
-
 /**
- * The SKUs' layouts. Eventually consistent by default: a hot SKU's product item is read by every
- * order (by the API too), and a read costs half as much; see `sameLayouts` for the check.
+ * The SKUs' layouts, from `read` (a cached, eventually consistent reader: a hot SKU's product
+ * item is read by every order); `fresh` reads them strongly consistent. A stale layout costs a
+ * refused transaction and a fresh read, never a wrong outcome (see transactOnLayouts).
  */
-export async function readLayouts(
-  ddb: DynamoDBDocumentClient,
-  table: string,
-  skus: string[],
-  consistent = false,
-): Promise<Layouts> {
-  const products = await getItems(ddb, table, skus, consistent);
+export async function readLayouts(read: ProductReader, skus: string[], fresh = false): Promise<Layouts> {
+  const products = await read(skus, fresh);
   return new Map(skus.map((sku) => [sku, shardsOf(products.get(sku))]));
 }
 
@@ -77,7 +47,7 @@ export async function mostAvailable(
   layouts: Layouts,
 ): Promise<Map<string, number>> {
   const keysOf = new Map([...layouts].map(([sku, shards]) => [sku, stockItemKeys(sku, shards)]));
-  const items = await getItems(ddb, table, [...keysOf.values()].flat(), true);
+  const items = await getProductItems(ddb, table, [...keysOf.values()].flat(), true);
   return new Map(
     [...keysOf].map(([sku, keys]) => [sku, Math.max(0, ...keys.map((k) => Number(items.get(k)?.stock ?? 0)))]),
   );

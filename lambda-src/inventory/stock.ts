@@ -13,6 +13,7 @@ import { recordFulfilment } from "../shared/fulfilment";
 import { FulfilmentStatus, Reservation } from "../shared/order-record";
 import { loadOrder } from "../shared/orders";
 import { itemsToTry, Layouts, mostAvailable, readLayouts, sameLayouts } from "./stock-items";
+import { cachedProductReader, ProductReader } from "../shared/product-reads";
 
 export interface StockTables {
   readonly orders: string;
@@ -136,20 +137,19 @@ async function transactOverItems(
  * a stale read never rejects an order or fails a release.
  */
 async function transactOnLayouts(
-  ddb: DynamoDBDocumentClient,
-  tables: StockTables,
+  { ddb, tables, readProducts }: StockStore,
   orderId: string,
   lines: StockLine[],
   change: Change,
   orderUpdate: (lines: PlacedLine[]) => OrderUpdate,
 ): Promise<Outcome> {
   const skus = lines.map((l) => l.sku);
-  let layouts = await readLayouts(ddb, tables.products, skus);
+  let layouts = await readLayouts(readProducts, skus);
   for (let pass = 1; ; pass++) {
     const candidates = lines.map((line) => ({ line, items: itemsToTry(line.sku, layouts, orderId, line.item) }));
     const outcome = await transactOverItems(ddb, tables, orderId, candidates, change, orderUpdate);
     if (outcome !== "SHORT") return outcome;
-    const current = await readLayouts(ddb, tables.products, skus, true);
+    const current = await readLayouts(readProducts, skus, true);
     if (pass > 1 || sameLayouts(current, layouts)) return { short: current };
     layouts = current;
   }
@@ -171,13 +171,10 @@ function quantitiesBySku(items: { sku: string; quantity: number }[]): StockLine[
  * Reserves an OrderPlaced's lines, only while the order is PLACED: an OrderPlaced that arrives
  * after the order was cancelled or rejected (redriven from a DLQ, say) reserves nothing.
  */
-export async function reserveStock(
-  ddb: DynamoDBDocumentClient,
-  tables: StockTables,
-  event: OrderPlaced,
-): Promise<FulfilmentStatus> {
+async function reserveStock(store: StockStore, event: OrderPlaced): Promise<FulfilmentStatus> {
+  const { ddb, tables } = store;
   const items = quantitiesBySku(event.items);
-  const outcome = await transactOnLayouts(ddb, tables, event.orderId, items, "take", (lines) => ({
+  const outcome = await transactOnLayouts(store, event.orderId, items, "take", (lines) => ({
     UpdateExpression: "SET reservation = :reservation",
     ConditionExpression: "attribute_exists(orderId) AND attribute_not_exists(reservation) AND #status = :placed",
     ExpressionAttributeNames: { "#status": "status" },
@@ -274,16 +271,13 @@ async function rejectForShortStock(
  * Gives a reservation's stock back once, when the order is cancelled or rejected; an order that
  * reserved nothing (short stock, or over before its OrderPlaced came) has nothing to release.
  */
-export async function releaseStock(
-  ddb: DynamoDBDocumentClient,
-  tables: StockTables,
-  event: OrderCancelled | OrderRejected,
-): Promise<FulfilmentStatus> {
+async function releaseStock(store: StockStore, event: OrderCancelled | OrderRejected): Promise<FulfilmentStatus> {
+  const { ddb, tables } = store;
   const reservation = await reservationOf(ddb, tables, event.orderId);
   if (!reservation || reservation.status === "OUT_OF_STOCK") return "NOTHING_TO_RELEASE";
   if (reservation.status === "RELEASED") return "RELEASED";
   // Back to the item each line was taken from, or, if an import has removed it since, another of the SKU's.
-  const outcome = await transactOnLayouts(ddb, tables, event.orderId, reservation.items, "give back", () => ({
+  const outcome = await transactOnLayouts(store, event.orderId, reservation.items, "give back", () => ({
     UpdateExpression: "SET reservation.#status = :released, reservation.releasedBy = :eventId",
     ConditionExpression: "reservation.#status = :reserved",
     ExpressionAttributeNames: { "#status": "status" },
@@ -300,14 +294,21 @@ export async function releaseStock(
 export interface InventoryDeps {
   readonly ddb: DynamoDBDocumentClient;
   readonly tables: StockTables;
+  /** Reads product items (stock layouts); default: uncached, strongly consistent. See product-reads.ts. */
+  readonly readProducts?: ProductReader;
 }
+
+/** What reserving and releasing use: the deps with a product reader. */
+type StockStore = Required<InventoryDeps>;
 
 /** Reserves on OrderPlaced, releases on OrderCancelled or OrderRejected, and records the outcome on the order. */
 export async function handleInventoryEvent(deps: InventoryDeps, event: OrderEvent): Promise<FulfilmentStatus> {
+  const store: StockStore = {
+    ...deps,
+    readProducts: deps.readProducts ?? cachedProductReader(deps.ddb, deps.tables.products, 0),
+  };
   const outcome =
-    event.eventType === "OrderPlaced"
-      ? await reserveStock(deps.ddb, deps.tables, event)
-      : await releaseStock(deps.ddb, deps.tables, event);
+    event.eventType === "OrderPlaced" ? await reserveStock(store, event) : await releaseStock(store, event);
   await recordFulfilment(deps.ddb, deps.tables.orders, "inventory", event, outcome);
   return outcome;
 }

@@ -5,12 +5,13 @@
  * retries duplicates nothing, and an event is published even if the client never comes back.
  */
 import { createHash } from "node:crypto";
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { eventIdFor, OrderCancelled, OrderId, OrderLine, OrderPlaced } from "../shared/events";
 import { OrderRecord } from "../shared/order-record";
 import type { Product } from "../shared/product";
+import { cachedProductReader, ProductReader } from "../shared/product-reads";
 import { EventPublisher } from "../shared/publisher";
 import { attributesOf, isPublished, newOutbox, publishPending, recordEvent } from "../shared/outbox";
 import { findOrder as findStoredOrder } from "../shared/orders";
@@ -24,6 +25,8 @@ export interface OrdersDeps {
   readonly ddb: DynamoDBDocumentClient;
   readonly ordersTable: string;
   readonly productsTable: string;
+  /** Reads the products an order prices from; default: uncached, strongly consistent (product-reads.ts). */
+  readonly readProducts?: ProductReader;
   readonly publisher: EventPublisher;
   readonly now?: () => Date;
 }
@@ -50,16 +53,8 @@ async function requireOrder(deps: OrdersDeps, orderId: string): Promise<OrderRec
 
 async function priceItems(deps: OrdersDeps, request: PlaceOrderRequest): Promise<OrderLine[]> {
   const skus = request.items.map((i) => i.sku);
-  const products = new Map<string, Product>();
-  let keys: Record<string, unknown>[] = skus.map((sku) => ({ sku }));
-  for (let attempt = 0; keys.length > 0; attempt++) {
-    if (attempt >= 5) throw new Error("products table kept returning unprocessed keys");
-    const answer = await deps.ddb.send(
-      new BatchGetCommand({ RequestItems: { [deps.productsTable]: { Keys: keys, ConsistentRead: true } } }),
-    );
-    for (const item of answer.Responses?.[deps.productsTable] ?? []) products.set(String(item.sku), item as Product);
-    keys = answer.UnprocessedKeys?.[deps.productsTable]?.Keys ?? [];
-  }
+  const read = deps.readProducts ?? cachedProductReader(deps.ddb, deps.productsTable, 0);
+  const products = (await read(skus)) as Map<string, Product>;
   const unknown = skus.filter((sku) => !products.has(sku));
   if (unknown.length > 0) {
     throw new ApiError(

@@ -23,6 +23,10 @@ export interface FunctionStats {
   invocations: number;
   succeeded: number;
   failed: number;
+  /** Milliseconds invocations took in all, from the event's hand-over to the answer (for the bench). */
+  busyMs: number;
+  /** Of which the worker thread was running JavaScript (its event loop's active time): its own CPU. */
+  activeMs: number;
 }
 
 export class InvocationError extends Error {
@@ -177,7 +181,7 @@ export interface FunctionHostOptions {
 }
 
 export class FunctionHost {
-  readonly stats: FunctionStats = { invocations: 0, succeeded: 0, failed: 0 };
+  readonly stats: FunctionStats = { invocations: 0, succeeded: 0, failed: 0, busyMs: 0, activeMs: 0 };
   readonly fn: LocalFunction;
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
@@ -255,6 +259,9 @@ export class FunctionHost {
   async invokeLogged(event: unknown): Promise<Invocation> {
     const env = await this.acquire();
     this.stats.invocations++;
+    const started = performance.now();
+    const loop = env.worker.performance.eventLoopUtilization();
+    const countActive = () => (this.stats.activeMs += env.worker.performance.eventLoopUtilization(loop).active);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -265,17 +272,20 @@ export class FunctionHost {
     try {
       const result = await Promise.race([env.run(event), timeout]);
       this.stats.succeeded++;
+      countActive();
       const logs = env.takeLogs();
       this.release(env);
       return { ok: true, result, logs };
     } catch (error) {
       this.stats.failed++;
+      countActive();
       const logs = env.takeLogs();
       if (error instanceof InvocationTimeoutError) this.discard(env);
       else this.release(env);
       return { ok: false, error: error instanceof Error ? error : new Error(String(error)), logs };
     } finally {
       clearTimeout(timer);
+      this.stats.busyMs += performance.now() - started;
     }
   }
 
