@@ -28,16 +28,16 @@ interface BenchRun {
 }
 
 export interface BenchFile {
-  date: string;
-  machine: { cpus: number };
   fanOutRuns: Record<string, BenchRun[]>;
+  /** When and on how many cores the fan-out runs were measured. */
+  fanOutMeasured: { date: string; cpus: number };
 }
 
 export function readBench(file: string): BenchFile {
-  const bench = JSON.parse(fs.readFileSync(file, "utf8")) as BenchFile;
-  if (!bench.fanOutRuns?.["1 clients"]?.length)
+  const bench = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<BenchFile>;
+  if (!bench.fanOutRuns?.["1 clients"]?.length || !bench.fanOutMeasured)
     throw new Error(`${file} has no 1-client fan-out runs: run \`npm run bench -- --only fanout\` first`);
-  return bench;
+  return bench as BenchFile;
 }
 
 function median(values: number[]): number {
@@ -83,7 +83,7 @@ export function benchDurations(bench: BenchFile, file: string): Costs {
   const api = medianTiming(runs.map((r) => r.apiMs));
   const afterPublish = Math.min(1, Math.max(0, median(runs.map((r) => r.publishedBeforeAnswerMs.p50)) / api.p50Ms));
   return {
-    source: `${file} (${bench.date.slice(0, 10)}): the local runtime's handler times with one client, median of ${runs.length} runs`,
+    source: `${file} (${bench.fanOutMeasured.date.slice(0, 10)}): the local runtime's handler times with one client, median of ${runs.length} runs`,
     api: { ...api, afterPublish },
     consumers,
     orderItemBytes: median(runs.map((r) => r.orderItemBytes.p50)),
@@ -142,7 +142,7 @@ export function benchCpuCosts(bench: BenchFile, file: string): { costs: Costs; c
       consumers,
       relayPerOrderMs: relayPerOrder,
     },
-    cores: bench.machine.cpus - idleCores,
+    cores: bench.fanOutMeasured.cpus - idleCores,
   };
 }
 

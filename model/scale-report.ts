@@ -198,7 +198,7 @@ function trust(input: ScaleReportInput): string[] {
     "The same simulation, parameterised as the local runtime (its plan, the gateway's API workers, two",
     "pollers per queue, every job sharing the machine's cores, the CPU one order took in the bench's",
     `one-client runs), beside the bench's measurement of the same loads (${input.benchFile},`,
-    `${input.bench.date.slice(0, 10)}):`,
+    `${input.bench.fanOutMeasured.date.slice(0, 10)}):`,
     "",
     markdownTable(["load", "figure", "bench", "simulation", "difference"], rows, [false, false, true, true, true]),
     "",

@@ -48,7 +48,7 @@ export const SERVICE_SUMMARY_HEADER = [
   "p95",
   "p99",
   "last outcome",
-  "drained after the peak",
+  "backlog cleared after the peak",
 ];
 
 export function serviceSummaryRows(result: SimulationResult): string[][] {
@@ -61,8 +61,10 @@ export function serviceSummaryRows(result: SimulationResult): string[][] {
     duration(s.latency.percentile(50)),
     duration(s.latency.percentile(95)),
     duration(s.latency.percentile(99)),
-    duration(s.drainedAtSeconds),
-    result.peakEndSeconds !== undefined ? duration(Math.max(0, s.drainedAtSeconds - result.peakEndSeconds)) : "-",
+    duration(s.lastOutcomeSeconds),
+    result.peakEndSeconds !== undefined && s.backlogClearedAtSeconds !== undefined
+      ? duration(Math.max(0, s.backlogClearedAtSeconds - result.peakEndSeconds))
+      : "-",
   ]);
 }
 

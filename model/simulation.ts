@@ -94,10 +94,18 @@ export interface ServiceSummary {
   peakDepth: number;
   peakOldestAgeSeconds: number;
   peakConcurrency: number;
-  /** When its queue was last empty for good (seconds from the start). */
-  drainedAtSeconds: number;
+  /** When its last message was processed (seconds from the start). */
+  lastOutcomeSeconds: number;
+  /**
+   * When its backlog last cleared: the first window end at which its oldest message was younger
+   * than BACKLOG_SECONDS again; absent when it never had one.
+   */
+  backlogClearedAtSeconds?: number;
   latency: Histogram;
 }
+
+/** A queue whose oldest message is older than this has a backlog. */
+export const BACKLOG_SECONDS = 10;
 
 export interface SimulationResult {
   readonly windows: Window[];
@@ -238,11 +246,13 @@ class ConsumerPool {
     peakDepth: 0,
     peakOldestAgeSeconds: 0,
     peakConcurrency: 0,
-    drainedAtSeconds: 0,
+    lastOutcomeSeconds: 0,
     latency: new Histogram(),
   };
   /** Fraction of an order carried over, for a filtered subscription's share. */
   private carry = 0;
+  private backlogged = false;
+  private scaling?: { readonly rate: Scaling; scheduled: boolean };
 
   constructor(
     readonly topology: ConsumerTopology,
@@ -262,7 +272,7 @@ class ConsumerPool {
     this.messageSeconds = pace > 0 ? () => Math.max(pace, sample()) : sample;
     this.invocationSeconds = timing.invocationMs / 1000;
     this.limit = scaling ? Math.min(scaling.initial, topology.maxConcurrency) : topology.maxConcurrency;
-    if (scaling) this.scaleEverySecond(scaling);
+    if (scaling) this.scaling = { rate: scaling, scheduled: false };
   }
 
   /** How many of `count` orders this queue receives (all, or the filter's share). */
@@ -278,6 +288,7 @@ class ConsumerPool {
     this.queue.push(cohort);
     this.depth += cohort.count;
     this.summary.peakDepth = Math.max(this.summary.peakDepth, this.depth);
+    this.scaleWhileWaiting();
     this.pump();
   }
 
@@ -292,15 +303,24 @@ class ConsumerPool {
     window.concurrency = this.active;
     window.oldestAgeSeconds = this.depth > 0 ? this.clock.now - this.queue[this.head].placedAt : 0;
     this.summary.peakOldestAgeSeconds = Math.max(this.summary.peakOldestAgeSeconds, window.oldestAgeSeconds);
+    if (window.oldestAgeSeconds > BACKLOG_SECONDS) this.backlogged = true;
+    else if (this.backlogged) {
+      this.backlogged = false;
+      this.summary.backlogClearedAtSeconds = this.clock.now;
+    }
   }
 
-  private scaleEverySecond(scaling: Scaling): void {
+  /** Adds concurrency each second while messages wait (Lambda's SQS scaling); stops when none do. */
+  private scaleWhileWaiting(): void {
+    const scaling = this.scaling;
+    if (!scaling || scaling.scheduled || this.limit >= this.topology.maxConcurrency) return;
+    scaling.scheduled = true;
     const step = () => {
       if (this.depth > 0 && this.limit < this.topology.maxConcurrency) {
-        this.limit = Math.min(this.topology.maxConcurrency, this.limit + scaling.perMinute / 60);
+        this.limit = Math.min(this.topology.maxConcurrency, this.limit + scaling.rate.perMinute / 60);
         this.pump();
-      }
-      this.clock.after(1, step);
+        this.clock.after(1, step);
+      } else scaling.scheduled = false;
     };
     this.clock.after(1, step);
   }
@@ -346,7 +366,7 @@ class ConsumerPool {
       this.summary.latency.add(now - piece.placedAt, piece.count);
       if (this.orders && piece.order >= 0) this.orders.outcome(piece.order, now);
     }
-    if (this.depth === 0) this.summary.drainedAtSeconds = now;
+    this.summary.lastOutcomeSeconds = now;
     this.active--;
     this.pool.inUse--;
     this.pump();
@@ -417,9 +437,10 @@ export function simulate(options: SimulationOptions): SimulationResult {
         apiLatency.add(clock.now - cohort.placedAt, cohort.count);
         stats.at(clock.now).apiLatency.add(clock.now - cohort.placedAt, cohort.count);
         if (orders && cohort.order >= 0) orders.answered(cohort.order, clock.now);
-        then();
+        // The freed worker goes to the request waiting longest, then the client places its next.
         const next = apiWaiting.shift();
         if (next) runApi(next, placeNext);
+        then();
       });
     });
   };
@@ -433,7 +454,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
     accepted++;
     stats.at(clock.now).offered++;
     stats.at(clock.now).accepted++;
-    if (apiActive < topology.api.reservedConcurrency) runApi(cohort, placeNext);
+    if (apiActive < topology.api.reservedConcurrency && apiWaiting.length === 0) runApi(cohort, placeNext);
     else apiWaiting.push(cohort);
   };
 
@@ -488,7 +509,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
 
   const summaries = {} as Record<ConsumerService, ServiceSummary>;
   for (const p of pools) summaries[p.topology.service] = p.summary;
-  const lastOutcome = Math.max(...pools.map((p) => p.summary.drainedAtSeconds));
+  const lastOutcome = Math.max(...pools.map((p) => p.summary.lastOutcomeSeconds));
   const endSeconds = orders ? orders.lastCompletion : lastOutcome;
   return {
     windows: stats.windows,
@@ -506,14 +527,20 @@ export function simulate(options: SimulationOptions): SimulationResult {
   };
 }
 
-/** The end of the curve's last phase at its highest rate. */
+/**
+ * The end of the curve's last plateau at its highest rate (a ramp down from it is not the peak);
+ * for a curve with no such plateau, the end of the last phase that reaches the highest rate.
+ */
 function peakEnd(profile: CurveProfile): number {
   const highest = Math.max(...profile.phases.map((p) => Math.max(p.from, p.to)));
-  let start = 0;
-  let end = 0;
-  for (const phase of profile.phases) {
-    start += phase.minutes * 60;
-    if (Math.max(phase.from, phase.to) === highest) end = start;
-  }
-  return end;
+  const ends = (isPeak: (p: CurveProfile["phases"][number]) => boolean) => {
+    let start = 0;
+    let end: number | undefined;
+    for (const phase of profile.phases) {
+      start += phase.minutes * 60;
+      if (isPeak(phase)) end = start;
+    }
+    return end;
+  };
+  return ends((p) => p.from === highest && p.to === highest) ?? ends((p) => Math.max(p.from, p.to) === highest)!;
 }

@@ -88,8 +88,8 @@ describe("the fan-out simulation", () => {
     expect(billing.peakDepth).toBeGreaterThan(5500);
     expect(billing.peakDepth).toBeLessThan(6100);
     // 18,000 messages at 200/s: the last outcome 90 s from the start.
-    expect(billing.drainedAtSeconds).toBeGreaterThan(88);
-    expect(billing.drainedAtSeconds).toBeLessThan(92);
+    expect(billing.lastOutcomeSeconds).toBeGreaterThan(88);
+    expect(billing.lastOutcomeSeconds).toBeLessThan(92);
     expect(result.services.inventory.peakDepth).toBeLessThan(100);
   });
 
@@ -99,14 +99,14 @@ describe("the fan-out simulation", () => {
       profile: curve([[1, 100, 100]]),
     });
     // 6,000 e-mails at 50/s take 120 s.
-    expect(result.services.notification.drainedAtSeconds).toBeGreaterThan(118);
-    expect(result.services.notification.drainedAtSeconds).toBeLessThan(122);
+    expect(result.services.notification.lastOutcomeSeconds).toBeGreaterThan(118);
+    expect(result.services.notification.lastOutcomeSeconds).toBeLessThan(122);
     expect(result.services.notification.peakConcurrency).toBe(5);
   });
 
   it("holds SNS publishes to the topic's quota, so every queue lags behind it", () => {
     const result = run({ topology: topology({ topicPerSecond: 100 }), profile: curve([[1, 200, 200]]) });
-    expect(result.services.inventory.drainedAtSeconds).toBeGreaterThan(119);
+    expect(result.services.inventory.lastOutcomeSeconds).toBeGreaterThan(119);
     expect(result.services.inventory.processed).toBe(12_000);
   });
 
@@ -158,7 +158,7 @@ describe("the fan-out simulation", () => {
       profile: curve([[1, 300, 300]]),
     };
     // Full batches of 10: 2 environments × 10 messages ÷ (0.1 + 0.04) s ≈ 143/s, against 200/s without.
-    const slow = run({ ...options, costs: withOverhead(40) }).services.billing.drainedAtSeconds;
+    const slow = run({ ...options, costs: withOverhead(40) }).services.billing.lastOutcomeSeconds;
     expect(slow).toBeGreaterThan(18_000 / 143 - 3);
     expect(slow).toBeLessThan(18_000 / 143 + 3);
   });
@@ -173,5 +173,48 @@ describe("the fan-out simulation", () => {
     });
     // Published 10 ms into the API's 20: the services are done 10 ms after the answer.
     expect(result.orderLatency!.percentile(50)).toBeCloseTo(0.01, 3);
+  });
+
+  it("says when a backlog cleared, measured from the end of the peak plateau, not of the ramp down", () => {
+    const result = run({
+      topology: topology({}, { billing: { maxConcurrency: 2 } }),
+      profile: curve([
+        [1, 300, 300],
+        [1, 300, 0],
+      ]),
+      windowSeconds: 1,
+    });
+    expect(result.peakEndSeconds).toBe(60);
+    // 27,000 messages at 200/s: the last outcome at 135 s; the oldest is younger than 10 s some seconds before.
+    const billing = result.services.billing;
+    expect(billing.lastOutcomeSeconds).toBeGreaterThan(133);
+    expect(billing.backlogClearedAtSeconds).toBeGreaterThan(100);
+    expect(billing.backlogClearedAtSeconds).toBeLessThan(billing.lastOutcomeSeconds);
+    expect(result.services.inventory.backlogClearedAtSeconds).toBeUndefined();
+  });
+
+  it("serves waiting requests first and never runs more API workers than it has", () => {
+    const result = simulate({
+      topology: topology({ api: { ...topology().api, reservedConcurrency: 8 } }),
+      costs: costs(20),
+      profile: { name: "ten", kind: "clients", clients: 10, orders: 800, highValueShare: 0 },
+      cores: 64,
+      windowSeconds: 1,
+    });
+    // 8 workers × 1 request per 20 ms = 400 orders/s: 800 orders in 2 s (and 20 ms for the last services).
+    expect(result.endSeconds).toBeGreaterThan(2);
+    expect(result.endSeconds).toBeLessThan(2.05);
+  });
+
+  it("ends a closed loop with Lambda's scaling too (it stops adding pollers when nothing waits)", () => {
+    const result = simulate({
+      topology: topology(),
+      costs: costs(20),
+      profile: { name: "one", kind: "clients", clients: 1, orders: 50, highValueShare: 0 },
+      scaling: { initial: 5, perMinute: 300 },
+      windowSeconds: 1,
+    });
+    expect(result.services.inventory.processed).toBe(50);
+    expect(result.endSeconds).toBeLessThan(1.1);
   });
 });

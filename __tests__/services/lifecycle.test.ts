@@ -247,6 +247,33 @@ describe("inventory: a sharded SKU takes a line from one shard, never below zero
     expect((await loadOrder(orderId)).reservation?.items).toEqual([{ sku, quantity: 3, item: tried[2] }]);
   });
 
+  /** Inventory's calls, by command, through a client that counts them. */
+  function counted() {
+    const calls: Record<string, number> = {};
+    const client = {
+      send: (command: { constructor: { name: string } }) => {
+        calls[command.constructor.name] = (calls[command.constructor.name] ?? 0) + 1;
+        return ddb.send(command as Parameters<typeof ddb.send>[0]);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    return { calls, handle: (event: OrderEvent) => handleInventoryEvent({ ddb: client, tables: TABLES }, event) };
+  }
+
+  it("costs a sold-out SKU's order one refused transaction and one read of its shards, not one per shard", async () => {
+    const { orderId } = await shardedOrder([0, 0, 0, 0, 0, 0, 0, 0], 1);
+    const { calls, handle } = counted();
+    expect(await handle(await recorded(orderId, "OrderPlaced"))).toBe("OUT_OF_STOCK");
+    expect(calls.TransactWriteCommand).toBe(1);
+  });
+
+  it("after a refusal, tries only the shards that hold enough, fullest first", async () => {
+    const { orderId, tried } = await shardedOrder([1, 3, 0, 6, 4], 3);
+    const { calls, handle } = counted();
+    expect(await handle(await recorded(orderId, "OrderPlaced"))).toBe("RESERVED");
+    expect(calls.TransactWriteCommand).toBe(2);
+    expect(await stocksOf(tried)).toEqual([1, 3, 0, 3, 4]);
+  });
+
   it("is out of stock only when every shard is short, naming the most one shard holds", async () => {
     const { api, sku, orderId, tried } = await shardedOrder([2, 2, 1, 2], 3); // 7 in all, 2 at most in one
     await walk(["placed", "placed", "ended", "ended"], orderId, api, inventory, "OrderRejected");

@@ -13,7 +13,7 @@ import { recordFulfilment } from "../shared/fulfilment";
 import { FulfilmentStatus, Reservation } from "../shared/order-record";
 import { loadOrder } from "../shared/orders";
 import { itemsToTry, Layouts, mostAvailable, readLayouts, sameLayouts } from "./stock-items";
-import { cachedProductReader, ProductReader } from "../shared/product-reads";
+import { cachedProductReader, getProductItems, ProductReader } from "../shared/product-reads";
 
 export interface StockTables {
   readonly orders: string;
@@ -102,8 +102,29 @@ async function transactReservation(
 type Outcome = "DONE" | "ORDER_REFUSED" | { short: Layouts };
 
 /**
- * The transaction with each line on the first item it may use; each line the transaction refused
- * moves on to its next item, and it is tried again, until done or a line has no item left.
+ * Of `items`, those a line may use now (strongly consistent): to take, the ones holding at least
+ * its quantity, fullest first; to give back, the ones that still exist.
+ */
+async function usableItems(
+  ddb: DynamoDBDocumentClient,
+  tables: StockTables,
+  items: string[],
+  quantity: number,
+  change: Change,
+): Promise<string[]> {
+  if (items.length === 0) return [];
+  const stored = await getProductItems(ddb, tables.products, items, true);
+  const stock = (item: string) => stored.get(item)?.stock;
+  if (change === "give back") return items.filter((item) => stock(item) !== undefined);
+  return items
+    .filter((item) => Number(stock(item) ?? 0) >= quantity)
+    .sort((a, b) => Number(stock(b)) - Number(stock(a)));
+}
+
+/**
+ * The transaction with each line on the first item it may use. A line the transaction refused
+ * reads its other items once and moves on to those that can take it, fullest first; so an order
+ * for a sold-out flash-sale SKU costs one refused transaction and one read, not one per shard.
  */
 async function transactOverItems(
   ddb: DynamoDBDocumentClient,
@@ -113,9 +134,11 @@ async function transactOverItems(
   change: Change,
   orderUpdate: (lines: PlacedLine[]) => OrderUpdate,
 ): Promise<"DONE" | "ORDER_REFUSED" | "SHORT"> {
+  const items = candidates.map((c) => c.items);
   const next = candidates.map(() => 0);
+  const reread = candidates.map(() => false);
   for (;;) {
-    const lines = candidates.map(({ line, items }, i) => ({ ...line, item: items[next[i]] }));
+    const lines = candidates.map(({ line }, i) => ({ ...line, item: items[i][next[i]] }));
     try {
       await transactReservation(ddb, tables, orderId, lines, change, orderUpdate(lines));
       return "DONE";
@@ -125,8 +148,14 @@ async function transactOverItems(
       if (isConditionFailure(orderReason?.Code)) return "ORDER_REFUSED";
       const refused = lineReasons.flatMap((reason, i) => (isConditionFailure(reason.Code) ? [i] : []));
       if (refused.length === 0) throw error;
-      for (const i of refused) next[i]++;
-      if (refused.some((i) => next[i] >= candidates[i].items.length)) return "SHORT";
+      for (const i of refused) {
+        const rest = items[i].slice(next[i] + 1);
+        // Once re-read, the list is what can take the line: a refusal then is a race, try the next.
+        items[i] = reread[i] ? rest : await usableItems(ddb, tables, rest, candidates[i].line.quantity, change);
+        reread[i] = true;
+        next[i] = 0;
+        if (items[i].length === 0) return "SHORT";
+      }
     }
   }
 }

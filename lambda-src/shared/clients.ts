@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { ConfiguredRetryStrategy } from "@smithy/util-retry";
 import { tracer } from "./tracing";
 
 export const dynamoDbClient = () => tracer.captureAWSv3Client(new DynamoDBClient({}));
@@ -22,8 +23,15 @@ export const snsClient = () => tracer.captureAWSv3Client(new SNSClient({}));
 export const s3Client = () =>
   tracer.captureAWSv3Client(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
 
+const SES_RETRIES = 2;
+
 /**
- * Adaptive retry: a send SES throttles (TooManyRequestsException, 429) is retried with backoff and
- * the client slows its own rate; five attempts fit a paced batch inside the function's timeout.
+ * A send SES throttles (TooManyRequestsException, 429) is retried twice, 100 then 200 ms later:
+ * the service paces itself to the account's rate (notification/pacing.ts), so a throttle means
+ * another sender in the account, and the SDK's default backoff (up to 20 s a retry) would run
+ * a paced batch past its timeout and spend every message's receive.
  */
-export const sesClient = () => tracer.captureAWSv3Client(new SESv2Client({ retryMode: "adaptive", maxAttempts: 5 }));
+export const sesClient = () =>
+  tracer.captureAWSv3Client(
+    new SESv2Client({ retryStrategy: new ConfiguredRetryStrategy(SES_RETRIES, (attempt) => 100 * attempt) }),
+  );

@@ -10,6 +10,9 @@ import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 export type ProductItem = Record<string, unknown>;
 
+/** Entries a cache keeps before it drops the expired ones. */
+const CACHE_LIMIT = 5000;
+
 /** BatchGetItem's limit per call, and the calls for keys it keeps answering as unprocessed. */
 const GET_LIMIT = 100;
 const GET_ATTEMPTS = 5;
@@ -47,6 +50,9 @@ export function cachedProductReader(ddb: DynamoDBDocumentClient, table: string, 
   const cache = new Map<string, { item: ProductItem; readAt: number }>();
   return async (skus: string[], fresh = false): Promise<Map<string, ProductItem>> => {
     const at = now();
+    // A long-lived environment of a large catalogue: forget what is too old to be used.
+    if (cache.size > CACHE_LIMIT)
+      for (const [sku, entry] of cache) if (at - entry.readAt >= maxAgeMs) cache.delete(sku);
     const stale =
       fresh || maxAgeMs <= 0 ? skus : skus.filter((sku) => !(at - (cache.get(sku)?.readAt ?? -Infinity) < maxAgeMs));
     if (stale.length > 0) {
