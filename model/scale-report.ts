@@ -171,6 +171,10 @@ function leftOut(): string[] {
     "- DynamoDB throttling: the tables are taken as warm for the peak (the warm throughput above).",
     "- SNS and SQS delivery time: not measured, taken as zero. Lambda's scale-up on FIFO queues is",
     `  taken as the ${QUOTAS.lambdaSqsScaleUp.value}/minute AWS publishes for standard queues.`,
+    "- Provisioned pollers (Lambda's provisioned mode for SQS, faster scale-up) are not used: AWS documents",
+    "  them for SQS sources without saying FIFO queues are supported, they exclude maximum concurrency",
+    "  (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html), and the AWS provider",
+    "  6.25 documents `provisioned_poller_config` for Kafka sources only. Worth a trial on a FIFO queue.",
     "",
   ];
 }

@@ -188,7 +188,10 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     // and simulated by `npm run simulate -- --env prod --profile model/profiles/black-friday.json`.
     peakOrdersPerSecond: 10_000,
     // Concurrency ≈ messages/s × time a message (p95, measured) with headroom; notification is held
-    // to what SES takes, the rest of its peak waits in its queue.
+    // to what SES takes, the rest of its peak waits in its queue. Maximum concurrency, not
+    // provisioned pollers: AWS documents provisioned mode for SQS sources without saying FIFO
+    // queues are supported, and it cannot be combined with maximum concurrency
+    // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html).
     eventSource: { batchSize: 10, maxConcurrency: { inventory: 600, billing: 600, notification: 100, review: 200 } },
     highThroughputFifo: true,
     snsArchiveRetentionDays: 30,
