@@ -53,6 +53,11 @@ const writeCalls = () => ddbMock.commandCalls(BatchWriteCommand).map((c) => c.ar
 const putItems = (input: BatchWriteCommandInput) =>
   input.RequestItems![TABLE].flatMap((r) => (r.PutRequest ? [r.PutRequest.Item!] : []));
 const updateCalls = () => ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+/** The items emptied before a stock change (emptyRetiringItems in import.ts). */
+const emptied = () =>
+  updateCalls()
+    .filter((u) => u.UpdateExpression === "SET stock = :none")
+    .map((u) => u.Key!.sku as string);
 
 beforeEach(() => {
   ddbMock.reset();
@@ -210,12 +215,21 @@ describe("sharded SKUs", () => {
       setStock: true,
     });
     expect(result.updated).toEqual(["FLASH"]);
-    expect(writes()).toEqual(["Put FLASH#0", "Put FLASH#1", "Delete FLASH#2", "Delete FLASH#3", "Update FLASH"]);
+    expect(writes()).toEqual([
+      "Update FLASH#2",
+      "Update FLASH#3",
+      "Put FLASH#0",
+      "Put FLASH#1",
+      "Delete FLASH#2",
+      "Delete FLASH#3",
+      "Update FLASH",
+    ]);
+    expect(emptied()).toEqual(["FLASH#2", "FLASH#3"]);
     expect(writeCalls().flatMap(putItems)).toEqual([
       { sku: "FLASH#0", shardOf: "FLASH", stock: 5 },
       { sku: "FLASH#1", shardOf: "FLASH", stock: 4 },
     ]);
-    expect(updateCalls()[0]).toMatchObject({
+    expect(updateCalls().at(-1)).toMatchObject({
       UpdateExpression:
         "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stockShards = :stockShards REMOVE #stock",
       ExpressionAttributeValues: { ":stockShards": 2 },
@@ -225,20 +239,22 @@ describe("sharded SKUs", () => {
   it("with setStock, an unsharded SKU becoming sharded: shards first, then the product item gives up its stock", async () => {
     stored.set("PLAIN", product("PLAIN", { stock: 3 }));
     await importCatalogue(ddb, TABLE, [product("PLAIN", { stock: 7, stockShards: 3 })], { ...FAST, setStock: true });
-    expect(writes()).toEqual(["Put PLAIN#0", "Put PLAIN#1", "Put PLAIN#2", "Update PLAIN"]);
+    expect(writes()).toEqual(["Update PLAIN", "Put PLAIN#0", "Put PLAIN#1", "Put PLAIN#2", "Update PLAIN"]);
+    expect(emptied()).toEqual(["PLAIN"]);
     expect(
       writeCalls()
         .flatMap(putItems)
         .map((i) => i.stock),
     ).toEqual([3, 2, 2]);
-    expect(updateCalls()[0].UpdateExpression).toMatch(/#stockShards = :stockShards REMOVE #stock$/);
+    expect(updateCalls().at(-1)!.UpdateExpression).toMatch(/#stockShards = :stockShards REMOVE #stock$/);
   });
 
   it("with setStock, a sharded SKU becoming unsharded: the product item takes the stock, then the shards go", async () => {
     storeSharded("FLASH", [2, 2]);
     await importCatalogue(ddb, TABLE, [product("FLASH", { stock: 6 })], { ...FAST, setStock: true });
-    expect(writes()).toEqual(["Update FLASH", "Delete FLASH#0", "Delete FLASH#1"]);
-    expect(updateCalls()[0]).toMatchObject({
+    expect(writes()).toEqual(["Update FLASH#0", "Update FLASH#1", "Update FLASH", "Delete FLASH#0", "Delete FLASH#1"]);
+    expect(emptied()).toEqual(["FLASH#0", "FLASH#1"]);
+    expect(updateCalls()[2]).toMatchObject({
       UpdateExpression:
         "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stock = :stock REMOVE #stockShards",
       ExpressionAttributeValues: { ":stock": 6 },

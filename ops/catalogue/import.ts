@@ -210,13 +210,40 @@ async function updateProduct(
 }
 
 /**
+ * Empties the items that are about to stop holding a SKU's stock (its product item when it becomes
+ * sharded, the shards it no longer has): inventory may still take from them for a moment on a
+ * layout it read before the change (lambda-src/inventory/stock-items.ts), which would sell units
+ * beyond the new count. Emptied, they refuse it, and inventory moves to the SKU's other items.
+ */
+async function emptyRetiringItems(ddb: DynamoDBDocumentClient, table: string, keys: string[]) {
+  await Promise.all(
+    keys.map(async (sku) => {
+      try {
+        await ddb.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { sku },
+            UpdateExpression: "SET stock = :none",
+            ConditionExpression: "attribute_exists(stock)",
+            ExpressionAttributeValues: { ":none": 0 },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error; // already gone
+      }
+    }),
+  );
+}
+
+/**
  * With --set-stock a sharded SKU's shards are written over with the file's stock, split (a Put is
  * right for them: the count replaces their stock, and they hold nothing else), and shards it no
- * longer has are deleted. The order keeps inventory right at each step, and a stop part-way
- * leaves the product item as it was, so running the import again redoes it: shards are written
- * before the product item names them, and removed before it stops naming them. A SKU becoming
- * unsharded is the exception: its product item takes the stock first, then the shards go (a stop
- * between leaves shard items that nothing reads; inventory and export use only those named).
+ * longer has are deleted. Items about to stop holding stock are emptied first (emptyRetiringItems).
+ * The order keeps inventory right at each step, and a stop part-way leaves the product item as it
+ * was, so running the import again redoes it: shards are written before the product item names
+ * them, and removed before it stops naming them. A SKU becoming unsharded is the exception: its
+ * product item takes the stock first, then the shards go (a stop between leaves emptied shard
+ * items that nothing reads; inventory and export use only those named).
  */
 async function update(
   ddb: DynamoDBDocumentClient,
@@ -229,6 +256,7 @@ async function update(
   const shards = shardsOf(product);
   const kept = stockItemKeys(product.sku, shards);
   const removed = storedShards > 1 ? stockItemKeys(product.sku, storedShards).filter((k) => !kept.includes(k)) : [];
+  await emptyRetiringItems(ddb, table, [...(storedShards <= 1 && shards > 1 ? [product.sku] : []), ...removed]);
   const first = shards > 1 ? [...puts(shardItems(product.sku, product.stock, shards)), ...deletes(removed)] : [];
   await write(ddb, table, "stock shards", first, options.retry);
   await updateProduct(ddb, table, product, storedShards, true);
