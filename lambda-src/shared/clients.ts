@@ -23,7 +23,8 @@ export const snsClient = () => tracer.captureAWSv3Client(new SNSClient({}));
 export const s3Client = () =>
   tracer.captureAWSv3Client(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
 
-const SES_RETRIES = 2;
+/** Attempts in all (ConfiguredRetryStrategy counts the first one too). */
+const SES_ATTEMPTS = 3;
 
 /**
  * A send SES throttles (TooManyRequestsException, 429) is retried twice, 100 then 200 ms later:
@@ -33,5 +34,5 @@ const SES_RETRIES = 2;
  */
 export const sesClient = () =>
   tracer.captureAWSv3Client(
-    new SESv2Client({ retryStrategy: new ConfiguredRetryStrategy(SES_RETRIES, (attempt) => 100 * attempt) }),
+    new SESv2Client({ retryStrategy: new ConfiguredRetryStrategy(SES_ATTEMPTS, (attempt) => 100 * attempt) }),
   );

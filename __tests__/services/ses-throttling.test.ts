@@ -1,0 +1,76 @@
+/**
+ * The notification service's SES client against a real HTTP endpoint that throttles as SES does
+ * (429, TooManyRequestsException): a throttled send is retried shortly, within a paced batch's
+ * time, and a send throttled on every attempt fails after three, well inside the function's timeout.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { sesClient } from "../../lambda-src/shared/clients";
+import { sesTransport } from "../../lambda-src/notification/email";
+
+const delivery = {
+  eventId: "e-1",
+  message: { from: "orders@shop.co", to: "ann@shop.co", subject: "Order", text: "Thanks" },
+};
+
+/** An SES v2 endpoint that throttles the first `throttled` sends, then accepts. */
+async function sesEndpoint(throttled: number) {
+  const requests: number[] = [];
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      requests.push(Date.now());
+      if (requests.length <= throttled) {
+        response.writeHead(429, { "content-type": "application/json", "x-amzn-errortype": "TooManyRequestsException" });
+        response.end(JSON.stringify({ message: "Maximum sending rate exceeded." }));
+      } else {
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(JSON.stringify({ MessageId: "m-1" }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+const saved = { ...process.env };
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+function pointAt(url: string) {
+  process.env.AWS_ENDPOINT_URL_SESV2 = url;
+  process.env.AWS_REGION = "eu-west-1";
+  process.env.AWS_ACCESS_KEY_ID = "test";
+  process.env.AWS_SECRET_ACCESS_KEY = "test";
+}
+
+describe("SES throttling", () => {
+  it("retries a throttled send 100 ms later, and it goes out", async () => {
+    const ses = await sesEndpoint(1);
+    try {
+      pointAt(ses.url);
+      await sesTransport(sesClient(), "order-fanout-dev")(delivery);
+      expect(ses.requests).toHaveLength(2);
+      expect(ses.requests[1] - ses.requests[0]).toBeGreaterThanOrEqual(90);
+    } finally {
+      await ses.close();
+    }
+  });
+
+  it("gives up after three attempts in well under a second, not after the SDK's 20 s backoff", async () => {
+    const ses = await sesEndpoint(100);
+    try {
+      pointAt(ses.url);
+      const started = Date.now();
+      await expect(sesTransport(sesClient(), "order-fanout-dev")(delivery)).rejects.toThrow(
+        "Maximum sending rate exceeded.",
+      );
+      expect(ses.requests).toHaveLength(3);
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      await ses.close();
+    }
+  });
+});
