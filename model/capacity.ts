@@ -68,6 +68,16 @@ export function orderWriteUnits(itemBytes: number, highValueShare: number): numb
   return writes * Math.ceil(itemBytes / 1024);
 }
 
+/**
+ * Strongly consistent reads of an order's item in its life, counted from the code: billing and
+ * notification read it (1 each), review for its share, and the outbox relay once for the new
+ * order on the stream (inventory reads it only to release). Each is billed one unit per 4 KB.
+ */
+export function orderReadUnits(itemBytes: number, highValueShare: number): number {
+  const reads = 1 + 1 + highValueShare + 1;
+  return reads * Math.ceil(itemBytes / 4096);
+}
+
 /** Lambda concurrency at `ordersPerSecond` (Little's law with the p95 time: rate × time). */
 export function concurrencyAt(
   topology: Topology,
@@ -137,14 +147,20 @@ export function limitsOf(topology: Topology, costs: Costs, highValueShare: numbe
     });
   }
   if (costs.orderItemBytes !== undefined) {
-    const units = orderWriteUnits(costs.orderItemBytes, highValueShare);
     const table = topology.ordersTable;
-    const capacity = table.warmWriteUnits ?? QUOTAS.dynamoOnDemandTable.value;
-    limits.push({
-      part: `orders table: ${table.warmWriteUnits ? "warm" : "on-demand"} write units ${count(capacity)}/s ÷ ${units.toFixed(1)} an order (items of ${costs.orderItemBytes} B)`,
-      ordersPerSecond: capacity / units,
-      raisedBy: `warmThroughput.orders in stacks/environments.ts, and ${QUOTAS.dynamoOnDemandTable.raise} above ${count(QUOTAS.dynamoOnDemandTable.value)}`,
-    });
+    const sides = [
+      { kind: "write", warm: table.warmWriteUnits, units: orderWriteUnits, quota: QUOTAS.dynamoOnDemandTable },
+      { kind: "read", warm: table.warmReadUnits, units: orderReadUnits, quota: QUOTAS.dynamoOnDemandTableReads },
+    ];
+    for (const side of sides) {
+      const units = side.units(costs.orderItemBytes, highValueShare);
+      const capacity = side.warm ?? side.quota.value;
+      limits.push({
+        part: `orders table: ${side.warm ? "warm" : "on-demand"} ${side.kind} units ${count(capacity)}/s ÷ ${units.toFixed(1)} an order (items of ${costs.orderItemBytes} B)`,
+        ordersPerSecond: capacity / units,
+        raisedBy: `warmThroughput.orders in stacks/environments.ts, and ${side.quota.raise} above ${count(side.quota.value)}`,
+      });
+    }
   }
   const perOrder = topology.consumers.reduce(
     (n, c) => n + shareOf(c, highValueShare) * seconds(costs.consumers[c.service].p50Ms),
@@ -184,8 +200,10 @@ export function quotaRequests(
   if (email !== undefined) ask(QUOTAS.sesProduction, email, email);
   if (orderItemBytes !== undefined) {
     // Every write of an order lands on the orders table: its table-level quota must cover the peak's.
-    const units = peak * orderWriteUnits(orderItemBytes, highValueShare);
-    ask(QUOTAS.dynamoOnDemandTable, units, roundUp(units * HEADROOM, 5000));
+    const writes = peak * orderWriteUnits(orderItemBytes, highValueShare);
+    ask(QUOTAS.dynamoOnDemandTable, writes, roundUp(writes * HEADROOM, 5000));
+    const reads = peak * orderReadUnits(orderItemBytes, highValueShare);
+    ask(QUOTAS.dynamoOnDemandTableReads, reads, roundUp(reads * HEADROOM, 5000));
   }
   return requests;
 }

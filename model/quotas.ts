@@ -84,6 +84,13 @@ export const QUOTAS = {
       "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html",
     raise: "Amazon DynamoDB › Table-level write throughput limit (L-AB614373)",
   },
+  dynamoOnDemandTableReads: {
+    value: 40_000,
+    unit: "read request units/s per on-demand table (default)",
+    source:
+      "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html",
+    raise: "Amazon DynamoDB › Table-level read throughput limit (L-CF0CBE56)",
+  },
   dynamoTransactionCost: {
     value: 2,
     unit: "write units per item written in a transaction",

@@ -11,6 +11,7 @@ import {
   concurrencyAt,
   HEADROOM,
   limitsOf,
+  orderReadUnits,
   orderWriteUnits,
   quotaRequests,
   RESERVATIONS_PER_STOCK_ITEM,
@@ -72,7 +73,8 @@ function design(input: ScaleReportInput): string[] {
       (costs.orderItemBytes !== undefined
         ? `An order's item (${count(costs.orderItemBytes)} B once complete, measured) is written ` +
           `${orderWriteUnits(costs.orderItemBytes, share).toFixed(1)} units' worth in its life (model/capacity.ts): ` +
-          `${count(peak * orderWriteUnits(costs.orderItemBytes, share))} write units/s at the peak.`
+          `${count(peak * orderWriteUnits(costs.orderItemBytes, share))} write units/s at the peak, and read ` +
+          `${orderReadUnits(costs.orderItemBytes, share).toFixed(2)} units' worth: ${count(peak * orderReadUnits(costs.orderItemBytes, share))}/s.`
         : "The order item's size was not measured (CloudWatch costs): check the orders table's writes."),
     "",
     markdownTable(

@@ -35,7 +35,10 @@ interface PlanResources {
     { default_route_settings: { throttling_rate_limit: number; throttling_burst_limit: number } }
   >;
   aws_sqs_queue: Record<string, { name: string; fifo_throughput_limit?: string; message_retention_seconds?: number }>;
-  aws_dynamodb_table: Record<string, { name: string; warm_throughput?: { write_units_per_second: number } }>;
+  aws_dynamodb_table: Record<
+    string,
+    { name: string; warm_throughput?: { write_units_per_second: number; read_units_per_second: number } }
+  >;
 }
 
 export interface ConsumerTopology {
@@ -68,7 +71,7 @@ export interface Topology {
   readonly consumers: readonly ConsumerTopology[];
   readonly accountConcurrency: number;
   /** The orders table's warm write throughput, if it has one (every write of an order lands there). */
-  readonly ordersTable: { readonly warmWriteUnits?: number };
+  readonly ordersTable: { readonly warmWriteUnits?: number; readonly warmReadUnits?: number };
 }
 
 /** The synthesized Terraform JSON of an environment's fan-out stack (bundles stubbed: only names matter). */
@@ -111,6 +114,10 @@ export function topologyOf(name: EnvironmentName, env: NodeJS.ProcessEnv = {}): 
     Object.values(functions).filter((f) => f.function_name.endsWith("-orders-api")),
   );
   const stage = only("API stages", Object.values(resources.aws_apigatewayv2_stage)).default_route_settings;
+  const orders = only(
+    "orders tables",
+    Object.values(resources.aws_dynamodb_table).filter((t) => t.name === tableName(settings, "orders")),
+  );
   const consumers = CONSUMER_SERVICES.map((service): ConsumerTopology => {
     const [functionId, fn] = only(
       `${service} functions`,
@@ -158,10 +165,8 @@ export function topologyOf(name: EnvironmentName, env: NodeJS.ProcessEnv = {}): 
     consumers,
     accountConcurrency: settings.accountConcurrency,
     ordersTable: {
-      warmWriteUnits: only(
-        "orders tables",
-        Object.values(resources.aws_dynamodb_table).filter((t) => t.name === tableName(settings, "orders")),
-      ).warm_throughput?.write_units_per_second,
+      warmWriteUnits: orders.warm_throughput?.write_units_per_second,
+      warmReadUnits: orders.warm_throughput?.read_units_per_second,
     },
   };
 }
