@@ -29,7 +29,7 @@ export interface QuotaRequest {
 export const HEADROOM = 1.5;
 
 /** The share of orders a consumer receives: every order, or the filter's share (review). */
-export function shareOf(consumer: ConsumerTopology, highValueShare: number): number {
+function shareOf(consumer: ConsumerTopology, highValueShare: number): number {
   return consumer.filtered ? highValueShare : 1;
 }
 

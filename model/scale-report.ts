@@ -21,7 +21,7 @@ import { count, duration, markdownTable, percent } from "./format";
 import { loadProfile, Profile } from "./profile";
 import { QUOTAS } from "./quotas";
 import { localRun } from "./runs";
-import { simulate, SimulationOptions, SimulationResult } from "./simulation";
+import { BACKLOG_SECONDS, simulate, SimulationOptions, SimulationResult } from "./simulation";
 import { compareWithBench, SERVICE_SUMMARY_HEADER, serviceSummaryRows } from "./simulation-report";
 
 export interface ScaleReportInput {
@@ -156,7 +156,8 @@ function simulation(input: ScaleReportInput): string[] {
       SERVICE_SUMMARY_HEADER.map((_, i) => i > 0),
     ),
     "",
-    "Latency is from the order's placing to the service's outcome. Every queue keeps a message",
+    `Latency is from the order's placing to the service's outcome. A backlog has cleared when the queue's oldest`,
+    `message is younger than ${BACKLOG_SECONDS} s again. Every queue keeps a message`,
     `${duration(Math.min(...input.options.topology.consumers.map((c) => c.retentionSeconds)))}: a backlog must drain well inside that.`,
     "",
   ];

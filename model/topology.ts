@@ -75,7 +75,7 @@ export interface Topology {
 }
 
 /** The synthesized Terraform JSON of an environment's fan-out stack (bundles stubbed: only names matter). */
-export function synthesizedPlan(name: EnvironmentName, env: NodeJS.ProcessEnv = {}): { resource: PlanResources } {
+function synthesizedPlan(name: EnvironmentName, env: NodeJS.ProcessEnv = {}): { resource: PlanResources } {
   const settings = environmentSettings(name, env);
   const bundles = fs.mkdtempSync(path.join(os.tmpdir(), "model-bundles-"));
   try {
