@@ -24,6 +24,13 @@ import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../lambda-src/sha
 import { Dashboard } from "./constructs/dashboard";
 import type { Currency } from "../lambda-src/shared/events";
 
+/**
+ * E-mail is held to the SES rate, so a peak backs it up for hours by design (docs/scale.md): its
+ * queue pages when e-mails are a day late, a quarter of the queue's four days of retention (or
+ * when it stops draining, QueueConsumer's not-draining alarm), not at the 300 s of the others.
+ */
+const PACED_EMAIL_MAX_AGE_SECONDS = 24 * 3600;
+
 export interface FanoutStackProps {
   readonly settings: EnvironmentSettings;
   /** Where the function bundles are. Default: dist/. */
@@ -282,6 +289,9 @@ export class FanoutStack extends TerraformStack {
         timeoutSeconds: s.lambda.timeoutSeconds,
         logRetentionDays: s.logRetentionDays,
         batchSize: service === "notification" ? this.emailBatchSize() : s.eventSource.batchSize,
+        ...(service === "notification" && s.notification.transport === "ses"
+          ? { maxMessageAgeSeconds: PACED_EMAIL_MAX_AGE_SECONDS }
+          : {}),
         maxConcurrency: s.eventSource.maxConcurrency[service],
         environment: { ...this.powertools(service), ORDERS_TABLE: data.orders.name, ...spec.environment },
         statements: [recordsOutcome, ...spec.statements],

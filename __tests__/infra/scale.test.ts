@@ -65,4 +65,18 @@ describe("prod, sized for its peak", () => {
       "apiReservedConcurrency 1000 leaves 0 of the account's 1000 unreserved",
     );
   });
+
+  it("pages for e-mail a day late, not 300 s late, since a peak backs it up by design; and for any queue that stops draining", () => {
+    const alarms = Object.values(resourcesOf(plan, "aws_cloudwatch_metric_alarm"));
+    const age = (service: string) =>
+      alarms.find((a) => a.alarm_name === `order-fanout-prod-${service}-oldest-message-age`).threshold;
+    expect(age("notification")).toBe(24 * 3600);
+    expect(age("billing")).toBe(300);
+    for (const service of CONSUMER_SERVICES) {
+      const stuck = alarms.find((a) => a.alarm_name === `order-fanout-prod-${service}-not-draining`);
+      expect(stuck.evaluation_periods).toBe(3);
+      expect(stuck.metric_query.map((q: { id: string }) => q.id)).toEqual(["waiting", "deleted", "stuck"]);
+      expect(stuck.metric_query[2].expression).toBe("IF(waiting > 0 AND FILL(deleted, 0) == 0, 1, 0)");
+    }
+  });
 });

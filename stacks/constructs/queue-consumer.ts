@@ -35,7 +35,7 @@ export interface QueueConsumerProps {
 /**
  * A Lambda that consumes one FIFO subscriber queue: the function and its role (receive/delete on
  * its own queue, decrypt with the queue's key), the event source mapping with partial batch
- * responses, and alarms on the DLQ, message age, errors and throttles.
+ * responses, and alarms on the DLQ, message age, a queue that stops draining, errors and throttles.
  */
 export class QueueConsumer extends Construct {
   readonly function: BundledFunction;
@@ -107,6 +107,39 @@ export class QueueConsumer extends Construct {
         period: 60,
         threshold: props.maxMessageAgeSeconds ?? 300,
         alarmDescription: `${props.service} is falling behind its queue`,
+      },
+      // Messages wait and none is deleted: stuck, whatever the backlog's age (a paced queue may be
+      // hours behind by design at a peak, but it always drains).
+      "not-draining": {
+        metricQuery: [
+          {
+            id: "waiting",
+            metric: {
+              ...queueMetric(props.queue.queue.name),
+              metricName: "ApproximateNumberOfMessagesVisible",
+              stat: "Maximum",
+              period: 300,
+            },
+          },
+          {
+            id: "deleted",
+            metric: {
+              ...queueMetric(props.queue.queue.name),
+              metricName: "NumberOfMessagesDeleted",
+              stat: "Sum",
+              period: 300,
+            },
+          },
+          {
+            id: "stuck",
+            expression: "IF(waiting > 0 AND FILL(deleted, 0) == 0, 1, 0)",
+            returnData: true,
+            label: "stuck",
+          },
+        ],
+        threshold: 0,
+        evaluationPeriods: 3,
+        alarmDescription: `${props.service} has had messages waiting and deleted none for 15 minutes`,
       },
       ...functionAlarms(props.functionName),
     };
