@@ -41,7 +41,7 @@ const seconds = (ms: number) => ms / 1000;
  * SES rate (lambda-src/notification/pacing.ts).
  */
 function messageSeconds(consumer: ConsumerTopology, costs: Costs, ms: number): number {
-  const pace = consumer.sendRatePerSecond !== undefined ? consumer.maxConcurrency / consumer.sendRatePerSecond : 0;
+  const pace = consumer.sendIntervalSeconds;
   const invocation = costs.consumers[consumer.service].invocationMs / consumer.batchSize;
   return Math.max(pace, seconds(ms + invocation));
 }

@@ -268,7 +268,7 @@ class ConsumerPool {
   ) {
     const sample = logNormalSampler(timing.p50Ms / 1000, timing.p95Ms / 1000, random);
     // A paced sender takes a message no sooner than its interval after the last (lambda-src/notification/pacing.ts).
-    const pace = topology.sendRatePerSecond !== undefined ? topology.maxConcurrency / topology.sendRatePerSecond : 0;
+    const pace = topology.sendIntervalSeconds;
     this.messageSeconds = pace > 0 ? () => Math.max(pace, sample()) : sample;
     this.invocationSeconds = timing.invocationMs / 1000;
     this.limit = scaling ? Math.min(scaling.initial, topology.maxConcurrency) : topology.maxConcurrency;

@@ -12,6 +12,7 @@ import { FanoutStack } from "../stacks/fanout-stack";
 import { deploymentPackage } from "../stacks/bundles";
 import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../lambda-src/shared/services";
 import { QUOTAS } from "./quotas";
+import { sendIntervalMs } from "../lambda-src/notification/pacing";
 
 /** The parts of a synthesized stack the model reads. */
 interface PlanResources {
@@ -54,6 +55,8 @@ export interface ConsumerTopology {
   readonly retentionSeconds: number;
   /** The e-mails/s the consumer paces itself to (SES_MAX_SEND_RATE), if it sends e-mail. */
   readonly sendRatePerSecond?: number;
+  /** Seconds between two sends of one environment, by the handler's own rule (pacing.ts); 0 when unpaced. */
+  readonly sendIntervalSeconds: number;
 }
 
 export interface Topology {
@@ -100,7 +103,19 @@ function only<T>(what: string, values: T[]): T {
   return values[0];
 }
 
+/** Topologies already read: a synth takes a second, and one command may ask for the same one again. */
+const read = new Map<string, Topology>();
+
 export function topologyOf(name: EnvironmentName, env: NodeJS.ProcessEnv = {}): Topology {
+  const key = `${name} ${JSON.stringify(env)}`;
+  const known = read.get(key);
+  if (known) return known;
+  const topology = readTopology(name, env);
+  read.set(key, topology);
+  return topology;
+}
+
+function readTopology(name: EnvironmentName, env: NodeJS.ProcessEnv): Topology {
   const resources = synthesizedPlan(name, env).resource;
   const settings = environmentSettings(name, env);
   const functions = resources.aws_lambda_function;
@@ -137,7 +152,8 @@ export function topologyOf(name: EnvironmentName, env: NodeJS.ProcessEnv = {}): 
       `${service} subscriptions`,
       Object.values(resources.aws_sns_topic_subscription).filter((s) => s.endpoint.includes(`.${queueId}.`)),
     );
-    const sendRate = fn.environment?.variables?.SES_MAX_SEND_RATE;
+    const variables = fn.environment?.variables ?? {};
+    const sendRate = variables.SES_MAX_SEND_RATE;
     const highThroughput = queue.fifo_throughput_limit === "perMessageGroupId";
     return {
       service,
@@ -149,6 +165,10 @@ export function topologyOf(name: EnvironmentName, env: NodeJS.ProcessEnv = {}): 
       intakePerSecond: highThroughput ? QUOTAS.sqsFifoHighThroughput.value : QUOTAS.sqsFifoPerAction.value,
       retentionSeconds: queue.message_retention_seconds ?? QUOTAS.sqsDefaultRetention.value,
       ...(sendRate !== undefined ? { sendRatePerSecond: Number(sendRate) } : {}),
+      sendIntervalSeconds:
+        sendRate !== undefined
+          ? sendIntervalMs({ maxSendRate: Number(sendRate), senders: Number(variables.SES_SENDERS) }) / 1000
+          : 0,
     };
   });
   return {

@@ -4,7 +4,7 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { EnvironmentSettings, metricsNamespace, TableKind, tableName, variableName } from "./environments";
 import { configureProviderAndState } from "./aws-provider";
-import { checkSettings } from "./settings-checks";
+import { checkSettings, emailsPerHalfTimeout } from "./settings-checks";
 import { MessagingKey } from "./constructs/messaging-key";
 import { FifoTopic } from "./constructs/fifo-topic";
 import { SubscriberQueue } from "./constructs/subscriber-queue";
@@ -310,8 +310,8 @@ export class FanoutStack extends TerraformStack {
   private emailBatchSize(): number {
     const s = this.settings;
     if (s.notification.transport !== "ses") return s.eventSource.batchSize;
-    const perSender = s.notification.maxSendRate / s.eventSource.maxConcurrency.notification;
-    return Math.max(1, Math.min(s.eventSource.batchSize, Math.floor((s.lambda.timeoutSeconds / 2) * perSender)));
+    const fits = Math.floor(emailsPerHalfTimeout(s, s.notification.maxSendRate));
+    return Math.max(1, Math.min(s.eventSource.batchSize, fits));
   }
 
   /** The relay that publishes every event recorded in an order's outbox (see lambda-src/shared/outbox.ts). */

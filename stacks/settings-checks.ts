@@ -1,6 +1,7 @@
 import { EnvironmentSettings, SettingsError, variableName } from "./environments";
 import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
 import { NUMERIC_FILTER_LIMIT } from "../lambda-src/shared/events";
+import { sendIntervalMs } from "../lambda-src/notification/pacing";
 
 /**
  * Lambda keeps this much of the account's concurrency unreserved: "You can reserve up to the
@@ -52,12 +53,22 @@ export function checkSettings(s: EnvironmentSettings): void {
   checkSendRate(s, where);
 }
 
+/**
+ * E-mails one notification environment sends in half its function's timeout, paced to its share
+ * of the SES rate by the handler's own rule (lambda-src/notification/pacing.ts); 0 for a rate of 0.
+ */
+export function emailsPerHalfTimeout(s: EnvironmentSettings, maxSendRate: number): number {
+  if (!(maxSendRate > 0)) return 0;
+  const intervalMs = sendIntervalMs({ maxSendRate, senders: s.eventSource.maxConcurrency.notification });
+  return (s.lambda.timeoutSeconds * 500) / intervalMs;
+}
+
 /** A paced notification environment must fit at least one e-mail in half its timeout (see FanoutStack). */
 function checkSendRate(s: EnvironmentSettings, where: string): void {
   if (s.notification.transport !== "ses") return;
   const { maxSendRate } = s.notification;
   const senders = s.eventSource.maxConcurrency.notification;
-  if (!(maxSendRate > 0) || (maxSendRate / senders) * (s.lambda.timeoutSeconds / 2) < 1) {
+  if (emailsPerHalfTimeout(s, maxSendRate) < 1) {
     throw new SettingsError(
       `${where}: notification.maxSendRate ${maxSendRate}/s shared by ${senders} notification environments ` +
         `leaves each less than one e-mail per half timeout (${s.lambda.timeoutSeconds / 2} s); raise the SES ` +

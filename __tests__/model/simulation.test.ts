@@ -15,6 +15,7 @@ function consumer(service: ConsumerService, more: Partial<ConsumerTopology> = {}
     filtered: service === "review",
     intakePerSecond: 70_000,
     retentionSeconds: 4 * 86400,
+    sendIntervalSeconds: 0,
     ...more,
   };
 }
@@ -95,7 +96,7 @@ describe("the fan-out simulation", () => {
 
   it("paces a sender to its share of the SES rate, however fast its handler", () => {
     const result = run({
-      topology: topology({}, { notification: { maxConcurrency: 5, sendRatePerSecond: 50 } }),
+      topology: topology({}, { notification: { maxConcurrency: 5, sendRatePerSecond: 50, sendIntervalSeconds: 0.1 } }),
       profile: curve([[1, 100, 100]]),
     });
     // 6,000 e-mails at 50/s take 120 s.
