@@ -10,3 +10,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 // As the stack sets it on every function (metricsNamespace()); unset, Powertools Metrics warns in plain text.
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= "order-fanout/test";
+
+// Handlers that run in a test's own process write a CloudWatch EMF document (Powertools Metrics)
+// to stdout per invocation: useful on Lambda, noise around a failing test's output. Drop those
+// lines; a test that reads them (support/emf.ts) spies on stdout and sees them all.
+const writeStdout = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+  if (text.startsWith('{"_aws":')) return true;
+  return writeStdout(chunk, ...rest);
+});

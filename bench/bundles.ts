@@ -1,25 +1,43 @@
 /** Size of each function bundle, and its cold initialisation: a fresh Node process requiring it. */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { figure, Figure } from "./measure";
 import { DIST } from "../stacks/bundles";
+import { synthLocalPlan } from "../local/plan/synth-plan";
+import { loadPlan } from "../local/plan/plan";
+import { bundlesByHash } from "../local/runtime/function-host";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../local/emulation/aws-clients";
 
-/** Environment a handler needs to load; names only, nothing is called. */
-const ENVIRONMENT = {
-  AWS_REGION: "us-east-1",
-  ORDERS_TABLE: "orders",
-  PRODUCTS_TABLE: "products",
-  IDEMPOTENCY_TABLE: "idempotency",
-  TOPIC_ARN: "arn:aws:sns:us-east-1:000000000000:t.fifo",
-  DOCUMENTS_BUCKET: "documents",
-  EMAIL_TRANSPORT: "ses",
-  CONFIGURATION_SET: "order-fanout",
-  POWERTOOLS_METRICS_NAMESPACE: "order-fanout/bench",
-  SENDER_EMAIL: "orders@example.com",
-  REVIEW_THRESHOLDS: JSON.stringify({ EUR: 100_000, USD: 110_000, GBP: 85_000 }),
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-};
+/** The SDK's notice that it will need Node 22 says nothing about a bundle's start. */
+const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+
+/**
+ * Each function of the synthesized local stack with the bundle its plan names and the environment
+ * the plan gives it (plus the region Lambda sets): what the local runtime starts it with, so a
+ * variable a handler gains is there without anyone listing it here.
+ */
+function plannedFunctions(): { name: string; bundle: string; environment: Record<string, string> }[] {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "order-fanout-bench-plan-"));
+  try {
+    const model = loadPlan(synthLocalPlan(outdir), {
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      sqsEndpoint: "http://localhost:4566",
+      apiEndpoint: "http://localhost:3000",
+    });
+    const bundles = bundlesByHash(DIST);
+    return model.functions.map((fn) => {
+      const bundleDir = bundles.get(fn.bundleHash);
+      if (!bundleDir) throw new Error(`${fn.name}: no bundle in ${DIST} has the plan's hash; run \`npm run build\``);
+      const bundle = path.join(bundleDir, `${fn.handler.split(".")[0]}.js`);
+      return { name: path.basename(bundleDir), bundle, environment: { AWS_REGION: LOCAL_REGION, ...fn.environment } };
+    });
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
 
 /** The AWS SDK packages the bundles leave to the Lambda runtime. */
 const SDK = ["client-dynamodb", "lib-dynamodb", "util-dynamodb", "client-sns", "client-s3", "client-sesv2"].map(
@@ -31,11 +49,11 @@ const SDK = ["client-dynamodb", "lib-dynamodb", "util-dynamodb", "client-sns", "
  * fresh Node process. With `sdkLoaded`, the SDK packages are required first (not timed): what is
  * left is the bundle's own code.
  */
-function coldInitMs(bundle: string, sdkLoaded = false): number {
+function coldInitMs(bundle: string, environment: Record<string, string>, sdkLoaded = false): number {
   const preload = sdkLoaded ? SDK.map((p) => `require(${JSON.stringify(p)});`).join("") : "";
   const script = `${preload}const t=process.hrtime.bigint();require(${JSON.stringify(bundle)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
   return Number(
-    execFileSync(process.execPath, ["-e", script], { cwd: DIST, env: { ...process.env, ...ENVIRONMENT } })
+    execFileSync(process.execPath, ["-e", script], { cwd: DIST, env: { ...process.env, ...QUIET, ...environment } })
       .toString()
       .trim(),
   );
@@ -43,20 +61,16 @@ function coldInitMs(bundle: string, sdkLoaded = false): number {
 
 export function measureBundles(runs: number, warmUp: boolean): Record<string, Figure> {
   const results: Record<string, Figure> = {};
-  for (const name of fs
-    .readdirSync(DIST)
-    .filter((n) => !n.endsWith(".zip"))
-    .sort()) {
-    const bundle = path.join(DIST, name, "index.js");
+  for (const { name, bundle, environment } of plannedFunctions().sort((a, b) => a.name.localeCompare(b.name))) {
     results[`${name} bundle size (KB)`] = figure("KB", [fs.statSync(bundle).size / 1024]);
-    if (warmUp) coldInitMs(bundle); // the OS file cache
+    if (warmUp) coldInitMs(bundle, environment); // the OS file cache
     results[`${name} cold init (ms)`] = figure(
       "ms",
-      Array.from({ length: runs }, () => coldInitMs(bundle)),
+      Array.from({ length: runs }, () => coldInitMs(bundle, environment)),
     );
     results[`${name} cold init, own code with the SDK loaded (ms)`] = figure(
       "ms",
-      Array.from({ length: runs }, () => coldInitMs(bundle, true)),
+      Array.from({ length: runs }, () => coldInitMs(bundle, environment, true)),
     );
   }
   return results;

@@ -5,6 +5,9 @@
  *   --runs 5  --only synth,tests,bundles,startup,fanout  --orders 1000  --clients 1,10,50
  *   --quick   one run each, no warm-up, 300 orders, 1 and 10 clients (under 5 minutes): a check
  *             that nothing regressed badly, written to bench/results.quick.json instead
+ *   --smoke   every part but tests once, 20 orders, 1 client, written to a temporary file: fails
+ *             when a part produces no figures (CI runs it so the bench cannot break unnoticed;
+ *             the figures' values are not checked)
  * A run of some parts keeps the other parts' figures already in the file. `npm run capacity` and
  * `npm run simulate` take their handler times and CPU per order from bench/results.json.
  */
@@ -26,18 +29,29 @@ const PARTS = ["synth", "tests", "bundles", "startup", "fanout"] as const;
 const { values } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
+    smoke: { type: "boolean", default: false },
     runs: { type: "string" },
     only: { type: "string", default: PARTS.join(",") },
     orders: { type: "string" },
     clients: { type: "string" },
   },
 });
-const quick = values.quick;
+const { smoke } = values;
+const quick = values.quick || smoke;
 const runs = Number(values.runs ?? (quick ? 1 : 5));
 const warmUp = !quick;
-const orders = Number(values.orders ?? (quick ? 300 : 1000));
-const clientLevels = (values.clients ?? (quick ? "1,10" : "1,10,50")).split(",").map(Number);
-const only = new Set(values.only.split(","));
+const orders = Number(values.orders ?? (smoke ? 20 : quick ? 300 : 1000));
+const clientLevels = (values.clients ?? (smoke ? "1" : quick ? "1,10" : "1,10,50")).split(",").map(Number);
+// The smoke leaves out `tests`: it runs inside CI's own test run.
+const only = new Set(smoke ? PARTS.filter((p) => p !== "tests") : values.only.split(","));
+/** Part of the name of a figure every part produces: what --smoke requires. */
+const PART_FIGURES: Record<(typeof PARTS)[number], string> = {
+  synth: "app alone, package-root imports (s)",
+  tests: "npm test, Node",
+  bundles: " cold init (ms)",
+  startup: "local runtime start to API answering (s)",
+  fanout: " clients: orders/s",
+};
 const figures: Record<string, Figure> = {};
 const fanOut: Record<string, FanOutRun[]> = {};
 
@@ -160,7 +174,13 @@ async function main(): Promise<void> {
       `${name.padEnd(width)}  ${String(f.median).padEnd(10)} ${String(f.min).padEnd(10)} ${String(f.max).padEnd(10)} ${f.runs.length}`,
     );
   }
-  const file = path.join(__dirname, quick ? "results.quick.json" : "results.json");
+  if (smoke) {
+    const missing = PARTS.filter((p) => only.has(p) && !Object.keys(figures).some((f) => f.includes(PART_FIGURES[p])));
+    if (missing.length > 0) throw new Error(`bench smoke: no figures from ${missing.join(", ")}`);
+  }
+  const file = smoke
+    ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "order-fanout-bench-")), "results.smoke.json")
+    : path.join(__dirname, quick ? "results.quick.json" : "results.json");
   const previous = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Previous) : {};
   const results = {
     machine: {
@@ -182,7 +202,7 @@ async function main(): Promise<void> {
       : previous.fanOutMeasured,
   };
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  log(`wrote bench/${path.basename(file)}`);
+  log(`wrote ${path.relative(ROOT, file)}`);
 }
 
 main().catch((error) => {

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as esbuild from "esbuild";
 import { figure, Figure, repeat, timed } from "./measure";
 import { DIST } from "../stacks/bundles";
 
@@ -14,35 +15,50 @@ const NPX = "npx";
 const PROVIDER_PACKAGE = "@cdktf/provider-aws";
 
 /**
- * Copies main.ts, stacks/ and the shared runtime lists they import into bench/.root-import/
- * (gitignored, deleted after the measurement), rewriting each deep provider import into one from
- * the package root: the variant the import rule forbids, generated only to measure what the rule
- * saves. It reads the real bundles through ORDER_FANOUT_DIST.
+ * The project's own files the app loads: main.ts and everything it imports, as esbuild resolves
+ * them (packages left out). Taken from the import graph, so a folder the stacks start to import
+ * is in the variant without anyone listing it.
  */
-export function rootImportVariant(): string {
+async function appSources(): Promise<string[]> {
+  const { metafile } = await esbuild.build({
+    entryPoints: [path.join(ROOT, "main.ts")],
+    absWorkingDir: ROOT,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+  });
+  return Object.keys(metafile.inputs);
+}
+
+/** Each deep provider import of a file, rewritten into one from the package root. */
+function fromPackageRoot(text: string): string {
+  return text.replace(
+    /import \{ ([^}]+) \} from "@cdktf\/provider-aws\/lib\/([a-z0-9-]+)";/g,
+    (_all, names: string, module: string) => {
+      const namespace = module.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+      return `import { ${namespace} } from "${PROVIDER_PACKAGE}";\nconst { ${names} } = ${namespace};`;
+    },
+  );
+}
+
+/**
+ * The app's sources copied into bench/.root-import/ (gitignored, deleted after the measurement)
+ * with every deep provider import rewritten to the package root: the variant the import rule
+ * forbids, generated only to measure what the rule saves. It reads the real bundles through
+ * ORDER_FANOUT_DIST.
+ */
+export async function rootImportVariant(): Promise<string> {
   const target = path.join(ROOT, "bench", ".root-import");
   fs.rmSync(target, { recursive: true, force: true });
-  fs.cpSync(path.join(ROOT, "stacks"), path.join(target, "stacks"), { recursive: true });
-  fs.cpSync(path.join(ROOT, "lambda-src", "shared"), path.join(target, "lambda-src", "shared"), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, "main.ts"), path.join(target, "main.ts"));
-  const rewrite = (file: string) => {
-    const text = fs
-      .readFileSync(file, "utf8")
-      .replace(
-        /import \{ ([^}]+) \} from "@cdktf\/provider-aws\/lib\/([a-z0-9-]+)";/g,
-        (_all, names: string, module: string) => {
-          const namespace = module.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-          return `import { ${namespace} } from "${PROVIDER_PACKAGE}";\nconst { ${names} } = ${namespace};`;
-        },
-      );
-    fs.writeFileSync(file, text);
-  };
-  const walk = (dir: string) =>
-    fs
-      .readdirSync(dir, { withFileTypes: true })
-      .forEach((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : rewrite(path.join(dir, e.name))));
-  walk(path.join(target, "stacks"));
-  rewrite(path.join(target, "main.ts"));
+  for (const source of await appSources()) {
+    const copy = path.join(target, source);
+    fs.mkdirSync(path.dirname(copy), { recursive: true });
+    const text = fs.readFileSync(path.join(ROOT, source), "utf8");
+    fs.writeFileSync(copy, source.endsWith(".ts") ? fromPackageRoot(text) : text);
+  }
   return target;
 }
 
@@ -64,7 +80,7 @@ export async function measureSynth(runs: number, warmUp: boolean): Promise<Recor
   await measure("cdktf synth: all stacks, JSON", NPX, ["cdktf", "synth"]);
   const outdir = path.join(ROOT, "bench", ".synth-out");
   await measure("app alone, deep imports", NPX, ["tsx", "main.ts"], { CDKTF_OUTDIR: outdir });
-  const variant = rootImportVariant();
+  const variant = await rootImportVariant();
   await measure("app alone, package-root imports", NPX, ["tsx", path.join(variant, "main.ts")], {
     CDKTF_OUTDIR: outdir,
     ORDER_FANOUT_DIST: DIST,

@@ -8,7 +8,13 @@ import { FUNCTION_BUNDLES } from "../../lambda-src/shared/services";
 
 async function loadWith(environment: Record<string, string>, handler: string): Promise<unknown> {
   const saved = process.env;
-  process.env = { AWS_REGION: "eu-west-1", POWERTOOLS_LOG_LEVEL: "SILENT", ...environment };
+  // Only what Lambda adds, and the test harness's quiet (the SDK's Node 22 notice; Lambda runs 24).
+  process.env = {
+    AWS_REGION: "eu-west-1",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...environment,
+  };
   try {
     let loaded: unknown;
     await jest.isolateModulesAsync(async () => {

@@ -67,6 +67,20 @@ export function emailFor(event: OrderEvent, order: OrderRecord, from: string): E
   }
 }
 
+/**
+ * Logs each e-mail the transport accepted, by eventId (never the address): the record an operator
+ * and the end-to-end accounting read to tell how many e-mails an event caused.
+ */
+export function logged(transport: EmailTransport, log: (message: string, extra: { eventId: string }) => void) {
+  return async (delivery: Delivery): Promise<void> => {
+    await transport(delivery);
+    log(EMAIL_SENT, { eventId: delivery.eventId });
+  };
+}
+
+/** The message of the log line `logged` writes per e-mail sent. */
+export const EMAIL_SENT = "e-mail sent";
+
 /** Sends through SES v2 in the stack's configuration set (reputation metrics, suppression list). */
 export function sesTransport(ses: SESv2Client, configurationSet: string): EmailTransport {
   return async ({ message }) => {

@@ -1,7 +1,8 @@
 import { fifoConsumer } from "../shared/fifo-consumer";
 import { documentClient, dynamoDbClient, s3Client, sesClient } from "../shared/clients";
 import { readEnvironment } from "../shared/environment";
-import { outboxTransport, sesTransport } from "./email";
+import { logged, outboxTransport, sesTransport } from "./email";
+import { logger } from "../shared/logger";
 import { paced, sendIntervalMs } from "./pacing";
 import { notify, onceIdempotent } from "./notify";
 
@@ -26,7 +27,8 @@ const transport =
     ? outboxTransport(s3Client(), readEnvironment(OUTBOX_ENVIRONMENT).DOCUMENTS_BUCKET)
     : sesDelivery();
 const dynamoDb = dynamoDbClient();
-const { deliver, config } = onceIdempotent(transport, dynamoDb, env.IDEMPOTENCY_TABLE);
+const sending = logged(transport, (message, extra) => logger.info(message, extra));
+const { deliver, config } = onceIdempotent(sending, dynamoDb, env.IDEMPOTENCY_TABLE);
 const deps = { ddb: documentClient(dynamoDb), ordersTable: env.ORDERS_TABLE, sender: env.SENDER_EMAIL, deliver };
 
 export const handler = fifoConsumer((event, context) => {

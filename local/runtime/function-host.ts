@@ -27,6 +27,8 @@ export interface FunctionStats {
   busyMs: number;
   /** Of which the worker thread was running JavaScript (its event loop's active time): its own CPU. */
   activeMs: number;
+  /** The slowest invocation (ms): how close the function came to its timeout, as Lambda's Duration maximum shows. */
+  maxMs: number;
 }
 
 export class InvocationError extends Error {
@@ -181,7 +183,7 @@ export interface FunctionHostOptions {
 }
 
 export class FunctionHost {
-  readonly stats: FunctionStats = { invocations: 0, succeeded: 0, failed: 0, busyMs: 0, activeMs: 0 };
+  readonly stats: FunctionStats = { invocations: 0, succeeded: 0, failed: 0, busyMs: 0, activeMs: 0, maxMs: 0 };
   readonly fn: LocalFunction;
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
@@ -285,7 +287,9 @@ export class FunctionHost {
       return { ok: false, error: error instanceof Error ? error : new Error(String(error)), logs };
     } finally {
       clearTimeout(timer);
-      this.stats.busyMs += performance.now() - started;
+      const ms = performance.now() - started;
+      this.stats.busyMs += ms;
+      this.stats.maxMs = Math.max(this.stats.maxMs, ms);
     }
   }
 
