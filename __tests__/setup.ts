@@ -15,8 +15,8 @@ process.env.POWERTOOLS_METRICS_NAMESPACE ??= "order-fanout/test";
 // to stdout per invocation: useful on Lambda, noise around a failing test's output. Drop those
 // lines; a test that reads them (support/emf.ts) spies on stdout and sees them all.
 const writeStdout = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
-process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
   const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
   if (text.startsWith('{"_aws":')) return true;
   return writeStdout(chunk, ...rest);
-});
+};

@@ -59,17 +59,19 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** `npm test` as CI runs it (lint, typecheck, build, every suite), and the end-to-end suite alone. */
+/** `npm test` as CI runs it (lint, typecheck, build, both projects), and each Jest project alone. */
 async function testSuites(): Promise<void> {
   const whole = await repeat(runs, async () => (await timed("npm", ["test", "--silent"])).seconds, warmUp);
   figures[`npm test, Node ${process.versions.node} (s)`] = figure("s", whole);
   const jest = path.join(ROOT, "node_modules", ".bin", "jest");
-  const e2e = await repeat(
-    runs,
-    async () => (await timed(jest, ["--silent", "__tests__/local/fanout.e2e.test.ts"])).seconds,
-    false,
-  );
-  figures["end-to-end suite alone (s)"] = figure("s", e2e);
+  for (const project of ["unit", "e2e"]) {
+    const alone = await repeat(
+      runs,
+      async () => (await timed(jest, ["--silent", "--selectProjects", project])).seconds,
+      false,
+    );
+    figures[`Jest ${project} project alone (s)`] = figure("s", alone);
+  }
 }
 
 async function startup(): Promise<void> {
@@ -202,7 +204,7 @@ async function main(): Promise<void> {
       : previous.fanOutMeasured,
   };
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  log(`wrote ${path.relative(ROOT, file)}`);
+  log(`wrote ${file.startsWith(ROOT) ? path.relative(ROOT, file) : file}`);
 }
 
 main().catch((error) => {

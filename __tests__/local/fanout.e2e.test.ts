@@ -140,9 +140,7 @@ describe("scenarios, side by side", () => {
       await waitFor("the relay refused at least twice", () => w.relayFailures(refused) >= 2, 30_000);
       expect((await w.order(refused)).fulfilment).toEqual({});
       await removeFault(w.runtime, refusal);
-      const allowedAt = Date.now();
       await waitFor("the refused order fanned out", () => w.fulfilled([refused], UNFILTERED_SERVICES), 60_000);
-      expect(Date.now() - allowedAt).toBeLessThan(60_000);
       expect((await w.order(refused)).unpublished).toBeUndefined();
 
       // One effect each; that nothing arrives twice later is checked once every queue is drained.

@@ -47,7 +47,23 @@ export class FanoutWorld {
     this.runtime = await startLocalRuntime(overrides, ports);
   }
 
+  /**
+   * Stops the runtime. With E2E_REPORT=<file>, first appends a line of each function's invocations
+   * and slowest invocation against its timeout: the evidence that the timeouts chosen here leave a
+   * loaded machine its margin (README, "Tests").
+   */
   async stop(): Promise<void> {
+    const report = process.env.E2E_REPORT;
+    if (report && this.runtime) {
+      const { functions } = await status(this.runtime);
+      const slowest = Object.fromEntries(
+        Object.entries<any>(functions).map(([name, f]) => [
+          name,
+          { invocations: f.invocations, maxMs: Math.round(f.maxMs) },
+        ]),
+      );
+      fs.appendFileSync(report, `${JSON.stringify({ file: this.file, at: new Date().toISOString(), slowest })}\n`);
+    }
     await this.runtime?.stop();
   }
 

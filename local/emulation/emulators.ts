@@ -56,6 +56,18 @@ function spawnTiedToParent(command: string, args: string[]): ChildProcess {
   return spawn("sh", ["-c", script], { stdio: ["pipe", "pipe", "pipe"] });
 }
 
+/**
+ * Stops what spawnTiedToParent started: closing the shell's input makes it stop Java. Never
+ * SIGKILL the shell, which cannot pass that on and leaves Java running with its port.
+ */
+function stopTied(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.stdin?.end();
+  });
+}
+
 async function waitUntilServing(client: DynamoDBClient, child: ChildProcess, timeoutMs: number, output: () => string) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -106,18 +118,10 @@ export async function startDynamoDbLocal(port: number): Promise<Emulator> {
   try {
     await waitUntilServing(client, child, 30_000, () => output);
   } catch (error) {
-    child.kill("SIGKILL");
+    await stopTied(child);
     throw error;
   } finally {
     client.destroy();
   }
-  return {
-    endpoint,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.stdin?.end();
-      }),
-  };
+  return { endpoint, stop: () => stopTied(child) };
 }

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { AssetType, TerraformAsset, TerraformStack, Testing } from "cdktf";
-import { assetHashOf, InvocationError, InvocationTimeoutError } from "../../local/runtime/function-host";
+import { assetHashOf, InvocationError, InvocationTimeoutError } from "../../../local/runtime/function-host";
 
 describe("the function host", () => {
   it("finds a bundle by the same hash cdktf writes as the function's source_code_hash", () => {

@@ -5,10 +5,10 @@ import {
   loggedReasons,
   movesToDeadLetter,
   redriveOf,
-} from "../../local/runtime/message-failures";
-import type { Invocation, LogRecord } from "../../local/runtime/function-host";
-import { formatProcessed } from "../../local/runtime/runtime";
-import { ORDER_A, ORDER_B, orderCancelled, orderPlaced, sqsRecord } from "../support/events";
+} from "../../../local/runtime/message-failures";
+import type { Invocation, LogRecord } from "../../../local/runtime/function-host";
+import { formatProcessed } from "../../../local/runtime/runtime";
+import { ORDER_A, ORDER_B, orderCancelled, orderPlaced, sqsRecord } from "../../support/events";
 
 const DLQ = "order-fanout-local-billing-dlq.fifo";
 const QUEUE = {

@@ -1,7 +1,7 @@
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadPlan } from "../../local/plan/plan";
-import { synthLocalPlan, TerraformPlan } from "../../local/plan/synth-plan";
+import { loadPlan } from "../../../local/plan/plan";
+import { synthLocalPlan, TerraformPlan } from "../../../local/plan/synth-plan";
 
 const account = {
   region: "us-east-1",

@@ -4,7 +4,7 @@ import {
   ReplayPolicyError,
   SnsArchive,
   SubscriptionView,
-} from "../../local/emulation/sns-archive";
+} from "../../../local/emulation/sns-archive";
 
 const TOPIC = "arn:aws:sns:us-east-1:000000000000:t-order-events.fifo";
 const QUEUE = "arn:aws:sqs:us-east-1:000000000000:t-billing.fifo";

@@ -8,7 +8,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { MessageMoveTasks, SqsApiError } from "../../local/emulation/move-tasks";
+import { MessageMoveTasks, SqsApiError } from "../../../local/emulation/move-tasks";
 
 const arn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 const QUEUES = [

@@ -1,5 +1,5 @@
-import { Faults, FaultSpecError } from "../../local/runtime/faults";
-import { orderPlaced, ORDER_A, ORDER_B, sqsRecord } from "../support/events";
+import { Faults, FaultSpecError } from "../../../local/runtime/faults";
+import { orderPlaced, ORDER_A, ORDER_B, sqsRecord } from "../../support/events";
 
 describe("Faults", () => {
   it("refuses one order's publishes while others go through, until that fault is removed", () => {

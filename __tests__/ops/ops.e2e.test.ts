@@ -19,8 +19,10 @@ const ORDERS = "order-fanout-local-orders";
 let runtime: RunningRuntime;
 
 beforeAll(async () => {
-  // A failed message is visible again after 12 s, and its second receive sends it to the DLQ.
-  runtime = await startLocalRuntime({ functionTimeoutSeconds: 2, maxReceiveCount: 1 }, PORTS);
+  // The local stack's own 5 s function timeout, the margin a loaded machine needs (see
+  // failures.e2e.test.ts); a failed message is visible again after 30 s, and its second receive
+  // sends it to the DLQ.
+  runtime = await startLocalRuntime({ functionTimeoutSeconds: 5, maxReceiveCount: 1 }, PORTS);
 }, 90_000);
 
 afterAll(async () => {
@@ -79,7 +81,7 @@ it("counts, lists and redrives a dead-lettered message", async () => {
       const report = JSON.parse(run.stdout) as { queues: { service: string; inDeadLetterQueue: number }[] };
       return report.queues.find((q) => q.service === "billing")?.inDeadLetterQueue === 1 && run;
     },
-    60_000,
+    90_000,
   );
   expect(inDlq.status).toBe(0);
 

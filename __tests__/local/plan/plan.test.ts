@@ -1,8 +1,8 @@
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadPlan, PlanError } from "../../local/plan/plan";
-import { synthLocalPlan, TerraformPlan } from "../../local/plan/synth-plan";
-import { evaluateString } from "../../local/plan/hcl-expression";
+import { loadPlan, PlanError } from "../../../local/plan/plan";
+import { synthLocalPlan, TerraformPlan } from "../../../local/plan/synth-plan";
+import { evaluateString } from "../../../local/plan/hcl-expression";
 
 const account = {
   region: "us-east-1",

@@ -8,8 +8,8 @@
  */
 import * as fs from "node:fs";
 import puppeteer, { Browser, Page } from "puppeteer-core";
-import { UNFILTERED_SERVICES } from "../../lambda-src/shared/services";
-import { placeOrder, RunningRuntime, startLocalRuntime } from "../support/local-runtime";
+import { UNFILTERED_SERVICES } from "../../../lambda-src/shared/services";
+import { placeOrder, RunningRuntime, startLocalRuntime } from "../../support/local-runtime";
 
 /** The little of the DOM the page probes use: they run in the browser, this project compiles for Node. */
 interface PageElement {
@@ -23,8 +23,12 @@ declare const document: {
 
 const PORTS = { api: 3400, aws: 4966, dynamodb: 8400 };
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-/** Visibility timeouts follow at 6×: a message failed once is dead-lettered about 6 s later. */
-const OVERRIDES = { functionTimeoutSeconds: 1, maxReceiveCount: 1 };
+/**
+ * The local stack's own 5 s function timeout, the margin a loaded machine needs (see
+ * failures.e2e.test.ts); visibility timeouts follow at 6×: a message failed once is dead-lettered
+ * about 30 s later.
+ */
+const OVERRIDES = { functionTimeoutSeconds: 5, maxReceiveCount: 1 };
 const ITEMS = [{ sku: "KB-01", quantity: 1 }];
 
 let runtime: RunningRuntime | undefined;
@@ -105,7 +109,7 @@ test("shows an order's path, a dead letter with its reason, and redrives it from
       return !!reason && /injected fault/i.test(reason.getAttribute("data-reason") ?? "");
     },
     second,
-    30_000,
+    60_000,
   );
   expect(await page.$eval(`tr[data-order-id="${second}"] td[data-service="billing"]`, (c) => c.textContent)).toMatch(
     /in DLQ/,
@@ -135,4 +139,4 @@ test("shows an order's path, a dead letter with its reason, and redrives it from
     await new Promise((resolve) => setTimeout(resolve, 1500)); // one more refresh: the latest counts
     await page.screenshot({ path: screenshot, fullPage: true });
   }
-}, 60_000);
+}, 120_000);

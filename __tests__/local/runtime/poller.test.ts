@@ -8,15 +8,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { build } from "esbuild";
 import { DeleteMessageBatchCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { FunctionHost, LogRecord } from "../../local/runtime/function-host";
-import { QueuePoller } from "../../local/runtime/poller";
-import { Faults } from "../../local/runtime/faults";
-import { LocalFunction } from "../../local/plan/plan";
-import { ORDER_A, ORDER_B, orderCancelled, orderPlaced } from "../support/events";
+import { FunctionHost, LogRecord } from "../../../local/runtime/function-host";
+import { QueuePoller } from "../../../local/runtime/poller";
+import { Faults } from "../../../local/runtime/faults";
+import { LocalFunction } from "../../../local/plan/plan";
+import { ORDER_A, ORDER_B, orderCancelled, orderPlaced } from "../../support/events";
 
 const ORDER_C = "ord_cccccccccccccccccccccccc";
 const DLQ = "order-fanout-local-billing-dlq.fifo";
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 let bundleDir: string;
 

@@ -4,13 +4,23 @@ import { bootstrapStack, committedSettings, fakeBundleRoot, fanoutStack, reviewa
 
 const terraformOnPath = spawnSync("terraform", ["version"], { stdio: "ignore" }).status === 0;
 
+/** Each committed stack's reviewable HCL, synthesized once for the tests that read it. */
+const synthesized = new Map<string, Promise<string>>();
+function committedHcl(name: string): Promise<string> {
+  if (!synthesized.has(name)) {
+    const stack = name === "state-bootstrap" ? bootstrapStack() : fanoutStack(committedSettings(name as never));
+    synthesized.set(name, reviewableHcl(stack));
+  }
+  return synthesized.get(name)!;
+}
+
 describe("HCL as a reviewer reads it", () => {
   it.each(ENVIRONMENT_NAMES)("order-fanout-%s matches its snapshot", async (name) => {
-    expect(await reviewableHcl(fanoutStack(committedSettings(name)))).toMatchSnapshot();
+    expect(await committedHcl(name)).toMatchSnapshot();
   });
 
   it("state-bootstrap matches its snapshot", async () => {
-    expect(await reviewableHcl(bootstrapStack())).toMatchSnapshot();
+    expect(await committedHcl("state-bootstrap")).toMatchSnapshot();
   });
 
   it("does not change when a handler's code changes", async () => {
@@ -21,7 +31,7 @@ describe("HCL as a reviewer reads it", () => {
   });
 
   it("holds no absolute path", async () => {
-    const hcl = await reviewableHcl(fanoutStack(committedSettings("dev")));
+    const hcl = await committedHcl("dev");
     expect(hcl).not.toContain(process.cwd());
     expect(hcl).not.toMatch(/"\/(tmp|home|root|Users|work)\//);
   });
@@ -29,8 +39,7 @@ describe("HCL as a reviewer reads it", () => {
   (terraformOnPath ? it.each : it.skip.each)([...ENVIRONMENT_NAMES, "state-bootstrap"])(
     "%s parses with terraform fmt",
     async (name) => {
-      const stack = name === "state-bootstrap" ? bootstrapStack() : fanoutStack(committedSettings(name as never));
-      const hcl = await reviewableHcl(stack);
+      const hcl = await committedHcl(name);
       expect(() =>
         execFileSync("terraform", ["fmt", "-"], { input: hcl, stdio: ["pipe", "ignore", "pipe"] }),
       ).not.toThrow();

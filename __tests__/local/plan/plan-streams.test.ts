@@ -4,8 +4,8 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { loadPlan, LOCAL_STREAM_LABEL, PlanError } from "../../local/plan/plan";
-import { TerraformPlan } from "../../local/plan/synth-plan";
+import { loadPlan, LOCAL_STREAM_LABEL, PlanError } from "../../../local/plan/plan";
+import { TerraformPlan } from "../../../local/plan/synth-plan";
 
 const account = {
   region: "us-east-1",
