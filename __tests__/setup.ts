@@ -13,10 +13,16 @@ process.env.POWERTOOLS_METRICS_NAMESPACE ??= "order-fanout/test";
 
 // Handlers that run in a test's own process write a CloudWatch EMF document (Powertools Metrics)
 // to stdout per invocation: useful on Lambda, noise around a failing test's output. Drop those
-// lines; a test that reads them (support/emf.ts) spies on stdout and sees them all.
-const writeStdout = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
-process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
-  const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-  if (text.startsWith('{"_aws":')) return true;
-  return writeStdout(chunk, ...rest);
-};
+// lines; a test that reads them (support/emf.ts) spies on stdout and sees them all. The stream is
+// the worker's, shared by every file it runs: the filter goes on once.
+const FILTERED = Symbol.for("order-fanout.emf-filtered");
+const stdout = process.stdout as typeof process.stdout & { [FILTERED]?: true };
+if (!stdout[FILTERED]) {
+  const writeStdout = stdout.write.bind(stdout) as (...args: unknown[]) => boolean;
+  stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    if (text.startsWith('{"_aws":')) return true;
+    return writeStdout(chunk, ...rest);
+  });
+  stdout[FILTERED] = true;
+}

@@ -13,22 +13,23 @@ import { orderIdFor } from "../../lambda-src/orders-api/orders";
 import { UNFILTERED_SERVICES } from "../../lambda-src/shared/services";
 import { stockItemKeys } from "../../lambda-src/shared/product";
 import { importCatalogue } from "../../ops/catalogue/import";
-import { addFault, call, placeOrder, processed, removeFault, storedItem, waitFor } from "../support/local-runtime";
-import { countFor, FanoutWorld, PRODUCTS, THRESHOLD } from "../support/fanout-world";
+import { addFault, call, placeOrder, processed, removeFault, storedItem } from "../support/local-runtime";
+import { countFor, FanoutWorld, PRODUCTS, SCENARIO_TIMEOUT_MS, THRESHOLD } from "../support/fanout-world";
 
 /**
  * The local stack's settings with a 20 s function timeout instead of 5, so that a loaded machine
  * does not time out a normal batch. Measured on 2 cores with one core held by a busy loop and the
  * other suites running beside this one: the slowest invocation was 4.3 s (inventory, a batch of 5
  * contending for scenario 1's three SKUs; mean 0.9 s). A machine half as fast takes about 8.7 s;
- * 20 s leaves more than twice that. Nothing in this file fails a message on purpose, so the
- * longer visibility timeout (6 × 20 s) that follows delays nothing here.
+ * 20 s leaves more than twice that. Nothing in this file fails a message on purpose; a batch that
+ * fails anyway (a transaction that keeps conflicting, a timeout) comes back after 6 × 20 s, and
+ * every wait allows for that once (w.waitFor).
  */
 const OVERRIDES = { functionTimeoutSeconds: 20, maxReceiveCount: 2 };
 const PORTS = { api: 3100, aws: 4666, dynamodb: 8100 };
 
-const w = new FanoutWorld("fanout");
-beforeAll(() => w.start(OVERRIDES, PORTS), 90_000);
+const w = new FanoutWorld("fanout", OVERRIDES, PORTS);
+beforeAll(() => w.start(), 90_000);
 afterAll(() => w.stop());
 
 /**
@@ -40,7 +41,7 @@ async function race(scenario: string, sku: string, stockItems: string[]) {
     Array.from({ length: 20 }, (_, i) => placeOrder(w.runtime, w.key(scenario, String(i)), [{ sku, quantity: 1 }])),
   );
   const ids = answers.map((a) => (expect(a.status).toBe(202), a.body.orderId as string));
-  const orders = await waitFor("every racing order at inventory", () => w.fulfilled(ids, ["inventory"]), 60_000);
+  const orders = await w.waitFor("every racing order at inventory", () => w.fulfilled(ids, ["inventory"]), 60_000);
   // The reservation on each order says what inventory did (its fulfilment moves on to the
   // OrderRejected that short stock publishes).
   const reservations = orders.map((o) => o.reservation.status);
@@ -80,14 +81,14 @@ describe("scenarios, side by side", () => {
           placed.push(a.body.orderId);
         }
       }
-      const orders = await waitFor(
+      const orders = await w.waitFor(
         "every order at inventory, billing and notification",
         () => w.fulfilled(placed, UNFILTERED_SERVICES),
         120_000,
       );
       const highValue = requests.filter((r) => r.total >= THRESHOLD).map((r) => orderIdFor(r.key));
       expect(highValue.length).toBeGreaterThan(0);
-      await waitFor("review of every high-value order", () => w.fulfilled(highValue, ["review"]));
+      await w.waitFor("review of every high-value order", () => w.fulfilled(highValue, ["review"]));
 
       for (const o of orders) {
         expect(o.fulfilment.inventory.status).toBe("RESERVED");
@@ -104,7 +105,7 @@ describe("scenarios, side by side", () => {
       const invoices = new Set(await w.objectKeys("invoices/"));
       expect(placed.filter((id) => !invoices.has(`invoices/${id}.json`))).toEqual([]);
       expect(placed.filter((id) => invoices.has(`invoices/${id}.credit-note.json`))).toEqual([]);
-      const emails = await waitFor("a confirmation e-mail logged for every order", () => {
+      const emails = await w.waitFor("a confirmation e-mail logged for every order", () => {
         const sent = w.emailsSent();
         return placed.every((id) => sent.has(`${id}:OrderPlaced`)) && sent;
       });
@@ -116,7 +117,7 @@ describe("scenarios, side by side", () => {
         });
       }
     },
-    180_000,
+    SCENARIO_TIMEOUT_MS,
   );
 
   it.concurrent(
@@ -129,7 +130,7 @@ describe("scenarios, side by side", () => {
       );
       const orderId = orderIdFor(w.key("retry", "same"));
       for (const a of answers) expect(a.body.orderId).toBe(orderId);
-      await waitFor("the order fanned out", () => w.fulfilled([orderId], UNFILTERED_SERVICES));
+      await w.waitFor("the order fanned out", () => w.fulfilled([orderId], UNFILTERED_SERVICES));
 
       // Publishing refused, and the client never retries: the outbox relay publishes once it may.
       const refused = orderIdFor(w.key("retry", "refused"));
@@ -137,10 +138,10 @@ describe("scenarios, side by side", () => {
       const accepted = await placeOrder(w.runtime, w.key("retry", "refused"), [{ sku, quantity: 1 }]);
       expect(accepted.status).toBe(202);
       expect((await w.order(refused)).unpublished).toEqual(new Set(["OrderPlaced"]));
-      await waitFor("the relay refused at least twice", () => w.relayFailures(refused) >= 2, 30_000);
+      await w.waitFor("the relay refused at least twice", () => w.relayFailures(refused) >= 2, 30_000);
       expect((await w.order(refused)).fulfilment).toEqual({});
       await removeFault(w.runtime, refusal);
-      await waitFor("the refused order fanned out", () => w.fulfilled([refused], UNFILTERED_SERVICES), 60_000);
+      await w.waitFor("the refused order fanned out", () => w.fulfilled([refused], UNFILTERED_SERVICES), 60_000);
       expect((await w.order(refused)).unpublished).toBeUndefined();
 
       // One effect each; that nothing arrives twice later is checked once every queue is drained.
@@ -148,7 +149,7 @@ describe("scenarios, side by side", () => {
       expect(await w.objectKeys(`outbox/${orderId}`)).toHaveLength(1);
       expect(await w.objectKeys(`invoices/${refused}`)).toHaveLength(1);
     },
-    120_000,
+    SCENARIO_TIMEOUT_MS,
   );
 
   it.concurrent(
@@ -190,7 +191,7 @@ describe("scenarios, side by side", () => {
       expect((await call(w.runtime, "GET", "/orders/ord_000000000000000000000000")).status).toBe(404);
       expect((await call(w.runtime, "GET", "/nothing-here")).status).toBe(404);
     },
-    60_000,
+    SCENARIO_TIMEOUT_MS,
   );
 
   it.concurrent(
@@ -200,7 +201,7 @@ describe("scenarios, side by side", () => {
       await w.putProduct(sku, 500, 5);
       await race("race", sku, [sku]);
     },
-    90_000,
+    SCENARIO_TIMEOUT_MS,
   );
 
   it.concurrent(
@@ -215,7 +216,7 @@ describe("scenarios, side by side", () => {
         expect(shards).toContain(o.reservation.items[0].item);
       }
     },
-    90_000,
+    SCENARIO_TIMEOUT_MS,
   );
   it.concurrent(
     "8. compensates short stock through every service: rejected, credited, apologised, review closed",
@@ -225,7 +226,7 @@ describe("scenarios, side by side", () => {
       const answer = await placeOrder(w.runtime, w.key("short", "order"), [{ sku, quantity: 2 }]);
       expect(answer.status).toBe(202);
       const orderId: string = answer.body.orderId;
-      const done = await waitFor(
+      const done = await w.waitFor(
         "the rejection handled by every service",
         async () => {
           const o = await w.order(orderId);
@@ -252,7 +253,7 @@ describe("scenarios, side by side", () => {
       expect(documents.length === 0 || documents.length === 2).toBe(true);
       expect(await w.objectKeys(`outbox/${orderId}:OrderRejected`)).toHaveLength(1);
     },
-    90_000,
+    SCENARIO_TIMEOUT_MS,
   );
 
   it.concurrent(
@@ -262,14 +263,14 @@ describe("scenarios, side by side", () => {
       await w.putProduct(sku, 1_000, 100);
       const answer = await placeOrder(w.runtime, w.key("dup", "order"), [{ sku, quantity: 1 }]);
       const orderId: string = answer.body.orderId;
-      await waitFor("the confirmation sent", () => w.fulfilled([orderId], ["notification"]), 30_000);
+      await w.waitFor("the confirmation sent", () => w.fulfilled([orderId], ["notification"]), 30_000);
       const emailKey = `outbox/${orderId}:OrderPlaced.json`;
       const sentAt = await w.lastModified(emailKey);
       // What SNS would deliver again once its 5-minute deduplication window has passed.
       const placed = (await w.order(orderId)).outbox.OrderPlaced;
-      w.duplicated.push(orderId);
+      w.duplicated.push(`notification ${orderId} OrderPlaced`);
       await w.sendToQueue("notification", placed.event, orderId, `${placed.event.eventId}:again`);
-      await waitFor(
+      await w.waitFor(
         "the duplicate processed",
         async () => countFor(await processed(w.runtime), orderId, "notification") >= 2,
         30_000,
@@ -278,13 +279,17 @@ describe("scenarios, side by side", () => {
       expect(await w.objectKeys(`outbox/${orderId}`)).toEqual([emailKey]);
       expect(w.emailsSent().get(placed.event.eventId)).toBe(1);
     },
-    90_000,
+    SCENARIO_TIMEOUT_MS,
   );
 });
 
 describe("once every scenario is done", () => {
-  it("7. loses nothing, doubles no effect, and never published for a refused request", async () => {
-    expect(w.refusedOrderIds.length).toBeGreaterThan(0);
-    await w.expectNothingLostOrTwice();
-  });
+  it(
+    "7. loses nothing, doubles no effect, and never published for a refused request",
+    async () => {
+      expect(w.refusedOrderIds.length).toBeGreaterThan(0);
+      await w.expectNothingLostOrTwice();
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 });

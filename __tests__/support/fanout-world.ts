@@ -25,6 +25,12 @@ export const PRODUCTS = "order-fanout-local-products";
 export const BUCKET = "order-fanout-local-documents-000000000000";
 export const THRESHOLD = 100_000;
 
+/**
+ * Jest's limit for a scenario: only a safety net above the sum of the scenario's own deadlines,
+ * so that a deadline, which names what it waited for, is what fails.
+ */
+export const SCENARIO_TIMEOUT_MS = 15 * 60_000;
+
 /** A processed or failed message as the runtime reports it. */
 type Handled = { service: string; orderId: string; eventType: string; failed: boolean };
 
@@ -34,17 +40,33 @@ export const countFor = (list: Handled[], orderId: string, service: string) =>
 
 export class FanoutWorld {
   runtime!: RunningRuntime;
+  /** How long a message whose batch failed or timed out stays invisible: 6 × the function timeout. */
+  readonly redeliveryMs: number;
   /** Orders whose requests were refused: nothing may ever be processed for them. */
   readonly refusedOrderIds: string[] = [];
   /** Messages a scenario sent straight to a service's queue (a redrive, a late duplicate), by service. */
   readonly sentToQueues: Record<string, number> = {};
-  /** Orders a scenario delivered twice on purpose, beyond what SNS's deduplication sees. */
+  /** `<service> <orderId> <eventType>` a scenario delivered twice on purpose, past SNS's deduplication. */
   readonly duplicated: string[] = [];
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly overrides: Required<LocalOverrides>,
+    private readonly ports: { api: number; aws: number; dynamodb: number },
+  ) {
+    this.redeliveryMs = 6 * overrides.functionTimeoutSeconds * 1000;
+  }
 
-  async start(overrides: Required<LocalOverrides>, ports: { api: number; aws: number; dynamodb: number }) {
-    this.runtime = await startLocalRuntime(overrides, ports);
+  async start(): Promise<void> {
+    this.runtime = await startLocalRuntime(this.overrides, this.ports);
+  }
+
+  /**
+   * Waits for `probe` as long as it should take plus one redelivery: Lambda may deliver any batch
+   * again (a timeout, a failure), and only a wait that outlasts that is about effects, not speed.
+   */
+  waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, expectedMs = 60_000) {
+    return waitFor(what, probe, expectedMs + this.redeliveryMs);
   }
 
   /**
@@ -113,11 +135,15 @@ export class FanoutWorld {
   logOf(service: string): Record<string, unknown>[] {
     const file = path.join(this.runtime.dataDir, "logs", `order-fanout-local-${service}.log`);
     if (!fs.existsSync(file)) return [];
-    return fs
-      .readFileSync(file, "utf8")
-      .split("\n")
-      .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // The last line may be half written; a line that is not JSON is not a record.
+    const lines = fs.readFileSync(file, "utf8").split("\n").slice(0, -1);
+    return lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** E-mails the notification service sent, by eventId: one log line per e-mail the transport took. */
@@ -165,7 +191,7 @@ export class FanoutWorld {
   async redriveByHand(service: string, orderId: string): Promise<void> {
     const sqs = this.runtime.clients.sqs;
     const dlq = (await this.queueUrl(service)).replace(/\.fifo$/, "-dlq.fifo");
-    const message = await waitFor(
+    const message = await this.waitFor(
       `the ${service} DLQ message of ${orderId}`,
       async () => {
         const { Messages = [] } = await sqs.send(
@@ -196,7 +222,7 @@ export class FanoutWorld {
    * or a scenario delivered it again on purpose); nothing processed for a refused request.
    */
   async expectNothingLostOrTwice(): Promise<void> {
-    const s = await waitFor("every queue drained (nothing visible, nothing in flight)", async () => {
+    const s = await this.waitFor("every queue drained (nothing visible, nothing in flight)", async () => {
       const current = await status(this.runtime);
       return Object.values<any>(current.queues).every((q) => q.visible === 0 && q.inFlight === 0) && current;
     });
@@ -237,17 +263,13 @@ export class FanoutWorld {
     // scenarios). The runtime prints a line per record of such a batch; nothing else may run twice.
     const output = this.runtime.output().split("\n");
     const redelivered = (id: string) => {
-      const [service, orderId] = id.split(" ");
-      return output.some(
-        (line) =>
-          line.startsWith(`  ${service} `) &&
-          line.includes(orderId) &&
-          (line.includes(" FAILED ") || line.includes(" → ")),
-      );
+      const [service, orderId, eventType] = id.split(" ");
+      const columns = `  ${service.padEnd(13)} ${orderId.padEnd(28)} ${eventType.padEnd(15)} `;
+      return output.some((line) => line.startsWith(columns) && (line.includes(" FAILED ") || line.includes(" → ")));
     };
-    expect(
-      [...seen].filter(([id, count]) => count > 1 && !this.duplicated.some((d) => id.includes(d)) && !redelivered(id)),
-    ).toEqual([]);
+    expect([...seen].filter(([id, count]) => count > 1 && !this.duplicated.includes(id) && !redelivered(id))).toEqual(
+      [],
+    );
     expect(log.filter((p) => this.refusedOrderIds.includes(p.orderId))).toEqual([]);
   }
 }

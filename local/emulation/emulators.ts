@@ -53,17 +53,28 @@ function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
 function spawnTiedToParent(command: string, args: string[]): ChildProcess {
   const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   const script = `${quoted} & child=$!; trap 'kill $child 2>/dev/null' EXIT INT TERM; read _ignored; kill $child 2>/dev/null; wait $child`;
-  return spawn("sh", ["-c", script], { stdio: ["pipe", "pipe", "pipe"] });
+  // Its own process group, so that a Java that ignores the shell's SIGTERM can still be killed.
+  return spawn("sh", ["-c", script], { stdio: ["pipe", "pipe", "pipe"], detached: true });
 }
 
+/** How long Java has to stop after the shell's SIGTERM before its process group is killed. */
+const STOP_GRACE_MS = 10_000;
+
 /**
- * Stops what spawnTiedToParent started: closing the shell's input makes it stop Java. Never
- * SIGKILL the shell, which cannot pass that on and leaves Java running with its port.
+ * Stops what spawnTiedToParent started: closing the shell's input makes it stop Java. SIGKILL to
+ * the shell alone would leave Java running with its port, so a Java that outlives the grace
+ * period is killed with its whole process group.
  */
 function stopTied(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
+    const killer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    }, STOP_GRACE_MS);
+    child.once("exit", () => {
+      clearTimeout(killer);
+      resolve();
+    });
     child.stdin?.end();
   });
 }

@@ -26,9 +26,10 @@ export interface LocalOverrides {
  * Synthesizes the `order-fanout-local` stack, exactly as `cdktf synth` would, into `outdir` and
  * returns its cdk.tf.json. In process: the CLI adds seconds and nothing the runtime needs.
  * `overrides` replace settings of the local stack; the end-to-end tests use them to wait out
- * retries and redrive sooner, by the same mechanisms.
+ * retries and redrive sooner, by the same mechanisms. `bundleRoot` holds the deployment packages
+ * (default dist/, which `npm run build` writes).
  */
-export function synthLocalPlan(outdir: string, overrides: LocalOverrides = {}): TerraformPlan {
+export function synthLocalPlan(outdir: string, overrides: LocalOverrides = {}, bundleRoot?: string): TerraformPlan {
   const local = environmentSettings("local", {});
   const settings: EnvironmentSettings = {
     ...local,
@@ -38,7 +39,7 @@ export function synthLocalPlan(outdir: string, overrides: LocalOverrides = {}): 
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir });
-  new FanoutStack(app, LOCAL_STACK, { settings });
+  new FanoutStack(app, LOCAL_STACK, { settings, bundleRoot });
   app.synth();
   return JSON.parse(fs.readFileSync(path.join(outdir, "stacks", LOCAL_STACK, "cdk.tf.json"), "utf8")) as TerraformPlan;
 }

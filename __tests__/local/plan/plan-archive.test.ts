@@ -2,6 +2,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadPlan } from "../../../local/plan/plan";
 import { synthLocalPlan, TerraformPlan } from "../../../local/plan/synth-plan";
+import { fakeBundleRoot } from "../../support/synth";
 
 const account = {
   region: "us-east-1",
@@ -9,7 +10,11 @@ const account = {
   sqsEndpoint: "http://sqs.local:4566",
   apiEndpoint: "http://localhost:3000",
 };
-const synthesized = synthLocalPlan(path.join(os.tmpdir(), `order-fanout-plan-archive-test-${process.pid}`));
+const synthesized = synthLocalPlan(
+  path.join(os.tmpdir(), `order-fanout-plan-archive-test-${process.pid}`),
+  {},
+  fakeBundleRoot(),
+);
 const copy = (): TerraformPlan => JSON.parse(JSON.stringify(synthesized));
 const eventsTopic = (plan: TerraformPlan) => {
   const topics = plan.resource?.aws_sns_topic ?? {};

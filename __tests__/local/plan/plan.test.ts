@@ -2,6 +2,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadPlan, PlanError } from "../../../local/plan/plan";
 import { synthLocalPlan, TerraformPlan } from "../../../local/plan/synth-plan";
+import { fakeBundleRoot } from "../../support/synth";
 import { evaluateString } from "../../../local/plan/hcl-expression";
 
 const account = {
@@ -10,7 +11,11 @@ const account = {
   sqsEndpoint: "http://sqs.local:4566",
   apiEndpoint: "http://localhost:3000",
 };
-const synthesized = synthLocalPlan(path.join(os.tmpdir(), `order-fanout-plan-test-${process.pid}`));
+const synthesized = synthLocalPlan(
+  path.join(os.tmpdir(), `order-fanout-plan-test-${process.pid}`),
+  {},
+  fakeBundleRoot(),
+);
 const copy = (): TerraformPlan => JSON.parse(JSON.stringify(synthesized));
 
 describe("the local plan loader", () => {
