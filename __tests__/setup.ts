@@ -19,10 +19,10 @@ const FILTERED = Symbol.for("order-fanout.emf-filtered");
 const stdout = process.stdout as typeof process.stdout & { [FILTERED]?: true };
 if (!stdout[FILTERED]) {
   const writeStdout = stdout.write.bind(stdout) as (...args: unknown[]) => boolean;
-  stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
     if (text.startsWith('{"_aws":')) return true;
     return writeStdout(chunk, ...rest);
-  });
+  };
   stdout[FILTERED] = true;
 }
