@@ -5,8 +5,6 @@
  * redriven message late for its order changes nothing. Scenarios run side by side, each on its own
  * SKUs, keys and order-scoped faults; the last block checks nothing was lost or doubled.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { orderIdFor } from "../../lambda-src/orders-api/orders";
 import { addFault, call, placeOrder, processed, removeFault, status } from "../support/local-runtime";
 import { FanoutWorld, SCENARIO_TIMEOUT_MS } from "../support/fanout-world";
@@ -214,11 +212,7 @@ describe("scenarios, side by side", () => {
       expect(w.runtime.output()).toContain(
         `  billing       ${orderId} OrderPlaced     FAILED               receive 1 of 2: ${reason}`,
       );
-      const log = fs
-        .readFileSync(path.join(w.runtime.dataDir, "logs", "order-fanout-local-billing.log"), "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const log = w.logOf("billing");
       expect(log.filter((line) => line.messageId === messageId)).toEqual([
         expect.objectContaining({
           level: "ERROR",

@@ -13,6 +13,7 @@ import { FanoutStack } from "../../stacks/fanout-stack";
 import { StateBootstrapStack } from "../../stacks/state-bootstrap-stack";
 import { FUNCTION_BUNDLES } from "../../lambda-src/shared/services";
 import { deploymentPackage } from "../../stacks/bundles";
+import { synthLocalPlan, TerraformPlan } from "../../local/plan/synth-plan";
 
 /** A folder of stand-in deployment packages, so infrastructure tests need neither a build nor its content. */
 export function fakeBundleRoot(content = "exports.handler = async () => {};\n"): string {
@@ -67,4 +68,17 @@ export async function reviewableHcl(stack: TerraformStack): Promise<string> {
 /** `${aws_x.name.attr}` or, inside jsonencode, `aws_x.name.attr` -> the resource's local name. */
 export function referencedName(expression: string, type: string): string | undefined {
   return new RegExp(`\\b${type}\\.([^.}\\s]+)\\.`).exec(expression)?.[1];
+}
+
+/** The account the plan loader tests resolve the local plan in. */
+export const LOCAL_TEST_ACCOUNT = {
+  region: "us-east-1",
+  accountId: "000000000000",
+  sqsEndpoint: "http://sqs.local:4566",
+  apiEndpoint: "http://localhost:3000",
+};
+
+/** The local stack's plan, synthesized with stand-in packages into a folder of its own. */
+export function localPlanForTests(name: string): TerraformPlan {
+  return synthLocalPlan(path.join(os.tmpdir(), `order-fanout-${name}-${process.pid}`), {}, fakeBundleRoot());
 }

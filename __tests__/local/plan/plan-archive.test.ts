@@ -1,20 +1,9 @@
-import * as os from "node:os";
-import * as path from "node:path";
 import { loadPlan } from "../../../local/plan/plan";
-import { synthLocalPlan, TerraformPlan } from "../../../local/plan/synth-plan";
-import { fakeBundleRoot } from "../../support/synth";
+import type { TerraformPlan } from "../../../local/plan/synth-plan";
+import { LOCAL_TEST_ACCOUNT, localPlanForTests } from "../../support/synth";
 
-const account = {
-  region: "us-east-1",
-  accountId: "000000000000",
-  sqsEndpoint: "http://sqs.local:4566",
-  apiEndpoint: "http://localhost:3000",
-};
-const synthesized = synthLocalPlan(
-  path.join(os.tmpdir(), `order-fanout-plan-archive-test-${process.pid}`),
-  {},
-  fakeBundleRoot(),
-);
+const account = LOCAL_TEST_ACCOUNT;
+const synthesized = localPlanForTests("plan-archive-test");
 const copy = (): TerraformPlan => JSON.parse(JSON.stringify(synthesized));
 const eventsTopic = (plan: TerraformPlan) => {
   const topics = plan.resource?.aws_sns_topic ?? {};

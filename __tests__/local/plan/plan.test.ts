@@ -1,21 +1,10 @@
-import * as os from "node:os";
-import * as path from "node:path";
 import { loadPlan, PlanError } from "../../../local/plan/plan";
-import { synthLocalPlan, TerraformPlan } from "../../../local/plan/synth-plan";
-import { fakeBundleRoot } from "../../support/synth";
+import type { TerraformPlan } from "../../../local/plan/synth-plan";
+import { LOCAL_TEST_ACCOUNT, localPlanForTests } from "../../support/synth";
 import { evaluateString } from "../../../local/plan/hcl-expression";
 
-const account = {
-  region: "us-east-1",
-  accountId: "000000000000",
-  sqsEndpoint: "http://sqs.local:4566",
-  apiEndpoint: "http://localhost:3000",
-};
-const synthesized = synthLocalPlan(
-  path.join(os.tmpdir(), `order-fanout-plan-test-${process.pid}`),
-  {},
-  fakeBundleRoot(),
-);
+const account = LOCAL_TEST_ACCOUNT;
+const synthesized = localPlanForTests("plan-test");
 const copy = (): TerraformPlan => JSON.parse(JSON.stringify(synthesized));
 
 describe("the local plan loader", () => {
