@@ -87,7 +87,7 @@ function design(input: ScaleReportInput): string[] {
     "",
     "A SKU in most orders of a flash sale is a single item in a single partition (1,000 write units/s,",
     `2 a transactional write: ${count(RESERVATIONS_PER_STOCK_ITEM)} reservations/s); its stock is split over \`stockShards\` items`,
-    `by the catalogue (README, Product catalogue): N shards take about ${count(RESERVATIONS_PER_STOCK_ITEM)} × N reservations/s.`,
+    `by the catalogue (docs/catalogue.md): N shards take about ${count(RESERVATIONS_PER_STOCK_ITEM)} × N reservations/s.`,
     "",
     `What each part sustains alone at this design (review at ${share * 100} % of orders), lowest first:`,
     "",
