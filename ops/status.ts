@@ -40,6 +40,11 @@ export interface StatusReport {
   functions: FunctionStatus[];
   /** Alarm names in ALARM; null where alarms are not evaluated (locally). */
   alarmsInAlarm: string[] | null;
+  /**
+   * Calls the runtime denied, per role: count and the last reason. Local only: on AWS, denials are
+   * CloudTrail's errorCode AccessDenied events (null).
+   */
+  accessDenied: Record<string, { count: number; last: string }> | null;
   notes: string[];
 }
 
@@ -136,7 +141,12 @@ interface LocalFunctionStats {
   failed?: number;
 }
 
-async function localStatus(target: OpsTarget): Promise<Record<string, LocalFunctionStats>> {
+interface LocalStatus {
+  functions?: Record<string, LocalFunctionStats>;
+  denials?: Record<string, { count: number; last: { message: string } }>;
+}
+
+async function localStatus(target: OpsTarget): Promise<LocalStatus> {
   let response: Response;
   try {
     response = await fetch(`${target.localApi}/_local/status`);
@@ -147,8 +157,7 @@ async function localStatus(target: OpsTarget): Promise<Record<string, LocalFunct
     );
   }
   if (!response.ok) throw new Error(`${target.localApi}/_local/status answered ${response.status}`);
-  const body = (await response.json()) as { functions?: Record<string, LocalFunctionStats> };
-  return body.functions ?? {};
+  return (await response.json()) as LocalStatus;
 }
 
 export async function collectStatus(sqs: SQSClient, target: OpsTarget): Promise<StatusReport> {
@@ -166,7 +175,8 @@ export async function collectStatus(sqs: SQSClient, target: OpsTarget): Promise<
     });
   }
   if (target.cloudwatch === undefined) {
-    const stats = await localStatus(target);
+    const local = await localStatus(target);
+    const stats = local.functions ?? {};
     return {
       environment: target.description,
       window: "since the runtime started",
@@ -182,6 +192,9 @@ export async function collectStatus(sqs: SQSClient, target: OpsTarget): Promise<
         };
       }),
       alarmsInAlarm: null,
+      accessDenied: Object.fromEntries(
+        Object.entries(local.denials ?? {}).map(([role, d]) => [role, { count: d.count, last: d.last.message }]),
+      ),
       notes: [
         "oldest message age: - (the local runtime does not report it; on AWS it is CloudWatch's ApproximateAgeOfOldestMessage)",
         "throttles: - (the local runtime queues invocations instead of throttling them)",
@@ -205,6 +218,7 @@ export async function collectStatus(sqs: SQSClient, target: OpsTarget): Promise<
         throttles: figure(`throttles${i}`) ?? 0,
       })),
       alarmsInAlarm: await alarmsInAlarm(cloudwatch, target),
+      accessDenied: null,
       notes: [],
     };
   } finally {
@@ -217,6 +231,13 @@ function table(header: string[], rows: string[][]): string[] {
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [line(header), ...rows.map(line)];
+}
+
+function deniedLines(denied: StatusReport["accessDenied"]): string[] {
+  if (denied === null) return [];
+  const roles = Object.entries(denied);
+  if (roles.length === 0) return ["access denied: none"];
+  return ["access denied:", ...roles.map(([role, d]) => `  ${role}: ${d.count} call(s); last: ${d.last}`)];
 }
 
 const shown = (value: number | null) => (value === null ? "-" : String(value));
@@ -246,6 +267,7 @@ export function formatStatus(report: StatusReport): string {
     `${report.environment}: queues now; function counts ${report.window}`,
     ...table(header, rows),
     `alarms in ALARM: ${alarms}`,
+    ...deniedLines(report.accessDenied),
     ...report.notes.filter((n) => !n.startsWith("alarms:")).map((n) => `note: ${n}`),
   ].join("\n");
 }

@@ -239,7 +239,9 @@ export class FanoutStack extends TerraformStack {
     const specs: Record<ConsumerService, ConsumerSpec> = {
       inventory: {
         environment: { PRODUCTS_TABLE: data.products.name },
-        statements: [tableAccess(data.products, ["GetItem", "UpdateItem"])],
+        // Reads stock with BatchGetItem (lambda-src/shared/product-reads.ts), moves it in a
+        // TransactWriteItems of updates, which IAM authorizes as UpdateItem on each table.
+        statements: [tableAccess(data.products, ["BatchGetItem", "UpdateItem"])],
       },
       billing: {
         environment: { DOCUMENTS_BUCKET: data.documents.name },

@@ -28,12 +28,40 @@ export async function requireFreePort(port: number, what: string, option: string
   });
 }
 
-export async function startFauxqs(port: number): Promise<Emulator> {
-  await requireFreePort(port, "the SNS/SQS/S3 emulator (fauxqs)", "--aws-port");
+/** A port nothing listens on now, for an emulator behind its front. */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export interface FauxqsEmulator extends Emulator {
+  /** The origin of the queue URLs fauxqs hands out (`http://sqs.<region>.localhost:<port>`). */
+  readonly queueUrlOrigin: string;
+}
+
+/**
+ * fauxqs on a free loopback port, reached only through the runtime's front. Built from its app
+ * rather than its startFauxqs, which listens on every interface.
+ */
+export async function startFauxqs(region: string): Promise<FauxqsEmulator> {
   // fauxqs is an ES module; Node 20.19+ loads it from CommonJS through import().
-  const { startFauxqs: start } = await import("fauxqs");
-  const server = await start({ port, logger: false });
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.stop() };
+  const { buildApp } = await import("fauxqs");
+  // Typed by hand: fauxqs's declarations name Fastify types this project does not install.
+  const app = buildApp({ logger: false, host: "localhost", defaultRegion: region }) as unknown as {
+    listen(options: { port: number; host: string }): Promise<string>;
+    server: net.Server;
+    close(): Promise<void>;
+  };
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const { port } = app.server.address() as net.AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    queueUrlOrigin: `http://sqs.${region}.localhost:${port}`,
+    stop: () => app.close(),
+  };
 }
 
 function dynamoDbLocalJar(): { jar: string; libraryPath: string } {

@@ -1,5 +1,6 @@
 /**
  * The SNS endpoint the functions and operator commands are given: a pass-through to fauxqs that
+ * - authorizes every request first (local/authz/gate.ts), answering a denial as SNS does;
  * - refuses Publish while a publish fault matches (all orders, or one order's message group), the
  *   way an SNS outage looks to the SDK (HTTP 500, InternalFailure);
  * - keeps what is published to an archived topic and answers the replay attributes
@@ -7,7 +8,8 @@
  *   else is fauxqs's.
  */
 import * as http from "node:http";
-import { forwardTo } from "./http-forward";
+import { forwardBuffered, writeAnswer } from "./http-forward";
+import { Gate } from "../authz/gate";
 import { randomUUID } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
@@ -104,12 +106,6 @@ export async function localSnsArchive(
   });
 }
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
 /**
  * Listens on loopback, on `port` (0: a free one). The runtime serves it on its SNS port
  * (local/runtime/ports.ts) so operator commands reach the archive too.
@@ -117,30 +113,20 @@ interface Answer {
 export async function startFaultProxy(
   target: string,
   faults: Faults,
-  options: { archive?: SnsArchive; port?: number } = {},
+  options: { gate: Gate; archive?: SnsArchive; port?: number },
 ): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const targetUrl = new URL(target);
-  const { archive } = options;
-
-  function forward(request: http.IncomingMessage, body: Buffer): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-      const outgoing = forwardTo(targetUrl, request, (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on("data", (chunk: Buffer) => chunks.push(chunk));
-        answer.on("end", () =>
-          resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
-        );
-        answer.on("error", reject);
-      });
-      outgoing.on("error", reject);
-      outgoing.end(body);
-    });
-  }
+  const { archive, gate } = options;
 
   async function answer(request: http.IncomingMessage, body: Buffer, response: http.ServerResponse) {
     // The SDK's SNS client speaks the query protocol: a form-encoded body naming the action.
     const form = new URLSearchParams(body.toString("utf8"));
     const action = form.get("Action");
+    const refusal = gate.sns(request.headers, form);
+    if (refusal) {
+      response.writeHead(refusal.status, refusal.headers).end(refusal.body);
+      return;
+    }
     if (action === "Publish" && faults.refusesPublish(form.get("MessageGroupId") ?? undefined)) {
       response.writeHead(500, { "content-type": "text/xml" }).end(REFUSAL);
       return;
@@ -162,7 +148,7 @@ export async function startFaultProxy(
       }
       return;
     }
-    const answered = await forward(request, body);
+    const answered = await forwardBuffered(targetUrl, request, body);
     let text = answered.body;
     if (archive && answered.status === 200) {
       const xml = answered.body.toString("utf8");
@@ -184,9 +170,7 @@ export async function startFaultProxy(
         text = Buffer.from(xml.replace("</Attributes>", `${extra}</Attributes>`));
       }
     }
-    const headers = { ...answered.headers, "content-length": String(text.length) };
-    delete headers["transfer-encoding"];
-    response.writeHead(answered.status, headers).end(text);
+    writeAnswer(response, { ...answered, body: text });
   }
 
   const server = http.createServer((request, response) => {

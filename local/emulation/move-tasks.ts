@@ -1,7 +1,6 @@
 /**
  * SQS's message move tasks (StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask),
- * which fauxqs 1.9.2 lacks, served by the runtime's SQS endpoint: an HTTP front to fauxqs that
- * answers those three actions itself and forwards every other request unchanged.
+ * which fauxqs 1.9.2 lacks, answered by the runtime's SQS endpoint (aws-front.ts) itself.
  *
  * A task follows SQS's documented behaviour: the source must be a dead-letter queue of another
  * queue; the destination defaults to that queue (the one whose RedrivePolicy names the DLQ); one
@@ -10,10 +9,7 @@
  * message is received from the DLQ, sent to the destination (FIFO: same group, a deduplication id
  * derived from the message id and the task), and deleted from the DLQ only after the send succeeded.
  */
-import * as http from "node:http";
-import { forwardTo } from "./http-forward";
 import { randomUUID } from "node:crypto";
-import { AddressInfo } from "node:net";
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -264,77 +260,4 @@ export class MessageMoveTasks {
   }
 }
 
-/** A port nothing listens on now, for fauxqs behind the front. */
-export async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 export const MOVE_TASK_ACTIONS = ["StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask"];
-
-function answerJson(response: http.ServerResponse, status: number, body: unknown, error?: SqsApiError): void {
-  response.writeHead(status, {
-    "content-type": "application/x-amz-json-1.0",
-    ...(error ? { "x-amzn-query-error": `AWS.SimpleQueueService.${error.code};Sender` } : {}),
-  });
-  response.end(JSON.stringify(body));
-}
-
-/**
- * Listens on `port` (the runtime's SNS/SQS/S3 endpoint) in front of fauxqs at `target`: SQS JSON
- * requests for the move-task actions are answered by `tasks`, everything else is piped unchanged.
- */
-export async function startSqsFront(
-  port: number,
-  target: string,
-  tasks: MessageMoveTasks,
-): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const targetUrl = new URL(target);
-  const server = http.createServer((request, response) => {
-    const action = String(request.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
-    if (MOVE_TASK_ACTIONS.includes(action)) {
-      const chunks: Buffer[] = [];
-      request.on("data", (chunk: Buffer) => chunks.push(chunk));
-      request.on("end", () => {
-        Promise.resolve()
-          .then(() => tasks.answer(action, JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}")))
-          .then(
-            (result) => answerJson(response, 200, result),
-            (error: Error) => {
-              const known = error instanceof SqsApiError ? error : new SqsApiError("InternalError", error.message, 500);
-              answerJson(
-                response,
-                known.status,
-                { __type: `com.amazonaws.sqs#${known.code}`, message: known.message },
-                known,
-              );
-            },
-          );
-      });
-      return;
-    }
-    const forward = forwardTo(targetUrl, request, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    forward.on("error", (error) => response.writeHead(502).end(error.message));
-    request.pipe(forward);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "0.0.0.0", resolve); // where fauxqs itself listens
-  });
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await tasks.settled();
-    },
-  };
-}

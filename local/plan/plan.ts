@@ -1,19 +1,18 @@
 /**
  * Reads a synthesized stack (cdk.tf.json) into what the local runtime creates and runs. Every
- * resource type is either honoured, known to have no local effect (IAM, KMS, logs, alarms, bucket
+ * resource type is either honoured, read for authorization (roles and the policies of queues,
+ * topics, buckets and keys: access.ts), known to have no local effect (logs, alarms, bucket
  * hardening), or refused with its address: nothing is skipped silently. References between
  * resources are resolved to the local values they would have (ARNs in account 000000000000).
  */
-import { evaluateDeep, evaluateString, ExpressionError, Value } from "./hcl-expression";
+import { evaluateDeep, Value } from "./hcl-expression";
 import { FilterPattern, FilterPatternError, parseFilterPattern } from "../runtime/event-filter";
 import { TerraformPlan } from "./synth-plan";
+import { LOCAL_STREAM_LABEL, LocalAccount, PlanError, Resolver, resourcesOf, text } from "./resolver";
+import { LocalAccess, readAccess } from "./access";
 
-export class PlanError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PlanError";
-  }
-}
+export { LOCAL_STREAM_LABEL, PlanError };
+export type { LocalAccount };
 
 export interface LocalQueue {
   address: string;
@@ -68,6 +67,8 @@ export interface LocalFunction {
   timeoutSeconds: number;
   memoryMb: number;
   environment: Record<string, string>;
+  /** The execution role: the identity its calls and its event source mapping's calls are made with. */
+  roleArn: string;
 }
 export interface LocalEventSource {
   address: string;
@@ -117,18 +118,14 @@ export interface LocalModel {
   streamSources: LocalStreamSource[];
   routes: LocalRoute[];
   outputs: Record<string, Value>;
+  /** Roles and resource policies: what the runtime authorizes every call against. */
+  access: LocalAccess;
 }
 
-export interface LocalAccount {
-  region: string;
-  accountId: string;
-  /** Base URL of the SQS endpoint, for queue URLs. */
-  sqsEndpoint: string;
-  /** Base URL of the API gateway. */
-  apiEndpoint: string;
-}
-
-/** Types that exist only for AWS's control plane; the emulators have nothing to apply them to. */
+/**
+ * Types the emulators have nothing to apply to. Roles, their policies, keys and the queue, topic
+ * and bucket policies among them are read by access.ts: the runtime authorizes calls against them.
+ */
 const NO_LOCAL_EFFECT = new Set([
   "aws_iam_role",
   "aws_iam_role_policy",
@@ -137,7 +134,7 @@ const NO_LOCAL_EFFECT = new Set([
   "aws_cloudwatch_log_group",
   "aws_cloudwatch_metric_alarm",
   "aws_sns_topic_policy",
-  "aws_sqs_queue_policy", // checked: see checkQueuePolicies
+  "aws_sqs_queue_policy",
   "aws_sqs_queue_redrive_allow_policy",
   "aws_s3_bucket_versioning",
   "aws_s3_bucket_server_side_encryption_configuration",
@@ -162,164 +159,7 @@ const HONOURED = new Set([
 ]);
 const DATA_SOURCES = new Set(["aws_caller_identity", "aws_partition"]);
 
-type Block = Record<string, unknown>;
-
-/**
- * The label of every table stream's ARN, `<table arn>/stream/<label>`. AWS labels a stream with
- * its creation time, and so does DynamoDB Local; a plan cannot know that time, so the local ARN
- * has this fixed label and the stream poller finds the real stream by table name.
- */
-export const LOCAL_STREAM_LABEL = "1970-01-01T00:00:00.000";
-
-/** cdktf's construct metadata and arguments that only order or guard Terraform's own work. */
-const ORDERING_ONLY = new Set(["//", "depends_on", "lifecycle", "provider"]);
-
-/** Resolves references lazily, each resource's attributes computed once, cycles refused. */
-class Resolver {
-  private readonly cache = new Map<string, Record<string, Value>>();
-  private readonly resolving = new Set<string>();
-
-  constructor(
-    private readonly plan: TerraformPlan,
-    private readonly account: LocalAccount,
-  ) {}
-
-  /** A resource's own arguments, without cdktf's metadata and Terraform's ordering meta-arguments. */
-  config(type: string, name: string): Block {
-    const block = this.plan.resource?.[type]?.[name];
-    if (!block) throw new PlanError(`${type}.${name} is referenced but not declared`);
-    for (const meta of ["count", "for_each"]) {
-      if (meta in block) throw new PlanError(`${type}.${name}: ${meta} is not supported locally`);
-    }
-    return Object.fromEntries(Object.entries(block).filter(([key]) => !ORDERING_ONLY.has(key)));
-  }
-
-  /** A resource's configuration with every expression evaluated. */
-  evaluated(type: string, name: string, omit: readonly string[] = []): Record<string, Value> {
-    const address = `${type}.${name}`;
-    const config = Object.fromEntries(Object.entries(this.config(type, name)).filter(([key]) => !omit.includes(key)));
-    try {
-      return evaluateDeep(config, (path) => this.reference(path)) as Record<string, Value>;
-    } catch (error) {
-      if (error instanceof ExpressionError) throw new PlanError(`${address}: ${error.message}`);
-      throw error;
-    }
-  }
-
-  value(text: string, where: string): Value {
-    try {
-      return evaluateString(text, (path) => this.reference(path));
-    } catch (error) {
-      if (error instanceof ExpressionError) throw new PlanError(`${where}: ${error.message}`);
-      throw error;
-    }
-  }
-
-  reference(path: string[]): Value {
-    if (path[0] === "data") {
-      const [, type, , attribute] = path;
-      if (type === "aws_caller_identity" && attribute === "account_id") return this.account.accountId;
-      if (type === "aws_partition" && attribute === "partition") return "aws";
-      throw new PlanError(`data source reference ${path.join(".")} is not supported locally`);
-    }
-    const [type, name, attribute] = path;
-    if (path.length !== 3) throw new PlanError(`reference ${path.join(".")} is not supported locally`);
-    const attributes = this.attributes(type, name);
-    if (type === "aws_dynamodb_table" && attribute.startsWith("stream_") && !(attribute in attributes)) {
-      throw new PlanError(
-        `${type}.${name}.${attribute} has no value: the table has no stream (stream_enabled is not true)`,
-      );
-    }
-    if (!(attribute in attributes)) {
-      throw new PlanError(
-        `${type}.${name}.${attribute} has no local value (known: ${Object.keys(attributes).join(", ")})`,
-      );
-    }
-    return attributes[attribute];
-  }
-
-  private attributes(type: string, name: string): Record<string, Value> {
-    const address = `${type}.${name}`;
-    const cached = this.cache.get(address);
-    if (cached) return cached;
-    if (this.resolving.has(address)) throw new PlanError(`${address} refers to itself through its references`);
-    this.resolving.add(address);
-    const own = (key: string) => {
-      const raw = this.config(type, name)[key];
-      return text(typeof raw === "string" ? this.value(raw, `${address}.${key}`) : (raw as Value | undefined));
-    };
-    const { region, accountId } = this.account;
-    let attributes: Record<string, Value>;
-    switch (type) {
-      case "aws_sqs_queue": {
-        const queueName = own("name");
-        const url = `${this.account.sqsEndpoint}/${accountId}/${queueName}`;
-        attributes = { name: queueName, id: url, url, arn: `arn:aws:sqs:${region}:${accountId}:${queueName}` };
-        break;
-      }
-      case "aws_sns_topic": {
-        const arn = `arn:aws:sns:${region}:${accountId}:${own("name")}`;
-        attributes = { name: own("name"), id: arn, arn };
-        break;
-      }
-      case "aws_dynamodb_table": {
-        const arn = `arn:aws:dynamodb:${region}:${accountId}:table/${own("name")}`;
-        attributes = { name: own("name"), id: own("name"), arn };
-        if (own("stream_enabled") === "true") {
-          attributes.stream_arn = `${arn}/stream/${LOCAL_STREAM_LABEL}`;
-          attributes.stream_label = LOCAL_STREAM_LABEL;
-        }
-        break;
-      }
-      case "aws_s3_bucket":
-        attributes = { bucket: own("bucket"), id: own("bucket"), arn: `arn:aws:s3:::${own("bucket")}` };
-        break;
-      case "aws_lambda_function": {
-        const arn = `arn:aws:lambda:${region}:${accountId}:function:${own("function_name")}`;
-        attributes = {
-          function_name: own("function_name"),
-          id: own("function_name"),
-          arn,
-          invoke_arn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
-        };
-        break;
-      }
-      case "aws_iam_role":
-        attributes = { name: own("name"), id: own("name"), arn: `arn:aws:iam::${accountId}:role/${own("name")}` };
-        break;
-      case "aws_kms_key":
-        attributes = { id: name, key_id: name, arn: `arn:aws:kms:${region}:${accountId}:key/${name}` };
-        break;
-      case "aws_cloudwatch_log_group":
-        attributes = { name: own("name"), arn: `arn:aws:logs:${region}:${accountId}:log-group:${own("name")}` };
-        break;
-      case "aws_apigatewayv2_api":
-        attributes = {
-          id: name,
-          api_endpoint: this.account.apiEndpoint,
-          execution_arn: `arn:aws:execute-api:${region}:${accountId}:${name}`,
-        };
-        break;
-      default:
-        attributes = { id: name };
-    }
-    this.resolving.delete(address);
-    this.cache.set(address, attributes);
-    return attributes;
-  }
-}
-
-/** A single value as a string ("" when unset); an object or a list where one value belongs is refused. */
-function text(value: Value | undefined): string {
-  if (value === undefined || value === null) return "";
-  if (typeof value === "object") throw new PlanError(`expected a single value, got ${JSON.stringify(value)}`);
-  return String(value);
-}
 const sqsAttribute = (value: Value | undefined) => (typeof value === "boolean" ? String(value) : text(value));
-
-function resourcesOf(plan: TerraformPlan, type: string): [string, Block][] {
-  return Object.entries(plan.resource?.[type] ?? {});
-}
 
 function checkTypes(plan: TerraformPlan): void {
   for (const [type, resources] of Object.entries(plan.resource ?? {})) {
@@ -441,61 +281,9 @@ function subscriptions(plan: TerraformPlan, r: Resolver): LocalSubscription[] {
   return found;
 }
 
-interface PolicyStatement {
-  Effect?: string;
-  Principal?: "*" | { Service?: string | string[]; AWS?: string | string[] };
-  Action?: string | string[];
-  Resource?: string | string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-const list = (value: string | string[] | undefined): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
-
-function admitsTopic(statement: PolicyStatement, queueArn: string, topicArn: string): boolean {
-  if (statement.Effect !== "Allow") return false;
-  const principal = statement.Principal;
-  const snsMaySend = principal === "*" || list(principal?.Service).includes("sns.amazonaws.com");
-  const sendAllowed = list(statement.Action).some((a) => a === "sqs:SendMessage" || a === "sqs:*" || a === "*");
-  const onQueue = list(statement.Resource).some((res) => res === queueArn || res === "*");
-  const conditions = statement.Condition ?? {};
-  const sourceArns = [...list(conditions.ArnEquals?.["aws:SourceArn"]), ...list(conditions.ArnLike?.["aws:SourceArn"])];
-  const fromTopic = Object.keys(conditions).length === 0 || sourceArns.includes(topicArn);
-  return snsMaySend && sendAllowed && onQueue && fromTopic;
-}
-
-/**
- * On AWS a subscribed queue whose policy does not let sns.amazonaws.com send from the topic drops
- * every delivery without an error anywhere. The emulator would deliver anyway, so check here.
- */
-function checkQueuePolicies(
-  plan: TerraformPlan,
-  r: Resolver,
-  model: Pick<LocalModel, "queues" | "subscriptions">,
-): void {
-  const policies = resourcesOf(plan, "aws_sqs_queue_policy").map(([name]) => {
-    const c = r.evaluated("aws_sqs_queue_policy", name);
-    const document = JSON.parse(text(c.policy)) as { Statement: PolicyStatement | PolicyStatement[] };
-    const statements = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
-    return { queueUrl: text(c.queue_url), statements };
-  });
-  for (const subscription of model.subscriptions) {
-    const queue = model.queues.find((q) => q.arn === subscription.queueArn);
-    if (!queue)
-      throw new PlanError(`${subscription.address}: endpoint ${subscription.queueArn} is not a queue of this plan`);
-    const statements = policies.filter((p) => p.queueUrl === queue.url).flatMap((p) => p.statements);
-    if (!statements.some((s) => admitsTopic(s, queue.arn, subscription.topicArn))) {
-      throw new PlanError(
-        `${subscription.address}: the policy of queue ${queue.name} (${queue.address}) does not let sns.amazonaws.com ` +
-          `send from ${subscription.topicArn}; on AWS every message to it would be dropped silently`,
-      );
-    }
-  }
-}
-
 /**
  * Arguments of a function: honoured (name, runtime family, handler, bundle by its hash, timeout,
- * memory, environment), then those with no local effect: the role and its grants (no IAM locally),
+ * memory, environment, the role its calls are authorized as), then those with no local effect:
  * the zip's path (bundles are found by hash in dist/), the architecture (the host's Node runs it),
  * tracing (no X-Ray), the log group (logs go to <data dir>/logs/), reserved concurrency (each
  * mapping's maximum concurrency bounds the local pool; the API runs one request per worker), tags.
@@ -546,6 +334,7 @@ function functions(plan: TerraformPlan, r: Resolver): LocalFunction[] {
       timeoutSeconds: Number(c.timeout ?? 3),
       memoryMb: Number(c.memory_size ?? 128),
       environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, text(v)])),
+      roleArn: text(c.role),
     };
   });
 }
@@ -852,7 +641,7 @@ export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel
   checkTypes(plan);
   const r = new Resolver(plan, account);
   const base = { queues: queues(plan, r), topics: topics(plan, r), subscriptions: subscriptions(plan, r) };
-  checkQueuePolicies(plan, r, base);
+  const access = readAccess(plan, r, base);
   const tableList = tables(plan, r);
   const fns = functions(plan, r);
   const buckets = resourcesOf(plan, "aws_s3_bucket").map(([name]) => {
@@ -875,5 +664,6 @@ export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel
     ...eventSourceMappings(plan, r, { queues: base.queues, tables: tableList, functions: fns }),
     routes: routes(plan, r, { functions: fns }),
     outputs,
+    access,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The HTTP API on localhost: serves the plan's routes as API Gateway v2 payload 2.0 events to the
  * function behind each, and answers unknown routes 404 as API Gateway does. `/_local/*` is the
- * runtime's own: status, fault injection, and the console (local/console/server.ts).
+ * runtime's own: status, fault injection, the policies calls are authorized against, and the
+ * console (local/console/server.ts).
  */
 import * as http from "node:http";
 import { randomUUID } from "node:crypto";
@@ -28,6 +29,13 @@ export interface LocalEndpoints {
   /** Removes one fault; false when there is none with that id. */
   removeFault(id: string): boolean;
   clearFaults(): void;
+  /**
+   * Authorizes from now on against the policies of this synthesized plan (cdk.tf.json), e.g. a
+   * copy without a statement; throws to answer 400 when the plan cannot be read.
+   */
+  useAccess(plan: unknown): void;
+  /** Each role's and resource policy's statements, with the requests each allowed so far. */
+  grants(): unknown;
   /** The console's page, assets and JSON (local/console/server.ts); undefined for a path it does not serve. */
   console?(method: string, pathname: string): Promise<ConsoleAnswer | undefined>;
 }
@@ -175,6 +183,16 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
         }
       }
     }
+    if (url.pathname === "/_local/access" && request.method === "PUT") {
+      try {
+        local.useAccess(JSON.parse(body.toString("utf8")));
+        return send(response, 200, { access: "replaced" });
+      } catch (error) {
+        return send(response, 400, { message: (error as Error).message });
+      }
+    }
+    if (url.pathname === "/_local/access/grants" && request.method === "GET")
+      return send(response, 200, local.grants());
     const fault = /^\/_local\/faults\/([^/]+)$/.exec(url.pathname);
     if (fault && request.method === "DELETE") {
       const id = decodeURIComponent(fault[1]);

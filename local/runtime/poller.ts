@@ -65,6 +65,11 @@ export interface QueuePollerOptions {
   /** With the plan's attributes and DLQ name, the poller can tell when a failure moves a message there. */
   readonly queue: { url: string; arn: string } & Partial<Pick<LocalQueue, "attributes" | "deadLetterQueue">>;
   readonly sqs: SQSClient;
+  /**
+   * Called before each queue call the mapping makes, with its operation (ReceiveMessage,
+   * DeleteMessage): throws as SQS would when the function's role may not.
+   */
+  readonly authorize?: (operation: string) => void;
   readonly host: FunctionHost;
   readonly faults: Faults;
   /** Receives a line per failed message and per move to the DLQ. Default: console.log. */
@@ -82,6 +87,7 @@ export class QueuePoller {
   readonly source: LocalEventSource;
   private readonly queue: QueuePollerOptions["queue"];
   private readonly sqs: SQSClient;
+  private readonly authorize: (operation: string) => void;
   private readonly host: FunctionHost;
   private readonly faults: Faults;
   private readonly print: (line: string) => void;
@@ -90,6 +96,7 @@ export class QueuePoller {
     this.source = options.source;
     this.queue = options.queue;
     this.sqs = options.sqs;
+    this.authorize = options.authorize ?? (() => {});
     this.host = options.host;
     this.faults = options.faults;
     this.print = options.print ?? ((line) => console.log(line));
@@ -118,6 +125,7 @@ export class QueuePoller {
   }
 
   private async pollOnce(): Promise<void> {
+    this.authorize("ReceiveMessage");
     const { Messages = [] } = await this.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.queue.url,
@@ -167,6 +175,7 @@ export class QueuePoller {
 
   private async delete(records: SQSRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += 10) {
+      this.authorize("DeleteMessage");
       const entries = records.slice(i, i + 10).map((r, n) => ({ Id: String(n), ReceiptHandle: r.receiptHandle }));
       const answer = await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: this.queue.url, Entries: entries }));
       this.stats.deleted += answer.Successful?.length ?? 0;

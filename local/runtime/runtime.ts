@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { startDynamoDbLocal, startFauxqs, requireFreePort } from "../emulation/emulators";
+import { freePort, startDynamoDbLocal, startFauxqs, requireFreePort } from "../emulation/emulators";
 import { DEFAULT_PORTS, snsPort } from "./ports";
 import { LocalOverrides, synthLocalPlan, TerraformPlan } from "../plan/synth-plan";
 import { loadPlan, LocalModel } from "../plan/plan";
@@ -24,7 +24,12 @@ import { QueuePoller } from "./poller";
 import { localStreamsClient, StreamBatchReport, StreamPoller } from "./stream-poller";
 import { Faults, FaultSpec } from "./faults";
 import { localSnsArchive, startFaultProxy } from "../emulation/fault-proxy";
-import { freePort, MessageMoveTasks, startSqsFront } from "../emulation/move-tasks";
+import { MessageMoveTasks } from "../emulation/move-tasks";
+import { startAwsFront, startDynamoDbFront } from "../emulation/aws-front";
+import { Authorizer, Denial, functionCredentials } from "../authz/authorizer";
+import { Gate } from "../authz/gate";
+import { RequestMapper } from "../authz/requests";
+import { grantsReport } from "../authz/grants";
 import { startGateway } from "./gateway";
 import { LocalConsole } from "../console/server";
 import { importCatalogueFile } from "../../ops/catalogue/import";
@@ -71,6 +76,8 @@ export interface RuntimeParts {
   readonly streamPollers: StreamPoller[];
   /** Every message outcome the consumers logged, in order: for tests, the demo and the console. */
   readonly processed: ProcessedMessage[];
+  /** Authorizes every call against the plan's policies; keeps the denials and the grants used. */
+  readonly authorizer: Authorizer;
 }
 
 /** What the runtime says about itself: for its /_local/ endpoints, its console and its owner. */
@@ -95,6 +102,20 @@ export class RuntimeState {
 
   get processed(): ProcessedMessage[] {
     return this.parts.processed;
+  }
+
+  get authorizer(): Authorizer {
+    return this.parts.authorizer;
+  }
+
+  /** Per principal (role name, or the service): how many calls were denied, and the last denial. */
+  denials(): Record<string, { count: number; last: Denial }> {
+    const byPrincipal: Record<string, { count: number; last: Denial }> = {};
+    for (const [principal, count] of this.authorizer.deniedByPrincipal) {
+      const last = [...this.authorizer.denials].reverse().find((d) => d.principal === principal);
+      if (last) byPrincipal[principal.split("/").pop()!] = { count, last };
+    }
+    return byPrincipal;
   }
 
   queueUrl(name: string): string {
@@ -127,7 +148,7 @@ export class RuntimeState {
 
   /**
    * Per queue: visible, in flight, and its DLQ's depth; per function: invocations and outcomes, and
-   * what its queue poller (`messages`) or stream poller (`records`) did.
+   * what its queue poller (`messages`) or stream poller (`records`) did; per role, the calls denied.
    */
   async status() {
     const queues: Record<string, unknown> = {};
@@ -151,7 +172,7 @@ export class RuntimeState {
         ];
       }),
     );
-    return { queues, functions };
+    return { queues, functions, denials: this.denials() };
   }
 }
 
@@ -237,12 +258,13 @@ export function formatStreamBatch(service: string, b: StreamBatchReport): string
  * (`{"function": "outbox-relay", "share": 0.3}`) makes invocations throw before the handler runs.
  */
 function startStreamPollers(
-  parts: Pick<RuntimeParts, "model" | "clients" | "endpoints" | "hosts" | "faults">,
+  parts: Pick<RuntimeParts, "model" | "clients" | "hosts" | "faults" | "authorizer"> & { dynamodbEmulator: string },
   stops: Stops,
   print: (line: string) => void,
 ): StreamPoller[] {
   if (parts.model.streamSources.length === 0) return [];
-  const streams = localStreamsClient(parts.endpoints.dynamodb);
+  // Straight to DynamoDB Local: the mapping's calls are authorized as its function's role before each.
+  const streams = localStreamsClient(parts.dynamodbEmulator);
   stops.add(() => Promise.resolve(streams.destroy()));
   return parts.model.streamSources.map((source) => {
     const host = parts.hosts.get(source.functionName)!;
@@ -255,6 +277,8 @@ function startStreamPollers(
           ? Promise.reject(new Error("injected fault: the invocation failed"))
           : host.invoke(event),
       report: (batch) => print(formatStreamBatch(service, batch)),
+      authorize: (operation) =>
+        parts.authorizer.require(host.fn.roleArn, [{ action: `dynamodb:${operation}`, resource: source.streamArn }]),
     });
     stops.add(() => poller.stop());
     poller.start();
@@ -262,18 +286,36 @@ function startStreamPollers(
   });
 }
 
+/** The runtime's line for a denied call, at ERROR: who, what, and AWS's reason. */
+export function formatDenial(denial: Denial): string {
+  return `  ${"ERROR".padEnd(13)} access denied: ${denial.message}`;
+}
+
+/** What the request mapper needs of the model: the keys of encrypted queues and topics. */
+function mappedResources(model: LocalModel) {
+  const keys = new Map<string, string>();
+  for (const resource of [...model.queues, ...model.topics]) {
+    if (resource.attributes.KmsMasterKeyId) keys.set(resource.arn, resource.attributes.KmsMasterKeyId);
+  }
+  return { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, keys, sesIdentities: [] };
+}
+
 /** One poller per queue event source mapping, invoking its function's host. */
 function startQueuePollers(
-  parts: Pick<RuntimeParts, "model" | "clients" | "queueUrls" | "hosts" | "faults">,
+  parts: Pick<RuntimeParts, "model" | "clients" | "queueUrls" | "hosts" | "faults"> & { gate: Gate },
   stops: Stops,
   print: (line: string) => void,
 ): QueuePoller[] {
   return parts.model.eventSources.map((source) => {
     const queue = parts.model.queues.find((q) => q.name === source.queueName)!;
+    const roleArn = parts.hosts.get(source.functionName)!.fn.roleArn;
     const poller = new QueuePoller({
       source,
       queue: { ...queue, url: parts.queueUrls.get(queue.name)! },
       sqs: parts.clients.sqs,
+      // The mapping's own calls (and the kms:Decrypt of an encrypted queue), as its function's role.
+      authorize: (operation) =>
+        parts.gate.authorizer.require(roleArn, parts.gate.mapper.sqs(operation, { QueueUrl: queue.url })!),
       host: parts.hosts.get(source.functionName)!,
       faults: parts.faults,
       print,
@@ -319,11 +361,15 @@ async function startFunctions(options: FunctionsOptions, stops: Stops): Promise<
     }
     const log = fs.createWriteStream(path.join(logDir, `${fn.name}.log`), { flags: "a" });
     stops.add(() => new Promise((resolve) => log.end(resolve)));
+    const credentials = functionCredentials(fn.roleArn);
     const host = new FunctionHost({
       fn,
       bundleDir,
       runtimeEnvironment: {
         ...awsEnvironment,
+        // Credentials that name the function's execution role: each call is authorized as that role.
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
         POWERTOOLS_LOG_LEVEL: "INFO",
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       },
@@ -356,43 +402,55 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
   const print = options.print ?? ((line: string) => console.log(line));
   await requireFreePort(ports.api, "the API gateway", "--api-port");
   await requireFreePort(ports.aws, "the SNS/SQS/S3 endpoint", "--aws-port");
+  await requireFreePort(ports.dynamodb, "the DynamoDB endpoint", "--dynamodb-port");
 
   const stops = new Stops();
-  // DynamoDB Local's JVM starts while this process synthesizes the plan.
-  const dynamoStarting = startDynamoDbLocal(ports.dynamodb);
+  // DynamoDB Local's JVM starts while this process synthesizes the plan; it and fauxqs listen on
+  // free loopback ports behind the runtime's fronts, which own --dynamodb-port and --aws-port.
+  const dynamoStarting = freePort().then(startDynamoDbLocal);
   stops.add(async () => (await dynamoStarting.catch(() => undefined))?.stop());
   try {
-    const fauxqs = await startFauxqs(await freePort()); // behind the SQS front on ports.aws
+    const fauxqs = await startFauxqs(LOCAL_REGION);
     stops.add(() => fauxqs.stop());
     const plan = options.plan ?? synthLocalPlan(path.join(dataDir, "plan"), options.overrides);
-    const model = loadPlan(plan, {
+    const account = {
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
-      sqsEndpoint: fauxqs.endpoint,
+      sqsEndpoint: `http://127.0.0.1:${ports.aws}`,
       apiEndpoint: `http://localhost:${ports.api}`,
-    });
+    };
+    const model = loadPlan(plan, account);
+    const authorizer = new Authorizer(model.access, LOCAL_ACCOUNT, (denial) => print(formatDenial(denial)));
+    const gate = new Gate(authorizer, new RequestMapper(mappedResources(model)));
     const dynamo = await dynamoStarting;
     const clients = localClients({ aws: fauxqs.endpoint, dynamodb: dynamo.endpoint });
-    const front = await startSqsFront(ports.aws, fauxqs.endpoint, new MessageMoveTasks(clients.sqs, model.queues));
+    const front = await startAwsFront({
+      port: ports.aws,
+      fauxqs,
+      gate,
+      tasks: new MessageMoveTasks(clients.sqs, model.queues),
+    });
     stops.add(() => front.stop());
-    const endpoints = { aws: front.endpoint, dynamodb: dynamo.endpoint };
+    const dynamoFront = await startDynamoDbFront(ports.dynamodb, dynamo.endpoint, gate);
+    stops.add(() => dynamoFront.stop());
+    const endpoints = { aws: front.endpoint, dynamodb: dynamoFront.endpoint };
 
     const queueUrls = await provision(model, clients);
     await seed(model, clients);
     const faults = new Faults();
     const archive = await localSnsArchive(model, clients, queueUrls);
-    const proxy = await startFaultProxy(fauxqs.endpoint, faults, { archive, port: snsPort(ports.aws) });
+    const proxy = await startFaultProxy(fauxqs.endpoint, faults, { gate, archive, port: snsPort(ports.aws) });
     stops.add(() => proxy.stop());
     const processed: ProcessedMessage[] = [];
     const hosts = await startFunctions(
       { model, endpoints, snsEndpoint: proxy.endpoint, dataDir, dist, processed, print },
       stops,
     );
-    const parts = { model, clients, endpoints, queueUrls, faults, hosts, processed };
+    const parts = { model, clients, endpoints, queueUrls, faults, hosts, processed, authorizer };
     const state = new RuntimeState({
       ...parts,
-      pollers: startQueuePollers(parts, stops, print),
-      streamPollers: startStreamPollers(parts, stops, print),
+      pollers: startQueuePollers({ ...parts, gate }, stops, print),
+      streamPollers: startStreamPollers({ ...parts, dynamodbEmulator: dynamo.endpoint }, stops, print),
     });
     const localConsole = new LocalConsole(state, dataDir);
     stops.add(() => Promise.resolve(localConsole.stop()));
@@ -406,6 +464,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
         addFault: (spec) => faults.add(spec as FaultSpec),
         removeFault: (id) => faults.remove(id),
         clearFaults: () => faults.clear(),
+        useAccess: (replacement) => authorizer.use(loadPlan(replacement as TerraformPlan, account).access),
+        grants: () => grantsReport(authorizer),
         console: (method, pathname) => localConsole.handle(method, pathname),
       },
       log: ({ method, path: p, status, ms }) =>

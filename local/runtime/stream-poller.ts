@@ -93,6 +93,11 @@ export interface StreamPollerOptions {
   streams: DynamoDBStreamsClient;
   /** Runs the function; throws when the invocation failed. */
   invoke: (event: DynamoDBStreamEvent) => Promise<unknown>;
+  /**
+   * Called before each stream call the mapping makes, with its operation (DescribeStream,
+   * GetShardIterator, GetRecords): throws as DynamoDB would when the function's role may not.
+   */
+  authorize?: (operation: string) => void;
   report?: (batch: StreamBatchReport) => void;
   timing?: Partial<StreamTiming>;
   /** The clock, in ms (tests). */
@@ -265,6 +270,7 @@ export class StreamPoller {
     const shards: Shard[] = [];
     let exclusiveStartShardId: string | undefined;
     do {
+      this.options.authorize?.("DescribeStream");
       const { StreamDescription } = await this.options.streams.send(
         new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }),
         { abortSignal: this.abort.signal },
@@ -299,6 +305,7 @@ export class StreamPoller {
 
   /** An iterator after the shard's checkpoint, or at its starting position when nothing was processed yet. */
   private async iterator(streamArn: string, shard: ShardState): Promise<string | undefined> {
+    this.options.authorize?.("GetShardIterator");
     const { ShardIterator } = await this.options.streams.send(
       new GetShardIteratorCommand({
         StreamArn: streamArn,
@@ -343,6 +350,7 @@ export class StreamPoller {
       }
       let answer;
       try {
+        this.options.authorize?.("GetRecords");
         answer = await this.options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }), {
           abortSignal: this.abort.signal,
         });

@@ -71,7 +71,7 @@ describe("the local plan loader", () => {
       '"events.amazonaws.com"',
     );
     expect(() => loadPlan(plan, account)).toThrow(
-      /aws_sns_topic_subscription\.billing-queue_order-events-subscription_\w+: the policy of queue order-fanout-local-billing\.fifo \(aws_sqs_queue\.billing-queue_\w+\) does not let sns\.amazonaws\.com send from arn:aws:sns:us-east-1:000000000000:order-fanout-local-order-events\.fifo/,
+      /aws_sns_topic_subscription\.billing-queue_order-events-subscription_\w+: SNS could not deliver to queue order-fanout-local-billing\.fifo \(policy aws_sqs_queue_policy\.billing-queue_queue-policy_\w+\): User: sns\.amazonaws\.com is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:000000000000:order-fanout-local-billing\.fifo because no resource-based policy allows/,
     );
   });
 
@@ -80,7 +80,7 @@ describe("the local plan loader", () => {
     const policies = plan.resource!.aws_sqs_queue_policy;
     delete policies[Object.keys(policies).find((name) => name.startsWith("review-queue_queue-policy"))!];
     expect(() => loadPlan(plan, account)).toThrow(
-      /review-queue_order-events-subscription_\w+: the policy of queue order-fanout-local-review\.fifo/,
+      /review-queue_order-events-subscription_\w+: SNS could not deliver to queue order-fanout-local-review\.fifo \(no policy\)/,
     );
   });
 
@@ -93,7 +93,7 @@ describe("the local plan loader", () => {
       '["arn:aws:sns:us-east-1:000000000000:other.fifo"]',
     );
     expect(() => loadPlan(plan, account)).toThrow(
-      /inventory-queue_order-events-subscription_\w+: the policy of queue order-fanout-local-inventory\.fifo/,
+      /inventory-queue_order-events-subscription_\w+: SNS could not deliver to queue order-fanout-local-inventory\.fifo \(policy aws_sqs_queue_policy\.inventory-queue_queue-policy_\w+\)/,
     );
   });
 

@@ -51,6 +51,7 @@ const fn: LocalFunction = {
   name: "order-fanout-local-billing",
   arn: "arn:aws:lambda:eu-west-1:000000000000:function:order-fanout-local-billing",
   bundleHash: "test",
+  roleArn: "arn:aws:iam::000000000000:role/order-fanout-local-billing-role",
   handler: "index.handler",
   timeoutSeconds: 10,
   memoryMb: 256,

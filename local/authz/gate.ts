@@ -1,0 +1,185 @@
+/**
+ * The check every endpoint of the local runtime makes before its emulator answers: who signed
+ * the request, what it asks (requests.ts), whether the plan's policies allow it (authorizer.ts),
+ * and, when they do not, the answer the service itself would give, in its own error shape.
+ *
+ * Error shapes, as the AWS SDK v3 clients parse them:
+ * - DynamoDB (JSON 1.0): 400, `__type` com.amazon.coral.service#AccessDeniedException.
+ * - SQS (JSON, query-compatible): 403 with `x-amzn-query-error: AccessDenied;Sender`; a KMS
+ *   denial is SQS's modelled KmsAccessDenied, 400, `KMS.AccessDeniedException;Sender`.
+ * - SNS (query, XML): 403 AuthorizationError; a KMS denial 400 KMSAccessDenied.
+ * - S3 (REST, XML): 403 AccessDenied, the message quoting the resource ARN.
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html
+ * - SES v2 (REST JSON): 403 AccessDeniedException, SES's own `…' quoting.
+ */
+import type * as http from "node:http";
+import { randomUUID } from "node:crypto";
+import { accessKeyOfRequest, AuthorizationCheck, Authorizer, Denial, OPERATOR_ACCESS_KEY } from "./authorizer";
+import { RequestMapper } from "./requests";
+
+export type Service = "dynamodb" | "sqs" | "sns" | "s3" | "ses";
+
+export interface Refusal {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+const escapeXml = (text: string) =>
+  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+
+function json(status: number, headers: Record<string, string>, body: unknown): Refusal {
+  return { status, headers: { "content-type": "application/x-amz-json-1.0", ...headers }, body: JSON.stringify(body) };
+}
+
+function snsXml(status: number, code: string, message: string): Refusal {
+  const body =
+    `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>` +
+    `<Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+  return { status, headers: { "content-type": "text/xml" }, body };
+}
+
+function s3Xml(status: number, code: string, message: string): Refusal {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
+  return { status, headers: { "content-type": "application/xml" }, body };
+}
+
+/** The service's answer to a request the policies deny. */
+export function denialAnswer(service: Service, denial: Denial): Refusal {
+  const { message } = denial;
+  switch (service) {
+    case "dynamodb":
+      return json(400, {}, { __type: "com.amazon.coral.service#AccessDeniedException", Message: message });
+    case "sqs":
+      return denial.kms
+        ? json(
+            400,
+            { "x-amzn-query-error": "KMS.AccessDeniedException;Sender" },
+            {
+              __type: "com.amazonaws.sqs#KmsAccessDenied",
+              message: `${message} (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException)`,
+            },
+          )
+        : json(
+            403,
+            { "x-amzn-query-error": "AccessDenied;Sender" },
+            { __type: "com.amazon.coral.service#AccessDeniedException", Message: message },
+          );
+    case "sns":
+      return denial.kms ? snsXml(400, "KMSAccessDenied", message) : snsXml(403, "AuthorizationError", message);
+    case "s3":
+      return s3Xml(
+        403,
+        "AccessDenied",
+        message.replace(` on resource: ${denial.resource} `, ` on "${denial.resource}" `),
+      );
+    case "ses": {
+      const who = /^User: (\S+)/.exec(message)?.[1] ?? denial.principal;
+      return {
+        status: 403,
+        headers: { "content-type": "application/json", "x-amzn-errortype": "AccessDeniedException" },
+        body: JSON.stringify({
+          message: `User \`${who}' is not authorized to perform \`${denial.action}' on resource \`${denial.resource}'`,
+        }),
+      };
+    }
+  }
+}
+
+/** The answer to credentials no role of the plan (nor the operator) has. */
+function unrecognized(service: Service, key: string | undefined): Refusal {
+  const message = `The security token included in the request is invalid (access key ${key ?? "missing"} is not the operator's nor a role's of the local plan).`;
+  switch (service) {
+    case "dynamodb":
+      return json(400, {}, { __type: "com.amazon.coral.service#UnrecognizedClientException", Message: message });
+    case "sqs":
+      return json(
+        403,
+        { "x-amzn-query-error": "InvalidClientTokenId;Sender" },
+        { __type: "com.amazonaws.sqs#InvalidSecurity", message },
+      );
+    case "sns":
+      return snsXml(403, "InvalidClientTokenId", message);
+    case "s3":
+      return s3Xml(403, "InvalidAccessKeyId", message);
+    case "ses":
+      return {
+        status: 403,
+        headers: { "content-type": "application/json", "x-amzn-errortype": "UnrecognizedClientException" },
+        body: JSON.stringify({ message }),
+      };
+  }
+}
+
+/** A role's request the check cannot map to IAM actions: refused, never let through unchecked. */
+function unmapped(service: Service, what: string): Refusal {
+  const message = `the local runtime cannot authorize ${what}: it maps only the requests the stack's functions make (local/authz/requests.ts)`;
+  switch (service) {
+    case "sns":
+      return snsXml(400, "InvalidAction", message);
+    case "s3":
+      return s3Xml(501, "NotImplemented", message);
+    default:
+      return json(
+        400,
+        { "x-amzn-query-error": "InvalidAction;Sender" },
+        { __type: "InvalidAction", message, Message: message },
+      );
+  }
+}
+
+export class Gate {
+  constructor(
+    readonly authorizer: Authorizer,
+    readonly mapper: RequestMapper,
+  ) {}
+
+  /**
+   * Undefined when the request may go on to the emulator; otherwise what to answer instead.
+   * `what` names the request for a refusal; `checks` are what it asks (undefined: not mapped).
+   */
+  refusal(
+    service: Service,
+    headers: http.IncomingHttpHeaders,
+    what: string,
+    checks: readonly AuthorizationCheck[] | undefined,
+  ): Refusal | undefined {
+    const key = accessKeyOfRequest(headers.authorization);
+    const caller = this.authorizer.callerOf(key);
+    if (!caller) return unrecognized(service, key);
+    if (!checks) return key === OPERATOR_ACCESS_KEY ? undefined : unmapped(service, what);
+    const denial = this.authorizer.check(caller, checks);
+    return denial ? denialAnswer(service, denial) : undefined;
+  }
+
+  dynamodb(headers: http.IncomingHttpHeaders, body: Buffer): Refusal | undefined {
+    const target = String(headers["x-amz-target"] ?? "");
+    const operation = target.replace(/^DynamoDB(Streams)?_\d+\./, "");
+    return this.refusal("dynamodb", headers, target, this.mapper.dynamodb(operation, parseJson(body)));
+  }
+
+  sqs(headers: http.IncomingHttpHeaders, body: Buffer): Refusal | undefined {
+    const target = String(headers["x-amz-target"] ?? "");
+    return this.refusal("sqs", headers, target, this.mapper.sqs(target.replace(/^AmazonSQS\./, ""), parseJson(body)));
+  }
+
+  sns(headers: http.IncomingHttpHeaders, form: URLSearchParams): Refusal | undefined {
+    return this.refusal("sns", headers, `SNS ${form.get("Action") ?? "request"}`, this.mapper.sns(form));
+  }
+
+  s3(request: Pick<http.IncomingMessage, "method" | "url" | "headers">): Refusal | undefined {
+    const url = new URL(request.url ?? "/", "http://local");
+    const host = String(request.headers.host ?? "");
+    const what = `S3 ${request.method} ${url.pathname}${url.search}`;
+    return this.refusal("s3", request.headers, what, this.mapper.s3(request.method ?? "GET", url, host));
+  }
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
