@@ -64,8 +64,9 @@ function pidOf(pattern: string): number {
   return Number(execFileSync("pgrep", ["-n", "-f", pattern]).toString().trim());
 }
 
-export async function fanOutRun(clients: number, orders: number): Promise<FanOutRun> {
-  const runtime = await startChildRuntime(BENCH_PORTS);
+/** `runtimeArgs` go to the runtime (`--no-authorization` to measure what authorization costs). */
+export async function fanOutRun(clients: number, orders: number, runtimeArgs: string[] = []): Promise<FanOutRun> {
+  const runtime = await startChildRuntime(BENCH_PORTS, 60_000, runtimeArgs);
   try {
     const runtimePid = pidOf(`local/main.ts --api-port ${BENCH_PORTS.api}`);
     const javaPid = pidOf(`DynamoDBLocal.jar.*-port ${BENCH_PORTS.dynamodb}`);

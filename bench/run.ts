@@ -142,6 +142,28 @@ async function fanOutFigures(): Promise<void> {
   }
 }
 
+/** CPU milliseconds per order, runtime process and DynamoDB Local together. */
+const cpuMsPerOrder = (r: FanOutRun) => ((r.cpuSeconds.runtime + r.cpuSeconds.dynamodbLocal) * 1000) / r.orders;
+
+/**
+ * What authorizing every call costs: the same fan-out with the runtime's authorization off
+ * (`--no-authorization`), CPU per order against the runs with it on (issue: under 10 %).
+ */
+async function authorizationCost(): Promise<void> {
+  const clients = clientLevels.find((c) => c >= 10) ?? clientLevels[clientLevels.length - 1];
+  const on = fanOut[`${clients} clients`];
+  log(`fan-out: ${clients} clients, ${orders} orders, ${runs} runs with authorization off`);
+  const off = await repeat(runs, () => fanOutRun(clients, orders, ["--no-authorization"]), warmUp);
+  fanOut[`${clients} clients, authorization off`] = off;
+  const onMs = figure("ms", on.map(cpuMsPerOrder));
+  const offMs = figure("ms", off.map(cpuMsPerOrder));
+  figures[`fan-out ${clients} clients: CPU ms per order, authorization on`] = onMs;
+  figures[`fan-out ${clients} clients: CPU ms per order, authorization off`] = offMs;
+  figures[`fan-out ${clients} clients: authorization CPU cost (%)`] = figure("%", [
+    Math.round((onMs.median / offMs.median - 1) * 1000) / 10,
+  ]);
+}
+
 /** What an earlier run left in the results file. */
 interface Previous {
   figures?: Record<string, Figure>;
@@ -167,7 +189,10 @@ async function main(): Promise<void> {
     log("start-up");
     await startup();
   }
-  if (only.has("fanout")) await fanOutFigures();
+  if (only.has("fanout")) {
+    await fanOutFigures();
+    await authorizationCost();
+  }
 
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
   console.log(`${"figure".padEnd(width)}  median     min        max        runs`);

@@ -20,6 +20,8 @@ const { values } = parseArgs({
     "data-dir": { type: "string", default: ".local-data" },
     "function-timeout": { type: "string" },
     "max-receive-count": { type: "string" },
+    // Only to measure what authorization costs (the bench); never to check a stack.
+    "no-authorization": { type: "boolean", default: false },
   },
 });
 
@@ -80,7 +82,9 @@ async function main(): Promise<void> {
       functionTimeoutSeconds: wholeNumber("function-timeout", 1, 900),
       maxReceiveCount: wholeNumber("max-receive-count", 1, 1000),
     },
+    authorization: !values["no-authorization"],
   });
+  if (values["no-authorization"]) console.log("authorization is OFF: no call is checked against the plan's policies");
   console.log(banner(runtime, dataDir));
   let stopping = false;
   const stop = async (signal: string) => {

@@ -10,6 +10,7 @@ import { OpsTarget, requireService, resolveTarget, UnknownEnvironmentError, Unkn
 import { collectStatus, formatStatus } from "./status";
 import { formatDeadLetters, listDeadLetters, MoveTaskRunningError, redrive } from "./dlq";
 import { replayCommand } from "./replay";
+import { unusedGrantsCommand } from "./unused-grants";
 import { parseCommandLine, UsageError } from "./cli";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
@@ -20,6 +21,7 @@ export const USAGE = `Usage:
   npm run ops -- dlq list <service> --env <env> [--data-dir <dir>]
   npm run ops -- dlq redrive <service> --env <env> [--rate <n>]
   npm run ops -- replay <service> --from <time> [--to <time>] --env <env>   (see replay --help)
+  npm run ops -- unused-grants [--from <dir>] [--json]   (local only; see unused-grants --help)
 
   --env <env>       ${ENVIRONMENT_NAMES.join(", ")}. AWS environments use the default credential chain and the
                     environment's region; local uses the runtime of \`npm start\` (AWS_ENDPOINT_URL_SQS, default
@@ -127,8 +129,9 @@ async function run(command: Command, args: Args, target: OpsTarget, sqs: SQSClie
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // replay parses its own options (--from, --to): see ops/replay.ts.
+  // replay and unused-grants parse their own options: see ops/replay.ts, ops/unused-grants.ts.
   if (argv[0] === "replay") return replayCommand(argv.slice(1));
+  if (argv[0] === "unused-grants") return unusedGrantsCommand(argv.slice(1));
   let target: OpsTarget | undefined;
   try {
     const args = parse(argv);

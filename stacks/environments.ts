@@ -96,23 +96,21 @@ export interface EnvironmentSettings {
 }
 
 /**
- * How the notification service sends. `ses`: through the stack's own SES identity, either the one
- * sender address or its whole domain (Easy DKIM). `outbox`: as JSON files in the documents bucket,
- * for the local runtime, which has no SES.
+ * How the notification service sends: through SES v2 and the stack's own identity, either the one
+ * sender address or its whole domain (Easy DKIM). The local stack too: the local runtime answers
+ * SES v2 itself (local/emulation/ses.ts) with the identity and configuration set of the plan.
  */
-export type NotificationSettings =
-  | {
-      readonly transport: "ses";
-      /** Unset at synth, the deployment asks for it (see FanoutStack). */
-      readonly senderEmail?: string;
-      readonly senderIdentity: "address" | "domain";
-      /**
-       * The account's SES maximum send rate (e-mails/s) in the region; the notification service
-       * paces itself to it, so a peak queues e-mails instead of failing them (lambda-src/notification).
-       */
-      readonly maxSendRate: number;
-    }
-  | { readonly transport: "outbox"; readonly senderEmail: string };
+export interface NotificationSettings {
+  readonly transport: "ses";
+  /** Unset at synth, the deployment asks for it (see FanoutStack). */
+  readonly senderEmail?: string;
+  readonly senderIdentity: "address" | "domain";
+  /**
+   * The account's SES maximum send rate (e-mails/s) in the region; the notification service
+   * paces itself to it, so a peak queues e-mails instead of failing them (lambda-src/notification).
+   */
+  readonly maxSendRate: number;
+}
 
 /** One state bucket holds the state of every AWS environment, each under its own key. */
 const DEFAULT_STATE_BUCKET = "order-fanout-terraform-state";
@@ -234,7 +232,8 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     apiThrottle: { burstLimit: 500, rateLimit: 500 },
     apiReservedConcurrency: 10,
     accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
-    notification: { transport: "outbox", senderEmail: "orders@localhost" },
+    // No account rate locally: high enough that pacing never holds the local flow up.
+    notification: { ...ses(1000), senderEmail: "orders@localhost" },
     tags: { project: "order-fanout", environment: "local" },
   },
 };
@@ -329,7 +328,6 @@ function notificationFrom(
   env: NodeJS.ProcessEnv,
   base: NotificationSettings,
 ): NotificationSettings {
-  if (base.transport === "outbox") return base;
   const identityVariable = variableName(name, "SENDER_IDENTITY");
   const senderIdentity = given(env, identityVariable) ?? base.senderIdentity;
   if (senderIdentity !== "address" && senderIdentity !== "domain")

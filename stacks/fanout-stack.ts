@@ -91,7 +91,7 @@ export class FanoutStack extends TerraformStack {
 
     const data = this.data(account);
     const messaging = this.messaging(account);
-    const queues = this.consumers(data, messaging, this.email(data));
+    const queues = this.consumers(data, messaging, this.email());
     const relay = this.outboxRelay(data, messaging);
     const api = this.api(data, messaging, relay);
     this.observability(data, messaging, api, queues);
@@ -195,25 +195,20 @@ export class FanoutStack extends TerraformStack {
     return this.settings.name === "local";
   }
 
-  /** SES through the stack's own identity and configuration set, or the local outbox. */
-  private email(data: Data): EmailDelivery {
+  /**
+   * SES through the stack's own identity and configuration set. The local stack names its sender
+   * outright: no deployment asks for it, and the local runtime reads it from the plan.
+   */
+  private email(): EmailDelivery {
     const notification = this.settings.notification;
-    if (notification.transport === "outbox") {
-      return {
-        environment: {
-          EMAIL_TRANSPORT: "outbox",
-          SENDER_EMAIL: notification.senderEmail,
-          DOCUMENTS_BUCKET: data.documents.name,
-        },
-        statement: { actions: ["s3:PutObject"], resources: [`${data.documents.arn}/outbox/*`] },
-      };
-    }
-    const sender = emailInput(this, {
-      name: "sender_email",
-      envVariable: variableName(this.settings.name, "SENDER_EMAIL"),
-      value: notification.senderEmail,
-      description: "The address order e-mails are sent from, verified in SES by this stack.",
-    }).stringValue;
+    const sender = this.isLocal
+      ? notification.senderEmail!
+      : emailInput(this, {
+          name: "sender_email",
+          envVariable: variableName(this.settings.name, "SENDER_EMAIL"),
+          value: notification.senderEmail,
+          description: "The address order e-mails are sent from, verified in SES by this stack.",
+        }).stringValue;
     const identity = new SenderIdentity(this, "sender", {
       senderEmail: sender,
       verify: notification.senderIdentity,
@@ -221,7 +216,6 @@ export class FanoutStack extends TerraformStack {
     });
     return {
       environment: {
-        EMAIL_TRANSPORT: "ses",
         SENDER_EMAIL: sender,
         CONFIGURATION_SET: identity.configurationSetName,
         // Each execution environment sends at most its share of the account's SES rate.
@@ -254,8 +248,11 @@ export class FanoutStack extends TerraformStack {
       notification: {
         environment: { IDEMPOTENCY_TABLE: data.idempotency.name, ...email.environment },
         statements: [
-          // Powertools idempotency records of the notification service (see lambda-src/notification/notify.ts).
-          tableAccess(data.idempotency, ["GetItem", "PutItem", "UpdateItem", "DeleteItem"]),
+          // Powertools idempotency records of the notification service (see lambda-src/notification/notify.ts):
+          // put in progress, updated when sent, deleted when the send fails; read back only when a
+          // conditional put's failure does not return the record.
+          tableAccess(data.idempotency, ["PutItem", "UpdateItem", "DeleteItem"]),
+          { ...tableAccess(data.idempotency, ["GetItem"]), sid: "PowertoolsReadsRecord" },
           email.statement,
         ],
       },
@@ -291,9 +288,7 @@ export class FanoutStack extends TerraformStack {
         timeoutSeconds: s.lambda.timeoutSeconds,
         logRetentionDays: s.logRetentionDays,
         batchSize: service === "notification" ? this.emailBatchSize() : s.eventSource.batchSize,
-        ...(service === "notification" && s.notification.transport === "ses"
-          ? { maxMessageAgeSeconds: PACED_EMAIL_MAX_AGE_SECONDS }
-          : {}),
+        ...(service === "notification" ? { maxMessageAgeSeconds: PACED_EMAIL_MAX_AGE_SECONDS } : {}),
         maxConcurrency: s.eventSource.maxConcurrency[service],
         environment: { ...this.powertools(service), ORDERS_TABLE: data.orders.name, ...spec.environment },
         statements: [recordsOutcome, ...spec.statements],
@@ -311,7 +306,6 @@ export class FanoutStack extends TerraformStack {
    */
   private emailBatchSize(): number {
     const s = this.settings;
-    if (s.notification.transport !== "ses") return s.eventSource.batchSize;
     const fits = Math.floor(emailsPerHalfTimeout(s, s.notification.maxSendRate));
     return Math.max(1, Math.min(s.eventSource.batchSize, fits));
   }
@@ -355,7 +349,8 @@ export class FanoutStack extends TerraformStack {
       },
       statements: [
         tableAccess(data.orders, ["GetItem", "PutItem", "UpdateItem"]),
-        tableAccess(data.products, ["GetItem", "BatchGetItem"]),
+        // Prices come from BatchGetItem (lambda-src/shared/product-reads.ts).
+        tableAccess(data.products, ["BatchGetItem"]),
         { actions: ["sns:Publish"], resources: [messaging.topic.arn] },
         { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [messaging.key.arn] },
       ],

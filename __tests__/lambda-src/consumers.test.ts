@@ -15,7 +15,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { handleInventoryEvent } from "../../lambda-src/inventory/stock";
 import { bill } from "../../lambda-src/billing/billing";
 import { notify } from "../../lambda-src/notification/notify";
-import { outboxTransport, sesTransport } from "../../lambda-src/notification/email";
+import { sesTransport } from "../../lambda-src/notification/email";
 import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { review } from "../../lambda-src/review/review";
 import { recordFulfilment } from "../../lambda-src/shared/fulfilment";
@@ -258,17 +258,6 @@ describe("notification", () => {
       notify({ ddb, ordersTable: "orders", sender: "s@example.com", deliver }, orderCancelled()),
     ).rejects.toThrow("SES throttled");
     expect(outcomeWrites()).toHaveLength(0);
-  });
-
-  it("writes the local outbox message under outbox/<eventId>.json", async () => {
-    await outboxTransport(
-      s3,
-      "docs",
-    )({ eventId: "e-1", message: { from: "a@x.test", to: "b@x.test", subject: "s", text: "t" } });
-    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({
-      Bucket: "docs",
-      Key: "outbox/e-1.json",
-    });
   });
 
   it("sends through SES in the stack's configuration set, the only one its role may use", async () => {

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -18,7 +18,7 @@ import {
 import { CONSUMER_SERVICES } from "../../lambda-src/shared/services";
 import { EMAIL_SENT } from "../../lambda-src/notification/email";
 import { LocalOverrides } from "../../local/plan/synth-plan";
-import { processed, RunningRuntime, startLocalRuntime, status, storedItem, waitFor } from "./local-runtime";
+import { call, processed, RunningRuntime, startLocalRuntime, status, storedItem, waitFor } from "./local-runtime";
 
 export const ORDERS = "order-fanout-local-orders";
 export const PRODUCTS = "order-fanout-local-products";
@@ -48,6 +48,8 @@ export class FanoutWorld {
   readonly sentToQueues: Record<string, number> = {};
   /** `<service> <orderId> <eventType>` a scenario delivered twice on purpose, past SNS's deduplication. */
   readonly duplicated: string[] = [];
+  /** Roles a scenario took a grant from on purpose: the only ones whose calls may have been denied. */
+  readonly deniedOnPurpose = new Set<string>();
 
   constructor(
     private readonly file: string,
@@ -127,8 +129,9 @@ export class FanoutWorld {
     return keys;
   }
 
-  async lastModified(key: string): Promise<Date | undefined> {
-    return (await this.runtime.clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).LastModified;
+  /** The e-mails the local SES accepted for the order (its mailbox: every send, not one per event). */
+  async mails(orderId: string): Promise<{ subject: string; to: string[]; from: string }[]> {
+    return (await call(this.runtime, "GET", `/_local/mailbox?order=${encodeURIComponent(orderId)}`)).body;
   }
 
   /** The function's log records, parsed (logs/<function>.log in the runtime's data folder). */
@@ -187,8 +190,12 @@ export class FanoutWorld {
     return MessageId;
   }
 
-  /** Moves the order's message from the service's DLQ back to its queue, as a redrive would. */
-  async redriveByHand(service: string, orderId: string): Promise<void> {
+  /**
+   * The order's message in the service's DLQ, once it is there (received: invisible for SQS's
+   * default 30 s unless deleted or moved); other scenarios' dead letters are made visible again.
+   * `expectedMs`: how long it should take to get there, besides the one redelivery waitFor allows.
+   */
+  async deadLetterOf(service: string, orderId: string, expectedMs = 20_000) {
     const sqs = this.runtime.clients.sqs;
     const dlq = (await this.queueUrl(service)).replace(/\.fifo$/, "-dlq.fifo");
     const message = await this.waitFor(
@@ -209,10 +216,25 @@ export class FanoutWorld {
         }
         return Messages.find((m) => m.Attributes?.MessageGroupId === orderId);
       },
-      20_000,
+      expectedMs,
     );
+    return { dlq, message };
+  }
+
+  /** Moves the order's message from the service's DLQ back to its queue, as a redrive would. */
+  async redriveByHand(service: string, orderId: string): Promise<void> {
+    const { dlq, message } = await this.deadLetterOf(service, orderId);
     await this.sendToQueue(service, JSON.parse(message.Body!), orderId, `${message.MessageId}:redrive`, false);
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: message.ReceiptHandle! }));
+    await this.runtime.clients.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: message.ReceiptHandle! }),
+    );
+  }
+
+  /** A file's last block: once every scenario is done, the accounting below. */
+  describeAccounting(): void {
+    describe("once every scenario is done", () => {
+      it("loses nothing and doubles no effect", () => this.expectNothingLostOrTwice(), SCENARIO_TIMEOUT_MS);
+    });
   }
 
   /**
@@ -250,7 +272,13 @@ export class FanoutWorld {
         published: service === "review" ? reviewEvents : events,
       });
     }
-    expect([...this.emailsSent()].filter(([, count]) => count > 1)).toEqual([]);
+    const sent = this.emailsSent();
+    expect([...sent].filter(([, count]) => count > 1)).toEqual([]);
+    // The local SES kept every e-mail the service says it sent, and no other.
+    const mailbox = (await call(this.runtime, "GET", "/_local/mailbox")).body as unknown[];
+    expect(mailbox).toHaveLength([...sent.values()].reduce((a, b) => a + b, 0));
+    // No access was denied but on purpose: every other call is one the plan's policies allow.
+    expect(Object.keys(s.denials).filter((role) => !this.deniedOnPurpose.has(role))).toEqual([]);
 
     const log = (await processed(this.runtime)).filter((p) => !p.failed);
     const seen = new Map<string, number>();

@@ -2,6 +2,8 @@
  * The local runtime as a child process on test ports (local/runtime/child-runtime.ts), talked to as a user
  * would: over HTTP, and with real SDK clients against its emulators. No mocks.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { localClients, LocalClients } from "../../local/emulation/aws-clients";
 import { ProcessedMessage } from "../../local/runtime/runtime";
@@ -26,7 +28,27 @@ export async function startLocalRuntime(
     "--max-receive-count",
     String(overrides.maxReceiveCount),
   ]);
-  return { ...runtime, clients: localClients({ aws: runtime.aws, dynamodb: runtime.dynamodb }) };
+  return {
+    ...runtime,
+    clients: localClients({ aws: runtime.aws, dynamodb: runtime.dynamodb }),
+    stop: async () => {
+      await saveGrants(runtime);
+      await runtime.stop();
+    },
+  };
+}
+
+/**
+ * With E2E_GRANTS=<dir>, keeps which grants of the plan's policies this runtime's calls used, for
+ * `npm run ops -- unused-grants --from <dir>` once the suite is done.
+ */
+async function saveGrants(runtime: ChildRuntime): Promise<void> {
+  const dir = process.env.E2E_GRANTS;
+  if (!dir) return;
+  const answer = await fetch(`${runtime.api}/_local/access/grants`).catch(() => undefined);
+  if (!answer?.ok) return;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, `${path.basename(runtime.dataDir)}.json`), await answer.text());
 }
 
 export interface Answer {

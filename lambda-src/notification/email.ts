@@ -1,6 +1,5 @@
-/** The e-mails the notification service sends, and the two ways it can send them. */
+/** The e-mails the notification service sends, and how it sends them: SES v2. */
 import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { OrderEvent } from "../shared/events";
 import { OrderRecord } from "../shared/order-record";
 
@@ -90,20 +89,6 @@ export function sesTransport(ses: SESv2Client, configurationSet: string): EmailT
         FromEmailAddress: message.from,
         Destination: { ToAddresses: [message.to] },
         Content: { Simple: { Subject: { Data: message.subject }, Body: { Text: { Data: message.text } } } },
-      }),
-    );
-  };
-}
-
-/** The local stand-in for SES: the same message as JSON at `outbox/<eventId>.json` in the bucket. */
-export function outboxTransport(s3: S3Client, bucket: string): EmailTransport {
-  return async ({ eventId, message }) => {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: `outbox/${eventId}.json`,
-        Body: JSON.stringify(message, null, 2),
-        ContentType: "application/json",
       }),
     );
   };

@@ -1,31 +1,27 @@
 import { fifoConsumer } from "../shared/fifo-consumer";
-import { documentClient, dynamoDbClient, s3Client, sesClient } from "../shared/clients";
+import { documentClient, dynamoDbClient, sesClient } from "../shared/clients";
 import { readEnvironment } from "../shared/environment";
-import { logged, outboxTransport, sesTransport } from "./email";
+import { logged, sesTransport } from "./email";
 import { logger } from "../shared/logger";
 import { paced, sendIntervalMs } from "./pacing";
 import { notify, onceIdempotent } from "./notify";
 
-export const ENVIRONMENT = ["ORDERS_TABLE", "IDEMPOTENCY_TABLE", "EMAIL_TRANSPORT", "SENDER_EMAIL"] as const;
-/** Read only when EMAIL_TRANSPORT is `outbox`. */
-export const OUTBOX_ENVIRONMENT = ["DOCUMENTS_BUCKET"] as const;
 /**
- * Read only when EMAIL_TRANSPORT is `ses`: the role may send only through this configuration set;
- * the account's send rate and how many environments share it pace the sends (pacing.ts).
+ * The role may send only through CONFIGURATION_SET; the account's send rate and how many
+ * environments share it pace the sends (pacing.ts). Locally the runtime answers SES v2 itself.
  */
-export const SES_ENVIRONMENT = ["CONFIGURATION_SET", "SES_MAX_SEND_RATE", "SES_SENDERS"] as const;
-
-function sesDelivery() {
-  const ses = readEnvironment(SES_ENVIRONMENT);
-  const interval = sendIntervalMs({ maxSendRate: Number(ses.SES_MAX_SEND_RATE), senders: Number(ses.SES_SENDERS) });
-  return paced(sesTransport(sesClient(), ses.CONFIGURATION_SET), interval);
-}
+export const ENVIRONMENT = [
+  "ORDERS_TABLE",
+  "IDEMPOTENCY_TABLE",
+  "SENDER_EMAIL",
+  "CONFIGURATION_SET",
+  "SES_MAX_SEND_RATE",
+  "SES_SENDERS",
+] as const;
 
 const env = readEnvironment(ENVIRONMENT);
-const transport =
-  env.EMAIL_TRANSPORT === "outbox"
-    ? outboxTransport(s3Client(), readEnvironment(OUTBOX_ENVIRONMENT).DOCUMENTS_BUCKET)
-    : sesDelivery();
+const interval = sendIntervalMs({ maxSendRate: Number(env.SES_MAX_SEND_RATE), senders: Number(env.SES_SENDERS) });
+const transport = paced(sesTransport(sesClient(), env.CONFIGURATION_SET), interval);
 const dynamoDb = dynamoDbClient();
 const sending = logged(transport, (message, extra) => logger.info(message, extra));
 const { deliver, config } = onceIdempotent(sending, dynamoDb, env.IDEMPOTENCY_TABLE);

@@ -78,8 +78,11 @@ export class AccessDeniedError extends Error {
 export class Authorizer {
   private callers = new Map<string, Caller>();
   private access!: LocalAccess;
-  /** Per statement: `action resource` → requests it allowed. */
-  readonly used = new Map<Statement, Map<string, number>>();
+  /**
+   * Per statement, by where it is written (a replaced plan's statements are new objects, but the
+   * same grant): `action resource` → requests it allowed.
+   */
+  readonly used = new Map<string, Map<string, number>>();
   readonly denials: Denial[] = [];
   readonly deniedByPrincipal = new Map<string, number>();
 
@@ -153,14 +156,17 @@ export class Authorizer {
     ];
     return owners.map(({ owner, statements }) => ({
       owner,
-      uses: statements.map((statement) => ({ statement, uses: this.used.get(statement) ?? new Map<string, number>() })),
+      uses: statements.map((statement) => ({
+        statement,
+        uses: this.used.get(statement.where) ?? new Map<string, number>(),
+      })),
     }));
   }
 
   private recordUse(decision: Decision, check: AuthorizationCheck): void {
     for (const statement of decision.allowedBy) {
-      let uses = this.used.get(statement);
-      if (!uses) this.used.set(statement, (uses = new Map<string, number>()));
+      let uses = this.used.get(statement.where);
+      if (!uses) this.used.set(statement.where, (uses = new Map<string, number>()));
       const key = `${check.action} ${check.resource}`;
       uses.set(key, (uses.get(key) ?? 0) + 1);
     }

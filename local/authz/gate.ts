@@ -129,10 +129,20 @@ function unmapped(service: Service, what: string): Refusal {
 }
 
 export class Gate {
+  /**
+   * `enforcing` false lets every request through unchecked: only to measure what authorization
+   * costs (`npm start -- --no-authorization`, the bench), never to check a stack.
+   */
   constructor(
     readonly authorizer: Authorizer,
     readonly mapper: RequestMapper,
+    readonly enforcing = true,
   ) {}
+
+  /** For the calls the runtime makes as a role (event source mappings): throws when denied. */
+  require(roleArn: string, checks: readonly AuthorizationCheck[]): void {
+    if (this.enforcing) this.authorizer.require(roleArn, checks);
+  }
 
   /**
    * Undefined when the request may go on to the emulator; otherwise what to answer instead.
@@ -144,6 +154,7 @@ export class Gate {
     what: string,
     checks: readonly AuthorizationCheck[] | undefined,
   ): Refusal | undefined {
+    if (!this.enforcing) return undefined;
     const key = accessKeyOfRequest(headers.authorization);
     const caller = this.authorizer.callerOf(key);
     if (!caller) return unrecognized(service, key);
@@ -165,6 +176,41 @@ export class Gate {
 
   sns(headers: http.IncomingHttpHeaders, form: URLSearchParams): Refusal | undefined {
     return this.refusal("sns", headers, `SNS ${form.get("Action") ?? "request"}`, this.mapper.sns(form));
+  }
+
+  /**
+   * SNS's deliveries of a message published to the topic, authorized as sns.amazonaws.com. None
+   * can be denied here: a plan whose deliveries would be is refused at load (local/plan/access.ts),
+   * as AWS would drop them silently. Evaluated per publish so that the grants SNS relies on (queue
+   * policies, the key policy) count as used.
+   */
+  snsDeliveries(topicArn: string): void {
+    if (this.enforcing)
+      this.authorizer.check({ kind: "service", service: "sns.amazonaws.com" }, this.mapper.snsDeliveries(topicArn));
+  }
+
+  /**
+   * A missing object: S3 answers 404 only to a caller who may list the bucket, 403 to anyone else.
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+   */
+  s3Missing(request: Pick<http.IncomingMessage, "method" | "url" | "headers">): Refusal | undefined {
+    const url = new URL(request.url ?? "/", "http://local");
+    const [read] = this.mapper.s3(request.method ?? "GET", url, String(request.headers.host ?? "")) ?? [];
+    if (!read) return undefined;
+    const bucket = read.resource.replace(/\/.*$/, "");
+    return this.refusal("s3", request.headers, `S3 ListBucket ${bucket}`, [
+      { action: "s3:ListBucket", resource: bucket },
+    ]);
+  }
+
+  /** SES v2: SendEmail is mapped; anything else is the operator's only. */
+  ses(request: Pick<http.IncomingMessage, "method" | "url" | "headers">, body: Buffer): Refusal | undefined {
+    const path = new URL(request.url ?? "/", "http://local").pathname;
+    const checks =
+      request.method === "POST" && path === "/v2/email/outbound-emails"
+        ? this.mapper.sesSendEmail(parseJson(body))
+        : undefined;
+    return this.refusal("ses", request.headers, `SES ${request.method} ${path}`, checks);
   }
 
   s3(request: Pick<http.IncomingMessage, "method" | "url" | "headers">): Refusal | undefined {

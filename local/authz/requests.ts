@@ -25,6 +25,8 @@ export interface MappedResources {
   readonly keys: ReadonlyMap<string, string>;
   /** SES identities the plan declares (addresses and domains). */
   readonly sesIdentities: readonly string[];
+  /** The queues subscribed to each topic, by topic ARN. */
+  readonly subscribers: ReadonlyMap<string, readonly string[]>;
 }
 
 type Json = Record<string, unknown>;
@@ -130,6 +132,25 @@ export class RequestMapper {
         { action: "kms:Decrypt", resource: key, kms: true },
       ];
     return [{ action, resource: topic }];
+  }
+
+  /**
+   * What SNS does as sns.amazonaws.com to deliver a topic's message to each subscribed queue:
+   * send to it (the queue policy must allow it from this topic) and use its key.
+   * https://docs.aws.amazon.com/sns/latest/dg/sns-enable-encryption-for-topic-sqs-queue-subscriptions.html
+   */
+  snsDeliveries(topicArn: string): AuthorizationCheck[] {
+    const context = { "aws:sourcearn": [topicArn], "aws:sourceaccount": [this.r.accountId] };
+    return (this.r.subscribers.get(topicArn) ?? []).flatMap((queue) => {
+      const key = this.r.keys.get(queue);
+      const kms = key
+        ? [
+            { action: "kms:GenerateDataKey", resource: key, context, kms: true },
+            { action: "kms:Decrypt", resource: key, context, kms: true },
+          ]
+        : [];
+      return [{ action: "sqs:SendMessage", resource: queue, context }, ...kms];
+    });
   }
 
   /** S3's REST protocol, path-style (`/<bucket>/<key>`) or virtual-hosted (`<bucket>.<host>`). */

@@ -232,6 +232,44 @@ function renderFaults(faults) {
   document.getElementById("faults-empty").hidden = faults.length > 0;
 }
 
+function renderDenials(access) {
+  const roles = Object.entries(access.byRole);
+  replace(
+    "denials",
+    roles.map(([role, d]) =>
+      el(
+        "li",
+        { "data-role": role },
+        el("strong", {}, role),
+        ` ${d.count} call${d.count === 1 ? "" : "s"} denied, last at ${time(d.last.at)}: `,
+        el("span", { className: "mono" }, d.last.message),
+      ),
+    ),
+  );
+  document.getElementById("denials-empty").hidden = roles.length > 0;
+}
+
+let lastMails = [];
+
+function renderMailbox(mails) {
+  lastMails = mails;
+  const order = document.getElementById("mailbox-order").value.trim();
+  const shown = order ? mails.filter((m) => m.subject.includes(order) || m.text.includes(order)) : mails;
+  replace(
+    "mailbox",
+    shown.map((m) =>
+      el(
+        "tr",
+        { "data-message-id": m.messageId },
+        el("td", {}, time(m.at)),
+        el("td", {}, m.to.join(", ")),
+        el("td", { title: m.text }, m.subject),
+      ),
+    ),
+  );
+  document.getElementById("mailbox-empty").hidden = shown.length > 0;
+}
+
 function renderServices(topology) {
   const names = topology.services.map((s) => s.service);
   if (names.join() === services.join()) return;
@@ -258,6 +296,8 @@ async function refresh() {
     renderOrders(state.orders, state.topology, state.deadLetters);
     renderDeadLetters(state.topology, state.deadLetters, state.redrives);
     renderFaults(state.faults);
+    renderDenials(state.access);
+    renderMailbox(state.mailbox);
     setConnection(true, `live · ${time(state.now)}`);
   } catch (error) {
     setConnection(false, `runtime not answering: ${error.message}`);
@@ -292,6 +332,7 @@ function formSpec(form) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("mailbox-order").addEventListener("input", () => renderMailbox(lastMails));
   document.getElementById("message-fault").addEventListener("submit", (event) => {
     event.preventDefault();
     post("/_local/faults", "POST", formSpec(event.target)).then(() => showError(), showError);

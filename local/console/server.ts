@@ -59,6 +59,10 @@ const json = (status: number, body: unknown): ConsoleAnswer => ({
   body: JSON.stringify(body),
 });
 
+/** Denials and e-mails the console shows, newest first. */
+const DENIALS_SHOWN = 20;
+const MAILS_SHOWN = 50;
+
 export class LocalConsole {
   readonly target: OpsTarget;
   private readonly sqs: SQSClient;
@@ -150,6 +154,9 @@ export class LocalConsole {
       deadLetters,
       redrives: Object.fromEntries(this.redrives),
       faults: this.runtime.faults.list(),
+      // Calls the plan's policies denied, per role (the last reason each), and the newest denials.
+      access: { byRole: status.denials, recent: this.runtime.authorizer.denials.slice(-DENIALS_SHOWN).reverse() },
+      mailbox: this.runtime.mails().slice(-MAILS_SHOWN).reverse(),
     };
   }
 

@@ -38,6 +38,7 @@ export function functionAwsEnvironment(endpoints: Endpoints & { sns: string }): 
     AWS_ENDPOINT_URL_SQS: endpoints.aws,
     AWS_ENDPOINT_URL_SNS: endpoints.sns,
     AWS_ENDPOINT_URL_S3: endpoints.aws,
+    AWS_ENDPOINT_URL_SESV2: endpoints.aws,
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
   };
 }

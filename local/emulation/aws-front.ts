@@ -2,7 +2,8 @@
  * The endpoints the functions and operator commands are given, in front of the emulators: every
  * request is authorized first (local/authz/gate.ts), then answered by the emulator.
  *
- * - The AWS endpoint (`--aws-port`) fronts fauxqs's SQS, S3 and SNS. It also owns the queue URLs:
+ * - The AWS endpoint (`--aws-port`) fronts fauxqs's SQS, S3 and SNS, and answers SES v2 itself
+ *   (ses.ts). It also owns the queue URLs:
  *   fauxqs names queues by URLs on its own port, and the AWS SDK v3 sends an SQS call to the host
  *   of its QueueUrl (`useQueueUrlAsEndpoint`, on by default), so every URL fauxqs answers is
  *   rewritten to this endpoint and every URL a request names is rewritten back: no client is
@@ -14,6 +15,7 @@ import { AddressInfo } from "node:net";
 import { Answer, forwardBuffered, readBody, writeAnswer } from "./http-forward";
 import { MessageMoveTasks, MOVE_TASK_ACTIONS, SqsApiError } from "./move-tasks";
 import { Gate, Refusal } from "../authz/gate";
+import { LocalSes } from "./ses";
 
 export interface Front {
   readonly endpoint: string;
@@ -79,6 +81,12 @@ export interface AwsFrontOptions {
   readonly fauxqs: { endpoint: string; queueUrlOrigin: string };
   readonly gate: Gate;
   readonly tasks: MessageMoveTasks;
+  readonly ses: LocalSes;
+}
+
+/** The service a request is signed for: the SigV4 credential scope's service (`…/<region>/ses/aws4_request`). */
+function signingService(headers: http.IncomingHttpHeaders): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(headers.authorization ?? "")?.[1];
 }
 
 export async function startAwsFront(options: AwsFrontOptions): Promise<Front> {
@@ -107,12 +115,21 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<Front> {
     options.port,
     async (request, body, response) => {
       if (String(request.headers["x-amz-target"] ?? "").startsWith("AmazonSQS.")) return sqs(request, body, response);
+      if (signingService(request.headers) === "ses") {
+        const path = new URL(request.url ?? "/", "http://local").pathname;
+        return refuse(response, gate.ses(request, body) ?? options.ses.answer(request.method ?? "GET", path, body));
+      }
       const form = String(request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")
         ? new URLSearchParams(body.toString("utf8"))
         : undefined;
-      const refusal = form?.has("Action") ? gate.sns(request.headers, form) : gate.s3(request);
+      const isSns = form?.has("Action") ?? false;
+      const refusal = isSns ? gate.sns(request.headers, form!) : gate.s3(request);
       if (refusal) return refuse(response, refusal);
-      writeAnswer(response, await forwardBuffered(target, request, body));
+      const answer = await forwardBuffered(target, request, body);
+      const missing = !isSns && answer.status === 404 && ["GET", "HEAD"].includes(request.method ?? "");
+      const hidden = missing ? gate.s3Missing(request) : undefined;
+      if (hidden) return refuse(response, request.method === "HEAD" ? { ...hidden, body: "" } : hidden);
+      writeAnswer(response, answer);
     },
     "the SNS/SQS/S3 endpoint",
   );

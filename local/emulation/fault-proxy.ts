@@ -149,6 +149,8 @@ export async function startFaultProxy(
       return;
     }
     const answered = await forwardBuffered(targetUrl, request, body);
+    if (answered.status === 200 && (action === "Publish" || action === "PublishBatch"))
+      gate.snsDeliveries(form.get("TopicArn") ?? "");
     let text = answered.body;
     if (archive && answered.status === 200) {
       const xml = answered.body.toString("utf8");

@@ -105,6 +105,12 @@ export interface LocalRoute {
   routeKey: string;
   functionName: string;
 }
+export interface LocalSes {
+  /** Addresses and domains the plan declares as identities: the local SES counts them verified. */
+  identities: string[];
+  configurationSets: string[];
+}
+
 export interface LocalModel {
   queues: LocalQueue[];
   topics: LocalTopic[];
@@ -118,6 +124,8 @@ export interface LocalModel {
   streamSources: LocalStreamSource[];
   routes: LocalRoute[];
   outputs: Record<string, Value>;
+  /** SES identities (verified locally by being declared) and configuration sets. */
+  ses: LocalSes;
   /** Roles and resource policies: what the runtime authorizes every call against. */
   access: LocalAccess;
 }
@@ -156,6 +164,8 @@ const HONOURED = new Set([
   "aws_apigatewayv2_api",
   "aws_apigatewayv2_integration",
   "aws_apigatewayv2_route",
+  "aws_sesv2_configuration_set",
+  "aws_sesv2_email_identity",
 ]);
 const DATA_SOURCES = new Set(["aws_caller_identity", "aws_partition"]);
 
@@ -636,6 +646,22 @@ function routes(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "funct
   });
 }
 
+/**
+ * SES v2 identities and configuration sets: honoured by name (the local SES accepts mail from a
+ * declared identity through a declared set); their DKIM, feedback and reputation settings have no
+ * local effect.
+ */
+function ses(plan: TerraformPlan, r: Resolver): LocalSes {
+  return {
+    identities: resourcesOf(plan, "aws_sesv2_email_identity").map(([name]) =>
+      text(r.evaluated("aws_sesv2_email_identity", name).email_identity),
+    ),
+    configurationSets: resourcesOf(plan, "aws_sesv2_configuration_set").map(([name]) =>
+      text(r.evaluated("aws_sesv2_configuration_set", name).configuration_set_name),
+    ),
+  };
+}
+
 /** Everything the local runtime creates and runs for this plan, or a PlanError naming what it cannot. */
 export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel {
   checkTypes(plan);
@@ -664,6 +690,7 @@ export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel
     ...eventSourceMappings(plan, r, { queues: base.queues, tables: tableList, functions: fns }),
     routes: routes(plan, r, { functions: fns }),
     outputs,
+    ses: ses(plan, r),
     access,
   };
 }

@@ -154,6 +154,20 @@ export class Resolver {
       case "aws_kms_key":
         attributes = { id: name, key_id: name, arn: `arn:aws:kms:${region}:${accountId}:key/${name}` };
         break;
+      case "aws_sesv2_configuration_set":
+        attributes = {
+          configuration_set_name: own("configuration_set_name"),
+          id: own("configuration_set_name"),
+          arn: `arn:aws:ses:${region}:${accountId}:configuration-set/${own("configuration_set_name")}`,
+        };
+        break;
+      case "aws_sesv2_email_identity":
+        attributes = {
+          email_identity: own("email_identity"),
+          id: own("email_identity"),
+          arn: `arn:aws:ses:${region}:${accountId}:identity/${own("email_identity")}`,
+        };
+        break;
       case "aws_cloudwatch_log_group":
         attributes = { name: own("name"), arn: `arn:aws:logs:${region}:${accountId}:log-group:${own("name")}` };
         break;

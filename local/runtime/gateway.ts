@@ -1,8 +1,8 @@
 /**
  * The HTTP API on localhost: serves the plan's routes as API Gateway v2 payload 2.0 events to the
  * function behind each, and answers unknown routes 404 as API Gateway does. `/_local/*` is the
- * runtime's own: status, fault injection, the policies calls are authorized against, and the
- * console (local/console/server.ts).
+ * runtime's own: status, fault injection, the policies calls are authorized against, the local
+ * SES's mailbox, and the console (local/console/server.ts).
  */
 import * as http from "node:http";
 import { randomUUID } from "node:crypto";
@@ -36,6 +36,8 @@ export interface LocalEndpoints {
   useAccess(plan: unknown): void;
   /** Each role's and resource policy's statements, with the requests each allowed so far. */
   grants(): unknown;
+  /** The e-mails the local SES accepted, oldest first; with `order`, only those naming that order. */
+  mailbox(order?: string): unknown[];
   /** The console's page, assets and JSON (local/console/server.ts); undefined for a path it does not serve. */
   console?(method: string, pathname: string): Promise<ConsoleAnswer | undefined>;
 }
@@ -193,6 +195,8 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     }
     if (url.pathname === "/_local/access/grants" && request.method === "GET")
       return send(response, 200, local.grants());
+    if (url.pathname === "/_local/mailbox" && request.method === "GET")
+      return send(response, 200, local.mailbox(url.searchParams.get("order") ?? undefined));
     const fault = /^\/_local\/faults\/([^/]+)$/.exec(url.pathname);
     if (fault && request.method === "DELETE") {
       const id = decodeURIComponent(fault[1]);

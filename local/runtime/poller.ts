@@ -66,8 +66,9 @@ export interface QueuePollerOptions {
   readonly queue: { url: string; arn: string } & Partial<Pick<LocalQueue, "attributes" | "deadLetterQueue">>;
   readonly sqs: SQSClient;
   /**
-   * Called before each queue call the mapping makes, with its operation (ReceiveMessage,
-   * DeleteMessage): throws as SQS would when the function's role may not.
+   * Called before each queue call the mapping makes, with its operation (GetQueueAttributes, which
+   * Lambda reads the queue's settings with, ReceiveMessage, DeleteMessage): throws as SQS would
+   * when the function's role may not.
    */
   readonly authorize?: (operation: string) => void;
   readonly host: FunctionHost;
@@ -125,6 +126,7 @@ export class QueuePoller {
   }
 
   private async pollOnce(): Promise<void> {
+    this.authorize("GetQueueAttributes");
     this.authorize("ReceiveMessage");
     const { Messages = [] } = await this.sqs.send(
       new ReceiveMessageCommand({

@@ -26,6 +26,7 @@ import { Faults, FaultSpec } from "./faults";
 import { localSnsArchive, startFaultProxy } from "../emulation/fault-proxy";
 import { MessageMoveTasks } from "../emulation/move-tasks";
 import { startAwsFront, startDynamoDbFront } from "../emulation/aws-front";
+import { LocalSes, Mail } from "../emulation/ses";
 import { Authorizer, Denial, functionCredentials } from "../authz/authorizer";
 import { Gate } from "../authz/gate";
 import { RequestMapper } from "../authz/requests";
@@ -46,6 +47,8 @@ export interface RuntimeOptions {
   overrides?: LocalOverrides;
   /** Where dist/ bundles are. */
   dist?: string;
+  /** False: no call is authorized (to measure what authorization costs). Default true. */
+  authorization?: boolean;
   /** Receives the console's lines: one per processed message and per API request. */
   print?: (line: string) => void;
 }
@@ -78,6 +81,8 @@ export interface RuntimeParts {
   readonly processed: ProcessedMessage[];
   /** Authorizes every call against the plan's policies; keeps the denials and the grants used. */
   readonly authorizer: Authorizer;
+  /** What the local SES accepted. */
+  readonly mailbox: readonly Mail[];
 }
 
 /** What the runtime says about itself: for its /_local/ endpoints, its console and its owner. */
@@ -106,6 +111,11 @@ export class RuntimeState {
 
   get authorizer(): Authorizer {
     return this.parts.authorizer;
+  }
+
+  /** The e-mails sent, oldest first; with `orderId`, those whose subject names that order. */
+  mails(orderId?: string): readonly Mail[] {
+    return orderId === undefined ? this.parts.mailbox : this.parts.mailbox.filter((m) => m.subject.includes(orderId));
   }
 
   /** Per principal (role name, or the service): how many calls were denied, and the last denial. */
@@ -258,7 +268,7 @@ export function formatStreamBatch(service: string, b: StreamBatchReport): string
  * (`{"function": "outbox-relay", "share": 0.3}`) makes invocations throw before the handler runs.
  */
 function startStreamPollers(
-  parts: Pick<RuntimeParts, "model" | "clients" | "hosts" | "faults" | "authorizer"> & { dynamodbEmulator: string },
+  parts: Pick<RuntimeParts, "model" | "clients" | "hosts" | "faults"> & { gate: Gate; dynamodbEmulator: string },
   stops: Stops,
   print: (line: string) => void,
 ): StreamPoller[] {
@@ -278,7 +288,7 @@ function startStreamPollers(
           : host.invoke(event),
       report: (batch) => print(formatStreamBatch(service, batch)),
       authorize: (operation) =>
-        parts.authorizer.require(host.fn.roleArn, [{ action: `dynamodb:${operation}`, resource: source.streamArn }]),
+        parts.gate.require(host.fn.roleArn, [{ action: `dynamodb:${operation}`, resource: source.streamArn }]),
     });
     stops.add(() => poller.stop());
     poller.start();
@@ -291,13 +301,16 @@ export function formatDenial(denial: Denial): string {
   return `  ${"ERROR".padEnd(13)} access denied: ${denial.message}`;
 }
 
-/** What the request mapper needs of the model: the keys of encrypted queues and topics. */
+/** What the request mapper needs of the model: keys of encrypted queues and topics, SES identities, subscriptions. */
 function mappedResources(model: LocalModel) {
   const keys = new Map<string, string>();
   for (const resource of [...model.queues, ...model.topics]) {
     if (resource.attributes.KmsMasterKeyId) keys.set(resource.arn, resource.attributes.KmsMasterKeyId);
   }
-  return { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, keys, sesIdentities: [] };
+  const subscribers = new Map<string, string[]>();
+  for (const s of model.subscriptions)
+    subscribers.set(s.topicArn, [...(subscribers.get(s.topicArn) ?? []), s.queueArn]);
+  return { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, keys, sesIdentities: model.ses.identities, subscribers };
 }
 
 /** One poller per queue event source mapping, invoking its function's host. */
@@ -314,8 +327,7 @@ function startQueuePollers(
       queue: { ...queue, url: parts.queueUrls.get(queue.name)! },
       sqs: parts.clients.sqs,
       // The mapping's own calls (and the kms:Decrypt of an encrypted queue), as its function's role.
-      authorize: (operation) =>
-        parts.gate.authorizer.require(roleArn, parts.gate.mapper.sqs(operation, { QueueUrl: queue.url })!),
+      authorize: (operation) => parts.gate.require(roleArn, parts.gate.mapper.sqs(operation, { QueueUrl: queue.url })!),
       host: parts.hosts.get(source.functionName)!,
       faults: parts.faults,
       print,
@@ -421,7 +433,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
     };
     const model = loadPlan(plan, account);
     const authorizer = new Authorizer(model.access, LOCAL_ACCOUNT, (denial) => print(formatDenial(denial)));
-    const gate = new Gate(authorizer, new RequestMapper(mappedResources(model)));
+    const gate = new Gate(authorizer, new RequestMapper(mappedResources(model)), options.authorization ?? true);
+    const ses = new LocalSes(model.ses, LOCAL_REGION);
     const dynamo = await dynamoStarting;
     const clients = localClients({ aws: fauxqs.endpoint, dynamodb: dynamo.endpoint });
     const front = await startAwsFront({
@@ -429,6 +442,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
       fauxqs,
       gate,
       tasks: new MessageMoveTasks(clients.sqs, model.queues),
+      ses,
     });
     stops.add(() => front.stop());
     const dynamoFront = await startDynamoDbFront(ports.dynamodb, dynamo.endpoint, gate);
@@ -446,11 +460,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
       { model, endpoints, snsEndpoint: proxy.endpoint, dataDir, dist, processed, print },
       stops,
     );
-    const parts = { model, clients, endpoints, queueUrls, faults, hosts, processed, authorizer };
+    const parts = { model, clients, endpoints, queueUrls, faults, hosts, processed, authorizer, mailbox: ses.mailbox };
     const state = new RuntimeState({
       ...parts,
       pollers: startQueuePollers({ ...parts, gate }, stops, print),
-      streamPollers: startStreamPollers({ ...parts, dynamodbEmulator: dynamo.endpoint }, stops, print),
+      streamPollers: startStreamPollers({ ...parts, gate, dynamodbEmulator: dynamo.endpoint }, stops, print),
     });
     const localConsole = new LocalConsole(state, dataDir);
     stops.add(() => Promise.resolve(localConsole.stop()));
@@ -466,6 +480,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
         clearFaults: () => faults.clear(),
         useAccess: (replacement) => authorizer.use(loadPlan(replacement as TerraformPlan, account).access),
         grants: () => grantsReport(authorizer),
+        mailbox: (order) => [...state.mails(order)],
         console: (method, pathname) => localConsole.handle(method, pathname),
       },
       log: ({ method, path: p, status, ms }) =>

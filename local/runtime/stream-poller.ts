@@ -94,8 +94,9 @@ export interface StreamPollerOptions {
   /** Runs the function; throws when the invocation failed. */
   invoke: (event: DynamoDBStreamEvent) => Promise<unknown>;
   /**
-   * Called before each stream call the mapping makes, with its operation (DescribeStream,
-   * GetShardIterator, GetRecords): throws as DynamoDB would when the function's role may not.
+   * Called before each stream call the mapping makes, with its operation (ListStreams and
+   * DescribeStream, which Lambda checks on the stream, GetShardIterator, GetRecords): throws as
+   * DynamoDB would when the function's role may not.
    */
   authorize?: (operation: string) => void;
   report?: (batch: StreamBatchReport) => void;
@@ -269,6 +270,7 @@ export class StreamPoller {
   private async listShards(streamArn: string): Promise<Shard[]> {
     const shards: Shard[] = [];
     let exclusiveStartShardId: string | undefined;
+    this.options.authorize?.("ListStreams");
     do {
       this.options.authorize?.("DescribeStream");
       const { StreamDescription } = await this.options.streams.send(

@@ -72,7 +72,9 @@ export class QueueConsumer extends Construct {
       statements: [
         {
           sid: "ConsumeOwnQueue",
-          actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+          // What Lambda's SQS event source mapping calls with the role, and nothing more:
+          // https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html (execution role permissions)
+          actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
           resources: [queue.arn],
         },
         { sid: "DecryptOwnQueue", actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] },

@@ -1,0 +1,108 @@
+/**
+ * SES v2's SendEmail for the local runtime, behind its AWS endpoint (aws-front.ts), with a mailbox
+ * instead of delivery: the notification service runs the same SES call as on AWS.
+ *
+ * As SES answers it (https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html):
+ * the From address must be a verified identity, or an address of a verified domain (the plan's
+ * identities count as verified); a configuration set named must exist; at least one recipient;
+ * simple content needs a subject and a body. Errors are SES v2's REST-JSON errors, named by the
+ * `x-amzn-ErrorType` header. The sandbox's rule that recipients must be verified too is not
+ * applied: the local stack stands for an account with production access.
+ */
+import { randomUUID } from "node:crypto";
+import type { Refusal } from "../authz/gate";
+
+export interface Mail {
+  readonly messageId: string;
+  readonly at: string;
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly configurationSet?: string;
+}
+
+/** Mails kept, oldest dropped first: a long local session does not grow without bound. */
+const MAILBOX_SIZE = 10_000;
+
+function error(status: number, type: string, message: string): Refusal {
+  return {
+    status,
+    headers: { "content-type": "application/json", "x-amzn-errortype": type },
+    body: JSON.stringify({ message }),
+  };
+}
+
+interface SendEmailInput {
+  FromEmailAddress?: string;
+  Destination?: { ToAddresses?: string[]; CcAddresses?: string[]; BccAddresses?: string[] };
+  ConfigurationSetName?: string;
+  Content?: { Simple?: { Subject?: { Data?: string }; Body?: { Text?: { Data?: string }; Html?: { Data?: string } } } };
+}
+
+export class LocalSes {
+  readonly mailbox: Mail[] = [];
+
+  constructor(
+    private readonly declared: { identities: readonly string[]; configurationSets: readonly string[] },
+    private readonly region: string,
+  ) {}
+
+  /** The answer to a SES v2 request (already authorized). */
+  answer(method: string, path: string, body: Buffer): Refusal {
+    if (method !== "POST" || path !== "/v2/email/outbound-emails")
+      return error(404, "NotFoundException", `the local SES answers SendEmail only, not ${method} ${path}`);
+    let input: SendEmailInput;
+    try {
+      input = JSON.parse(body.toString("utf8")) as SendEmailInput;
+    } catch {
+      return error(400, "BadRequestException", "the request body is not JSON");
+    }
+    const refusal = this.refusal(input);
+    if (refusal) return refusal;
+    const simple = input.Content!.Simple!;
+    const mail: Mail = {
+      messageId: `${randomUUID()}-000000`,
+      at: new Date().toISOString(),
+      from: input.FromEmailAddress!,
+      to: [
+        ...(input.Destination?.ToAddresses ?? []),
+        ...(input.Destination?.CcAddresses ?? []),
+        ...(input.Destination?.BccAddresses ?? []),
+      ],
+      subject: simple.Subject!.Data!,
+      text: simple.Body?.Text?.Data ?? simple.Body?.Html?.Data ?? "",
+      ...(input.ConfigurationSetName ? { configurationSet: input.ConfigurationSetName } : {}),
+    };
+    this.mailbox.push(mail);
+    if (this.mailbox.length > MAILBOX_SIZE) this.mailbox.shift();
+    return {
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ MessageId: mail.messageId }),
+    };
+  }
+
+  private refusal(input: SendEmailInput): Refusal | undefined {
+    const from = input.FromEmailAddress ?? "";
+    const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
+    const domain = address.split("@").pop() ?? "";
+    if (!address.includes("@"))
+      return error(400, "BadRequestException", `FromEmailAddress "${from}" is not an address`);
+    if (!this.declared.identities.includes(address) && !this.declared.identities.includes(domain))
+      return error(
+        400,
+        "MessageRejected",
+        `Email address is not verified. The following identities failed the check in region ${this.region.toUpperCase()}: ${address}`,
+      );
+    if (input.ConfigurationSetName && !this.declared.configurationSets.includes(input.ConfigurationSetName))
+      return error(404, "NotFoundException", `Configuration set <${input.ConfigurationSetName}> does not exist.`);
+    const d = input.Destination ?? {};
+    if ([...(d.ToAddresses ?? []), ...(d.CcAddresses ?? []), ...(d.BccAddresses ?? [])].length === 0)
+      return error(400, "BadRequestException", "Destination needs at least one address");
+    const simple = input.Content?.Simple;
+    if (!simple?.Subject?.Data || !(simple.Body?.Text?.Data ?? simple.Body?.Html?.Data))
+      return error(400, "BadRequestException", "Content.Simple needs a Subject and a Text or Html Body");
+    return undefined;
+  }
+}
