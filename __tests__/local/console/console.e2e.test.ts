@@ -2,19 +2,22 @@
  * The local console (`/_local/console`) in a real browser: Debian's Chromium driven by
  * puppeteer-core, against a real runtime (emulators, bundles, pollers) on ports of its own. The page
  * shows an order's path through every service, a poisoned message in billing's DLQ with its reason,
- * and the redrive its button starts; faults are switched on and off with the page's own controls.
+ * and the redrive its button starts; faults are switched on and off with the page's own controls;
+ * an order's e-mail in the local SES's mailbox, and a call the plan's policies deny, with AWS's reason.
  *
  * CONSOLE_SCREENSHOT=<file.png> also places a few more orders and saves a screenshot of the page.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import puppeteer, { Browser, Page } from "puppeteer-core";
 import { UNFILTERED_SERVICES } from "../../../lambda-src/shared/services";
-import { placeOrder, RunningRuntime, startLocalRuntime } from "../../support/local-runtime";
+import { call, placeOrder, RunningRuntime, startLocalRuntime } from "../../support/local-runtime";
 
 /** The little of the DOM the page probes use: they run in the browser, this project compiles for Node. */
 interface PageElement {
   getAttribute(name: string): string | null;
   textContent: string | null;
+  hidden?: boolean;
 }
 declare const document: {
   querySelector(selector: string): PageElement | null;
@@ -95,6 +98,18 @@ test("shows an order's path, a dead letter with its reason, and redrives it from
     expect({ service, outcome }).toEqual({ service, outcome: expect.stringMatching(/\S/) });
   }
 
+  // The confirmation in the local SES's mailbox, found by the order's id.
+  expect(await page.$eval("#denials-empty", (e) => (e as unknown as PageElement).hidden)).toBe(false);
+  await page.type("#mailbox-order", first);
+  await pageShows(
+    `order ${first}'s confirmation, and only its e-mails, in the mailbox`,
+    (id) => {
+      const rows = [...document.querySelectorAll("#mailbox tr")];
+      return rows.length === 1 && (rows[0].textContent ?? "").includes(`Order ${id} confirmed`);
+    },
+    first,
+  );
+
   // Poison billing with the page's fault switch: every OrderPlaced it receives fails.
   await page.select("#fault-service", "billing");
   await page.type('#message-fault input[name="eventType"]', "OrderPlaced");
@@ -140,3 +155,25 @@ test("shows an order's path, a dead letter with its reason, and redrives it from
     await page.screenshot({ path: screenshot, fullPage: true });
   }
 }, 120_000);
+
+test("shows a call the plan's policies deny, per role, with AWS's reason", async () => {
+  // A copy of the runtime's own plan without inventory's BatchGetItem on products.
+  const plan = JSON.parse(
+    fs.readFileSync(path.join(runtime!.dataDir, "plan", "stacks", "order-fanout-local", "cdk.tf.json"), "utf8"),
+  );
+  const policies = plan.resource.aws_iam_role_policy;
+  const name = Object.keys(policies).find((n) => n.startsWith("inventory-consumer"))!;
+  policies[name].policy = String(policies[name].policy).replace('"dynamodb:BatchGetItem", ', "");
+  expect((await call(runtime!, "PUT", "/_local/access", { body: plan })).status).toBe(200);
+
+  await order(`console-${Date.now()}-denied`);
+  await pageShows(
+    "inventory's denial with its reason",
+    () =>
+      /not authorized to perform: dynamodb:BatchGetItem on resource: \S+table\/order-fanout-local-products because no identity-based policy allows/.test(
+        document.querySelector('[data-role="order-fanout-local-inventory-role"]')?.textContent ?? "",
+      ),
+    "",
+    30_000,
+  );
+}, 60_000);
