@@ -64,12 +64,37 @@ function pidOf(pattern: string): number {
   return Number(execFileSync("pgrep", ["-n", "-f", pattern]).toString().trim());
 }
 
+/**
+ * The process under `ancestor` whose command line matches: DynamoDB Local listens on a free port
+ * behind the runtime's front, so it is found as the runtime's descendant (runtime → sh → java).
+ */
+function descendantPid(ancestor: number, pattern: RegExp): number {
+  const processes = execFileSync("ps", ["-eo", "pid=,ppid=,args="])
+    .toString()
+    .split("\n")
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map(([, pid, ppid, args]) => ({ pid: Number(pid), ppid: Number(ppid), args }));
+  const below = new Set([ancestor]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of processes) {
+      if (!below.has(p.ppid) || below.has(p.pid)) continue;
+      below.add(p.pid);
+      grew = true;
+    }
+  }
+  const found = processes.find((p) => below.has(p.pid) && p.pid !== ancestor && pattern.test(p.args));
+  if (!found) throw new Error(`no process matching ${pattern} under ${ancestor}`);
+  return found.pid;
+}
+
 /** `runtimeArgs` go to the runtime (`--no-authorization` to measure what authorization costs). */
 export async function fanOutRun(clients: number, orders: number, runtimeArgs: string[] = []): Promise<FanOutRun> {
   const runtime = await startChildRuntime(BENCH_PORTS, 60_000, runtimeArgs);
   try {
     const runtimePid = pidOf(`local/main.ts --api-port ${BENCH_PORTS.api}`);
-    const javaPid = pidOf(`DynamoDBLocal.jar.*-port ${BENCH_PORTS.dynamodb}`);
+    const javaPid = descendantPid(runtimePid, /^java .*DynamoDBLocal\.jar/);
     const busy = () => cpuSeconds(runtimePid) + cpuSeconds(javaPid);
     const idleFrom = busy();
     await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));

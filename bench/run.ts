@@ -3,6 +3,8 @@
  * fan-out, prints a table and writes bench/results.json. Every figure is the median of --runs runs
  * (default 5) after a warm-up; every fan-out run starts from empty emulators.
  *   --runs 5  --only synth,tests,bundles,startup,fanout  --orders 1000  --clients 1,10,50
+ * The fan-out part also runs its busiest level (10 clients when measured) with the runtime's
+ * authorization off, for the CPU per order authorization costs.
  *   --quick   one run each, no warm-up, 300 orders, 1 and 10 clients (under 5 minutes): a check
  *             that nothing regressed badly, written to bench/results.quick.json instead
  *   --smoke   every part but tests once, 20 orders, 1 client, written to a temporary file: fails

@@ -25,8 +25,8 @@ export interface Refusal {
   readonly body: string;
 }
 
-const escapeXml = (text: string) =>
-  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+/** Text content of an XML element: quotes need no escape there, and S3's messages quote ARNs. */
+const escapeXml = (text: string) => text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
 function json(status: number, headers: Record<string, string>, body: unknown): Refusal {
   return { status, headers: { "content-type": "application/x-amz-json-1.0", ...headers }, body: JSON.stringify(body) };

@@ -105,7 +105,9 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<Front> {
     const forwarded = input.QueueUrl
       ? Buffer.from(JSON.stringify({ ...input, QueueUrl: toEmulator(input.QueueUrl) }))
       : body;
-    const answer: Answer = await forwardBuffered(target, request, forwarded);
+    // As fauxqs's own host: a queue created through the front gets a URL on fauxqs's origin, the
+    // one every URL is rewritten to and from.
+    const answer: Answer = await forwardBuffered(target, request, forwarded, true);
     if (ANSWERS_WITH_URLS.has(action))
       answer.body = Buffer.from(answer.body.toString("utf8").replaceAll(emulatorOrigin, publicOrigin));
     writeAnswer(response, answer);

@@ -32,8 +32,16 @@ export interface Answer {
   body: Buffer;
 }
 
-/** Forwards `request` with `body` (which may differ from what arrived) and reads the whole answer. */
-export function forwardBuffered(target: URL, request: http.IncomingMessage, body: Buffer): Promise<Answer> {
+/**
+ * Forwards `request` with `body` (which may differ from what arrived) and reads the whole answer.
+ * `asTarget`: with the target's own Host header (SQS names a queue it creates by that host).
+ */
+export function forwardBuffered(
+  target: URL,
+  request: http.IncomingMessage,
+  body: Buffer,
+  asTarget = false,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const outgoing = forwardTo(target, request, (answer) => {
       const chunks: Buffer[] = [];
@@ -45,6 +53,7 @@ export function forwardBuffered(target: URL, request: http.IncomingMessage, body
     });
     outgoing.on("error", reject);
     outgoing.removeHeader("transfer-encoding");
+    if (asTarget) outgoing.setHeader("host", target.host);
     outgoing.setHeader("content-length", String(body.length));
     outgoing.end(body);
   });

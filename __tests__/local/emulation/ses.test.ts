@@ -1,0 +1,57 @@
+import { LocalSes } from "../../../local/emulation/ses";
+
+const ses = () =>
+  new LocalSes({ identities: ["orders@localhost", "shop.example"], configurationSets: ["local"] }, "us-east-1");
+const send = (s: LocalSes, input: Record<string, unknown>) =>
+  s.answer("POST", "/v2/email/outbound-emails", Buffer.from(JSON.stringify(input)));
+const mail = {
+  FromEmailAddress: "orders@localhost",
+  Destination: { ToAddresses: ["ada@example.com"] },
+  ConfigurationSetName: "local",
+  Content: { Simple: { Subject: { Data: "Order o-1 confirmed" }, Body: { Text: { Data: "Thank you" } } } },
+};
+
+describe("the local SES v2", () => {
+  it("keeps what SendEmail sends from a declared identity, through a declared configuration set", () => {
+    const s = ses();
+    const answer = send(s, mail);
+    expect(answer.status).toBe(200);
+    expect(s.mailbox).toEqual([
+      expect.objectContaining({
+        messageId: JSON.parse(answer.body).MessageId,
+        from: "orders@localhost",
+        to: ["ada@example.com"],
+        subject: "Order o-1 confirmed",
+        text: "Thank you",
+        configurationSet: "local",
+      }),
+    ]);
+  });
+
+  it("sends from any address of a declared domain, and the display name does not count", () => {
+    expect(send(ses(), { ...mail, FromEmailAddress: "Shop <sales@shop.example>" }).status).toBe(200);
+  });
+
+  it.each([
+    [
+      { FromEmailAddress: "sales@other.example" },
+      400,
+      "MessageRejected",
+      /not verified.*US-EAST-1: sales@other\.example/,
+    ],
+    [{ ConfigurationSetName: "prod" }, 404, "NotFoundException", /Configuration set <prod> does not exist/],
+    [{ Destination: { ToAddresses: [] } }, 400, "BadRequestException", /at least one address/],
+    [
+      { Content: { Simple: { Subject: { Data: "s" } } } },
+      400,
+      "BadRequestException",
+      /Subject and a Text or Html Body/,
+    ],
+  ])("refuses %j as SES does, and keeps nothing", (change, status, type, message) => {
+    const s = ses();
+    const answer = send(s, { ...mail, ...change });
+    expect({ status: answer.status, type: answer.headers["x-amzn-errortype"] }).toEqual({ status, type });
+    expect(JSON.parse(answer.body).message).toMatch(message);
+    expect(s.mailbox).toEqual([]);
+  });
+});
