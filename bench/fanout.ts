@@ -76,7 +76,7 @@ function descendantPid(ancestor: number, pattern: RegExp): number {
     .filter((m): m is RegExpExecArray => m !== null)
     .map(([, pid, ppid, args]) => ({ pid: Number(pid), ppid: Number(ppid), args }));
   const below = new Set([ancestor]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of processes) {
       if (!below.has(p.ppid) || below.has(p.pid)) continue;
