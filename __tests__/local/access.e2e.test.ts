@@ -7,6 +7,7 @@
  * policies back, every kept message gets through, and the file's accounting holds.
  */
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as path from "node:path";
 import { call, placeOrder, status } from "../support/local-runtime";
 import { FanoutWorld, SCENARIO_TIMEOUT_MS } from "../support/fanout-world";
@@ -234,6 +235,44 @@ describe("a queue policy that would drop SNS's deliveries", () => {
     expect(answer.body.message).toMatch(
       /billing-queue_order-events-subscription_\w+: SNS could not deliver to queue order-fanout-local-billing\.fifo .* because no resource-based policy allows the sqs:SendMessage action/,
     );
+  });
+});
+
+/** A raw request, so that the Host and Origin headers are what a browser page would send. */
+function rawRequest(url: string, method: string, headers: Record<string, string>, body = "") {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+    const request = http.request(url, { method, headers }, (answer) => {
+      let text = "";
+      answer.on("data", (chunk) => (text += chunk));
+      answer.on("end", () => resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: text }));
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
+describe("nobody in from a web page", () => {
+  it("answers only requests addressed to localhost, and takes only JSON on a route that changes state", async () => {
+    const foreign = await rawRequest(`${w.runtime.api}/_local/status`, "GET", { host: "rebound.example:3800" });
+    expect(foreign.status).toBe(403);
+    const form = await rawRequest(
+      `${w.runtime.api}/_local/faults`,
+      "POST",
+      { "content-type": "text/plain" },
+      JSON.stringify({ publish: "refuse" }),
+    );
+    expect(form.status).toBe(415);
+    expect(JSON.parse(form.body).message).toMatch(/takes content-type application\/json/);
+    expect((await call(w.runtime, "GET", "/_local/console/state")).body.faults).toEqual([]);
+  });
+
+  it("gives no web page CORS access to the tables", async () => {
+    const preflight = await rawRequest(w.runtime.dynamodb, "OPTIONS", {
+      origin: "https://evil.example",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type,x-amz-target",
+    });
+    expect(preflight.headers["access-control-allow-origin"]).toBeUndefined();
   });
 });
 

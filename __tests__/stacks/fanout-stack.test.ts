@@ -78,6 +78,10 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     for (const p of allowPolicies) expect(compact(p.redrive_allow_policy)).toContain('"redrivePermission"="byQueue"');
   });
 
+  it("keeps a source queue's messages 14 days, SQS's maximum, not the default 4", () => {
+    for (const [, q] of queuesOf(plan).main) expect(q.message_retention_seconds).toBe(14 * 24 * 3600);
+  });
+
   it("sets each queue's visibility timeout to at least 6 × its function's timeout", () => {
     for (const service of CONSUMER_SERVICES) {
       const [, fn] = functionNamed(plan, `${prefix}-${service}`);

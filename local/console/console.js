@@ -307,10 +307,11 @@ async function refresh() {
 }
 
 async function post(url, method, body) {
+  // Always JSON: the runtime takes no other body on a route that changes state.
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body ?? {}),
   });
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(answer.message || `${response.status} ${response.statusText}`);

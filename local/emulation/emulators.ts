@@ -142,6 +142,11 @@ export async function startDynamoDbLocal(port: number): Promise<Emulator> {
     jar,
     "-inMemory",
     "-sharedDb",
+    // Nothing leaves the machine, and no web page may read the tables: CORS is allowed only for an
+    // origin no page has (the default, `*`, lets any page in a browser on this machine call it).
+    "-disableTelemetry",
+    "-cors",
+    "http://127.0.0.1",
     "-port",
     String(port),
   ]);

@@ -5,6 +5,7 @@
  * SES's mailbox, and the console (local/console/server.ts).
  */
 import * as http from "node:http";
+import { localRequestRefusal } from "./local-guard";
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { LocalRoute } from "../plan/plan";
@@ -148,7 +149,10 @@ export async function startGateway(options: GatewayOptions): Promise<{ url: stri
     const url = new URL(request.url ?? "/", "http://localhost");
     let status: number;
     try {
-      status = await handle(request, response, url, body);
+      const refusal = localRequestRefusal(request.method ?? "GET", url.pathname, request.headers);
+      status = refusal
+        ? send(response, refusal.status, { message: refusal.message })
+        : await handle(request, response, url, body);
     } catch (error) {
       status = send(response, 500, { message: "Internal Server Error" });
       console.error(`gateway: ${(error as Error).message}`);

@@ -31,6 +31,9 @@ export interface SubscriberQueueProps {
  * customer key, the queue policy that lets the topic (and only it) deliver, and TLS-only policies
  * on both queues.
  */
+/** 14 days: the longest SQS keeps a message. */
+export const MAX_RETENTION_SECONDS = 14 * 24 * 3600;
+
 export class SubscriberQueue extends Construct {
   readonly queue: SqsQueue;
   readonly deadLetterQueue: SqsQueue;
@@ -56,7 +59,7 @@ export class SubscriberQueue extends Construct {
     this.deadLetterQueue = new SqsQueue(this, "dlq", {
       name: deadLetterName(props.queueName),
       fifoQueue: true,
-      messageRetentionSeconds: props.dlqRetentionSeconds ?? 14 * 24 * 3600,
+      messageRetentionSeconds: props.dlqRetentionSeconds ?? MAX_RETENTION_SECONDS,
       ...encryption,
       ...highThroughput,
     });
@@ -64,6 +67,9 @@ export class SubscriberQueue extends Construct {
       name: props.queueName,
       fifoQueue: true,
       contentBasedDeduplication: false,
+      // SQS's maximum: a consumer broken over a long weekend still finds its messages (default 4 days).
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+      messageRetentionSeconds: MAX_RETENTION_SECONDS,
       visibilityTimeoutSeconds: props.visibilityTimeoutSeconds,
       receiveWaitTimeSeconds: 20,
       redrivePolicy: Fn.jsonencode({
