@@ -1,6 +1,6 @@
 import { fifoConsumer } from "../../lambda-src/shared/fifo-consumer";
 import { OrderEvent } from "../../lambda-src/shared/events";
-import { logger } from "../../lambda-src/shared/logger";
+import { logsOf } from "../support/logs";
 import { definitionsOf, emfDocumentsOf } from "../support/emf";
 import { lambdaContext, ORDER_A, ORDER_B, orderCancelled, orderPlaced, sqsEvent, sqsRecord } from "../support/events";
 
@@ -62,30 +62,6 @@ describe("fifoConsumer", () => {
     expect(response.batchItemFailures).toEqual([]);
   });
 });
-
-/**
- * What the consumer logs, as Powertools writes it: JSON lines on stdout (INFO) and stderr (WARN,
- * ERROR). Tests run with POWERTOOLS_LOG_LEVEL=SILENT (see setup.ts); this turns INFO on while `run` runs.
- */
-async function logsOf(run: () => Promise<unknown>): Promise<Record<string, any>[]> {
-  const written: string[] = [];
-  const capture = (chunk: string | Uint8Array) => (written.push(String(chunk)), true);
-  const stdout = jest.spyOn(process.stdout, "write").mockImplementation(capture);
-  const stderr = jest.spyOn(process.stderr, "write").mockImplementation(capture);
-  const level = logger.getLevelName();
-  logger.setLogLevel("INFO");
-  try {
-    await run().catch(() => undefined);
-  } finally {
-    logger.setLogLevel(level);
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-  return written
-    .flatMap((chunk) => chunk.split("\n"))
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, any>);
-}
 
 const failureOf = (logs: Record<string, any>[], messageId: string) =>
   logs.find((l) => l.messageId === messageId && (l.level === "ERROR" || l.level === "WARN"));

@@ -7,7 +7,8 @@
  * lifecycle order (OrderPlaced before the event that ends the order) and marks each published.
  */
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { EVENT_SEQUENCE, EventType, MessageAttributes, OrderEvent } from "./events";
+import { EVENT_SEQUENCE, eventIdFor, EventType, MessageAttributes, OrderEvent } from "./events";
+import { logger } from "./logger";
 import { OrderRecord, OutboxEntry } from "./order-record";
 import { EventPublisher } from "./publisher";
 import { findOrder } from "./orders";
@@ -70,9 +71,23 @@ async function markPublished(deps: OutboxDeps, orderId: string, eventType: Event
 }
 
 /**
+ * Why an outbox entry must not be published: it names another order or another type than the
+ * slot it is in, or does not carry the eventId those give it. The consumers' roles may write to
+ * the order item, so the trusted publisher checks what it is about to send in the order's name.
+ */
+export function entryMismatch(orderId: string, eventType: EventType, event: OrderEvent): string | undefined {
+  if (event.orderId !== orderId) return `it names order ${event.orderId}`;
+  if (event.eventType !== eventType) return `it is an ${event.eventType}`;
+  if (event.eventId !== eventIdFor(orderId, eventType)) return `its eventId is ${event.eventId}`;
+  return undefined;
+}
+
+/**
  * Publishes every unpublished event of the order, in lifecycle order, marking each published
  * before the next; stops at the first failure, so a later event never reaches the topic before an
- * earlier one. SNS drops a repeat of an eventId within five minutes; after that, consumers are
+ * earlier one. An entry that does not match its slot (entryMismatch) is not published, nor any
+ * event after it: it stays unpublished with an ERROR log line, and the call returns without
+ * throwing, so a forged entry cannot block the stream the relay reads. SNS drops a repeat of an eventId within five minutes; after that, consumers are
  * idempotent on it. The order is read (strongly consistent) unless the caller holds the image its
  * own write produced. Answers what it published.
  */
@@ -83,6 +98,11 @@ export async function publishPending(deps: OutboxDeps, orderId: string, current?
   for (const eventType of inLifecycleOrder(order.unpublished ?? [])) {
     const entry = order.outbox[eventType];
     if (!entry) throw new Error(`order ${orderId} lists ${eventType} as unpublished but has no such outbox entry`);
+    const mismatch = entryMismatch(orderId, eventType, entry.event);
+    if (mismatch) {
+      logger.error("outbox entry refused: not published", { orderId, eventType, reason: mismatch });
+      break;
+    }
     await deps.publisher.publish(entry.event, entry.attributes);
     await markPublished(deps, orderId, eventType);
     published.push(eventType);

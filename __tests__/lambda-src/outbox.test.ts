@@ -1,0 +1,79 @@
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { publishPending } from "../../lambda-src/shared/outbox";
+import { OrderEvent } from "../../lambda-src/shared/events";
+import { OrderRecord } from "../../lambda-src/shared/order-record";
+import { logsOf } from "../support/logs";
+
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "eu-west-1" }));
+const ORDER = "ord_000000000000000000000001";
+const OTHER = "ord_000000000000000000000002";
+const at = "2026-12-07T00:00:00.000Z";
+
+const placed = (orderId = ORDER): OrderEvent => ({
+  eventType: "OrderPlaced",
+  eventId: `${orderId}:OrderPlaced`,
+  orderId,
+  occurredAt: at,
+  version: 1,
+  customer: { id: "c", email: "ada@example.com" },
+  items: [{ sku: "KB-01", quantity: 1, unitPriceCents: 100 }],
+  totalCents: 100,
+  currency: "EUR",
+});
+const cancelled = (orderId = ORDER): OrderEvent => ({
+  eventType: "OrderCancelled",
+  eventId: `${orderId}:OrderCancelled`,
+  orderId,
+  occurredAt: at,
+  version: 1,
+  reason: "forged",
+});
+
+function order(outbox: Partial<Record<string, OrderEvent>>): OrderRecord {
+  const attributes = { eventType: "OrderPlaced", totalCents: 100, currency: "EUR" } as const;
+  return {
+    orderId: ORDER,
+    outbox: Object.fromEntries(Object.entries(outbox).map(([type, event]) => [type, { event, attributes }])),
+    unpublished: new Set(Object.keys(outbox)),
+  } as unknown as OrderRecord;
+}
+
+describe("the outbox publisher checks what it publishes in an order's name", () => {
+  beforeEach(() => {
+    ddbMock.reset();
+    ddbMock.on(UpdateCommand).resolves({});
+  });
+
+  const deps = (published: OrderEvent[]) => ({
+    ddb,
+    ordersTable: "orders",
+    publisher: { publish: (event: OrderEvent) => Promise.resolve(void published.push(event)) },
+  });
+
+  it("publishes entries that match their order and type, in lifecycle order", async () => {
+    const published: OrderEvent[] = [];
+    expect(
+      await publishPending(deps(published), ORDER, order({ OrderCancelled: cancelled(), OrderPlaced: placed() })),
+    ).toEqual(["OrderPlaced", "OrderCancelled"]);
+    expect(published.map((e) => e.eventType)).toEqual(["OrderPlaced", "OrderCancelled"]);
+  });
+
+  it.each([
+    ["another order's event", { OrderPlaced: placed(), OrderCancelled: cancelled(OTHER) }],
+    ["an event of another type in the slot", { OrderPlaced: placed(), OrderCancelled: placed() }],
+    ["an eventId of its own", { OrderPlaced: placed(), OrderCancelled: { ...cancelled(), eventId: "forged-1" } }],
+  ])("refuses %s: nothing of it or after it is published, and nothing is thrown", async (_, outbox) => {
+    const published: OrderEvent[] = [];
+    let answer: unknown;
+    const logs = await logsOf(async () => (answer = await publishPending(deps(published), ORDER, order(outbox))));
+    expect(answer).toEqual(["OrderPlaced"]);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: "ERROR", message: "outbox entry refused: not published", orderId: ORDER }),
+    );
+    expect(published.map((e) => e.eventType)).toEqual(["OrderPlaced"]);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+});
