@@ -20,7 +20,7 @@ export const USAGE = `Usage:
   npm run ops -- status --env <env> [--json]
   npm run ops -- dlq list <service> --env <env> [--data-dir <dir>]
   npm run ops -- dlq redrive <service> --env <env> [--rate <n>]
-  npm run ops -- replay <service> --from <time> [--to <time>] --env <env>   (see replay --help)
+  npm run ops -- replay <service> --from <time> --env <env>   (see replay --help)
   npm run ops -- unused-grants [--from <dir>] [--json]   (local only; see unused-grants --help)
 
   --env <env>       ${ENVIRONMENT_NAMES.join(", ")}. AWS environments use the default credential chain and the

@@ -1,6 +1,6 @@
 /**
- * `npm run ops -- replay <service> --from <time> [--to <time>] --env <env>`: redelivers the order
- * events the topic archived in a window to one consumer's queue, through SNS message replay. The
+ * `npm run ops -- replay <service> --from <time> --env <env>`: redelivers the order events the
+ * topic archived since a time to one consumer's queue, through SNS message replay. The
  * same SDK calls for AWS and for the local runtime (whose SNS endpoint keeps the archive,
  * local/emulation/sns-archive.ts). What SNS documents, and this command relies on:
  *
@@ -11,11 +11,15 @@
  *   "EndingPoint":ISO}` set with SetSubscriptionAttributes; GetSubscriptionAttributes shows
  *   `ReplayStatus` Pending, In progress, Completed or Failed. Only that subscription receives the
  *   replay, filtered by its filter policy; a replayed message keeps its body, MessageId and
- *   Timestamp. Starting a replay replaces the one in progress. Without EndingPoint a replay catches
- *   up to the present and the subscription carries on; WITH one, SNS pauses the subscription after
- *   it, and only a new ReplayPolicy without EndingPoint resumes delivery. So `--to` is followed by
- *   that resumption, from the moment the replay was requested (anything published since is
- *   delivered; what it delivers twice, the consumers' idempotency on eventId absorbs).
+ *   Timestamp. Starting a replay replaces the one in progress. ReplayStatus Completed: "the replay
+ *   has successfully redelivered all messages, and is now delivering newly published messages".
+ * - Not documented: what a subscription receives after a replay with an EndingPoint (whether SNS
+ *   pauses it, or delivers new messages meanwhile and after). A command that assumed either could
+ *   lose messages or deliver everything since twice, so `--to` is refused: a replay always runs
+ *   up to now, which the page documents.
+ * - A replay reaches no further back than the consumers deduplicate: notification remembers sent
+ *   e-mails `emailRecordDays` (never less than the archive); the others record each outcome on
+ *   the order for good.
  *
  * IAM: sns:ListTopics, sns:GetTopicAttributes, sns:ListSubscriptionsByTopic,
  * sns:GetSubscriptionAttributes, sns:SetSubscriptionAttributes.
@@ -29,7 +33,7 @@ import {
   SNSClient,
   SNSClientConfig,
 } from "@aws-sdk/client-sns";
-import { ENVIRONMENT_NAMES } from "../stacks/environments";
+import { emailRecordDays, ENVIRONMENT_NAMES } from "../stacks/environments";
 import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
 import {
   OpsTarget,
@@ -47,15 +51,14 @@ import { parseCommandLine, UsageError } from "./cli";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 export const REPLAY_USAGE = `Usage:
-  npm run ops -- replay <service> --from <time> [--to <time>] --env <env>
+  npm run ops -- replay <service> --from <time> --env <env>
 
   <service>      ${CONSUMER_SERVICES.join(", ")}: the events the topic archived are redelivered to
                  this service's queue only (filtered by its subscription's filter policy).
   --from <time>  ISO 8601 with a zone, e.g. 2026-05-04T09:00:00Z; inside the topic's archive
                  (staging 7 days, prod 30, local 1; dev keeps none).
-  --to <time>    Default: now, and the subscription simply carries on. With --to, SNS pauses the
-                 subscription after the replay; this command then resumes it from the moment the
-                 replay was requested, so nothing published meanwhile is lost.
+                 The replay runs up to now and the subscription carries on. (No --to: SNS does not
+                 document what a subscription receives after a replay that ends earlier.)
   --env <env>    ${ENVIRONMENT_NAMES.join(", ")}. AWS environments use the default credential chain
                  and the environment's region; local uses the runtime of \`npm start\`
                  (AWS_ENDPOINT_URL_SNS, default http://localhost:${snsPort(DEFAULT_PORTS.aws)}).
@@ -80,13 +83,17 @@ export interface ReplayRequest {
   target: OpsTarget;
   service: ConsumerService;
   from: Date;
-  /** Absent: up to now, without pausing the subscription. */
-  to?: Date;
 }
 
 /** Checks the arguments, without calling anything: a usage error is exit 2. */
 export function replayRequest(argv: string[], vars: NodeJS.ProcessEnv = process.env, now = new Date()): ReplayRequest {
   const args = parseCommandLine(argv, { env: { type: "string" }, from: { type: "string" }, to: { type: "string" } });
+  if (args.values.to !== undefined)
+    throw new UsageError(
+      "--to is refused: SNS does not document what the subscription receives after a replay that ends before now " +
+        "(paused, or new messages as usual), so a bounded replay could lose messages or deliver them twice; " +
+        "replay up to now instead (the consumers deduplicate what they already handled)",
+    );
   const [service, ...extra] = args.positionals;
   if (service === undefined) throw new UsageError(`name a service: one of ${CONSUMER_SERVICES.join(", ")}`);
   if (extra.length > 0) throw new UsageError(`one service at a time (got ${args.positionals.join(", ")})`);
@@ -98,15 +105,27 @@ export function replayRequest(argv: string[], vars: NodeJS.ProcessEnv = process.
   if (days === 0)
     throw new UsageError(`${env} keeps no archive (snsArchiveRetentionDays 0): there is nothing to replay from`);
   const from = time(args.values.from, "--from");
-  const to = args.values.to === undefined ? undefined : time(args.values.to, "--to");
-  if (from >= (to ?? now)) throw new UsageError(`--from must be before ${to ? "--to" : "now"}`);
-  if (to && to > now) throw new UsageError("--to is in the future");
+  if (from >= now) throw new UsageError("--from must be before now");
   const oldest = new Date(now.getTime() - days * DAY_MS);
   if (from < oldest)
     throw new UsageError(
       `--from is older than ${env}'s archive (${days} days): ${oldest.toISOString()} at the earliest`,
     );
-  return { target, service: requireService(service), from, to };
+  const refusal = dedupeRefusal(from, now, days, emailRecordDays(target.settings));
+  if (refusal) throw new UsageError(refusal);
+  return { target, service: requireService(service), from };
+}
+
+/**
+ * Why a window reaching back to `from` cannot be replayed safely: the notification service
+ * remembers sent e-mails `dedupeDays`, so a replay from further back would e-mail again.
+ */
+export function dedupeRefusal(from: Date, now: Date, archiveDays: number, dedupeDays: number): string | undefined {
+  if (now.getTime() - from.getTime() <= dedupeDays * DAY_MS) return undefined;
+  return (
+    `--from reaches further back than notification remembers sent e-mails (${dedupeDays} days; ` +
+    `the archive keeps ${archiveDays}): a replay from there would e-mail customers again`
+  );
 }
 
 /** The SNS client of an environment: its region and credentials, or the local runtime's SNS endpoint. */
@@ -197,7 +216,7 @@ export async function runReplay(request: ReplayRequest, options: ReplayOptions =
     pollMs: options.pollMs ?? (request.target.settings.name === "local" ? 200 : 5000),
     now: options.now ?? (() => new Date()),
   };
-  const { target, service, from, to } = request;
+  const { target, service, from } = request;
   const config = snsConfig(target);
   const where = `${target.settings.name} (${config.endpoint ?? target.region})`;
   const sns = new SNSClient(config);
@@ -215,28 +234,10 @@ export async function runReplay(request: ReplayRequest, options: ReplayOptions =
     const [, , , region, account] = topicArn.split(":");
     const queue = queueName(target.settings, service);
     const subscriptionArn = await findSubscription(sns, topicArn, `arn:aws:sqs:${region}:${account}:${queue}`);
-    const requestedAt = settled.now();
-    const window = `${from.toISOString()} to ${to ? to.toISOString() : "now"}`;
-    settled.print(`replay into ${queue} in ${where}: messages of ${window}`);
+    settled.print(`replay into ${queue} in ${where}: messages of ${from.toISOString()} to now`);
     const policy = { PointType: "Timestamp", StartingPoint: from.toISOString() };
-    const status = await replayAndWait(
-      sns,
-      subscriptionArn,
-      to ? { ...policy, EndingPoint: to.toISOString() } : policy,
-      settled,
-    );
+    const status = await replayAndWait(sns, subscriptionArn, policy, settled);
     if (status !== "Completed") throw new ReplayError(`the replay into ${queue} ended ${status}`);
-    if (!to) return;
-    // SNS pauses a subscription after a replay with an EndingPoint: resume it (see the header).
-    settled.print(`resuming ${queue} from ${requestedAt.toISOString()}`);
-    const resumed = await replayAndWait(
-      sns,
-      subscriptionArn,
-      { PointType: "Timestamp", StartingPoint: requestedAt.toISOString() },
-      settled,
-    );
-    if (resumed !== "Completed")
-      throw new ReplayError(`the replay completed, but resuming ${queue} ended ${resumed}: its subscription is paused`);
   } finally {
     sns.destroy();
   }

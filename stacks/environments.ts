@@ -112,6 +112,14 @@ export interface NotificationSettings {
   readonly maxSendRate: number;
 }
 
+/**
+ * Days the notification service remembers each e-mail it sent (its idempotency records): two
+ * weeks, and never less than the topic archives events, so no replay reaches past them.
+ */
+export function emailRecordDays(settings: Pick<EnvironmentSettings, "snsArchiveRetentionDays">): number {
+  return Math.max(14, settings.snsArchiveRetentionDays);
+}
+
 /** One state bucket holds the state of every AWS environment, each under its own key. */
 const DEFAULT_STATE_BUCKET = "order-fanout-terraform-state";
 export const STATE_REGION = "eu-west-1";

@@ -2,7 +2,14 @@ import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { EnvironmentSettings, metricsNamespace, TableKind, tableName, variableName } from "./environments";
+import {
+  emailRecordDays,
+  EnvironmentSettings,
+  metricsNamespace,
+  TableKind,
+  tableName,
+  variableName,
+} from "./environments";
 import { configureProviderAndState } from "./aws-provider";
 import { checkSettings, emailsPerHalfTimeout } from "./settings-checks";
 import { MessagingKey } from "./constructs/messaging-key";
@@ -221,6 +228,7 @@ export class FanoutStack extends TerraformStack {
         // Each execution environment sends at most its share of the account's SES rate.
         SES_MAX_SEND_RATE: String(notification.maxSendRate),
         SES_SENDERS: String(this.settings.eventSource.maxConcurrency.notification),
+        EMAIL_RECORD_DAYS: String(emailRecordDays(this.settings)),
       },
       statement: identity.sendStatement,
     };

@@ -251,6 +251,27 @@ describe("notification", () => {
     });
   });
 
+  it.each(["OrderPlaced", "OrderCancelled"] as const)(
+    "sends nothing for an %s whose outcome the order already records (a replay past the idempotency record)",
+    async (type) => {
+      const event = type === "OrderPlaced" ? orderPlaced() : orderCancelled();
+      const recorded = {
+        status: "CONFIRMATION_SENT",
+        at: event.occurredAt,
+        eventId: event.eventId,
+        sequence: 1,
+      } as const;
+      const status = type === "OrderPlaced" ? "PLACED" : "CANCELLED";
+      ddbMock.on(GetCommand).resolves({ Item: storedOrder({ status, fulfilment: { notification: recorded } }) });
+      const deliver = jest.fn(() => Promise.resolve());
+      expect(await notify({ ddb, ordersTable: "orders", sender: "s@example.com", deliver }, event)).toBe(
+        "CONFIRMATION_SENT",
+      );
+      expect(deliver).not.toHaveBeenCalled();
+      expect(outcomeWrites()).toHaveLength(0);
+    },
+  );
+
   it("records nothing when the e-mail could not be sent", async () => {
     ddbMock.on(GetCommand).resolves({ Item: storedOrder() });
     const deliver = jest.fn(() => Promise.reject(new Error("SES throttled")));

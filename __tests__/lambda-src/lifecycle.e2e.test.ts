@@ -380,7 +380,7 @@ describe("notification: no confirmation for an order already over, every other e
   const sent: Delivery[] = [];
   const deliver = () => {
     const counting = (delivery: Delivery) => Promise.resolve(void sent.push(delivery));
-    const { deliver, config } = onceIdempotent(counting, dynamoDb, TABLES.idempotency);
+    const { deliver, config } = onceIdempotent(counting, dynamoDb, TABLES.idempotency, 14);
     config.registerLambdaContext({ getRemainingTimeInMillis: () => 30_000 } as Context);
     return deliver;
   };

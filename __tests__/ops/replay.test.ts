@@ -1,4 +1,4 @@
-import { replayCommand, replayRequest, snsConfig } from "../../ops/replay";
+import { dedupeRefusal, replayCommand, replayRequest, snsConfig } from "../../ops/replay";
 
 const NOW = new Date("2026-05-04T12:00:00Z");
 
@@ -29,14 +29,10 @@ describe("replay's arguments", () => {
     [["billing", "--from", "yesterday", "--env", "local"], /--from must be an ISO 8601 time with a zone/],
     [["billing", "--from", "2026-05-04T11:00:00", "--env", "local"], /--from must be an ISO 8601 time with a zone/],
     [
-      ["billing", "--from", "2026-05-04T11:00:00Z", "--to", "2026-05-04T10:00:00Z", "--env", "local"],
-      /--from must be before --to/,
+      ["billing", "--from", "2026-05-04T10:00:00Z", "--to", "2026-05-04T11:00:00Z", "--env", "local"],
+      /--to is refused: SNS does not document what the subscription receives after a replay that ends before now/,
     ],
     [["billing", "--from", "2026-05-04T13:00:00Z", "--env", "local"], /--from must be before now/],
-    [
-      ["billing", "--from", "2026-05-04T11:00:00Z", "--to", "2026-05-04T13:00:00Z", "--env", "local"],
-      /--to is in the future/,
-    ],
     [["billing", "--from", "2026-05-03T11:00:00Z", "--env", "local"], /older than local's archive \(1 days\)/],
     [["billing", "--from", "2026-05-04T11:00:00Z", "--env", "local", "--since", "1h"], /Unknown option '--since'/],
   ])("%j is a usage error (exit 2, one line)", async (argv, message) => {
@@ -47,12 +43,24 @@ describe("replay's arguments", () => {
     expect(errors[0]).toMatch(message);
   });
 
-  it("accepts a window inside the archive; --to is optional", () => {
+  it("accepts a window inside the archive", () => {
     const request = replayRequest(["billing", "--from", "2026-04-30T12:00:00+02:00", "--env", "prod"], {}, NOW);
     expect(request.service).toBe("billing");
     expect(request.from.toISOString()).toBe("2026-04-30T10:00:00.000Z");
-    expect(request.to).toBeUndefined();
     expect(request.target.settings.name).toBe("prod");
+  });
+
+  it("accepts prod's whole 30-day archive: notification remembers sent e-mails as long", () => {
+    const request = replayRequest(["notification", "--from", "2026-04-05T12:00:00Z", "--env", "prod"], {}, NOW);
+    expect(request.from.toISOString()).toBe("2026-04-05T12:00:00.000Z");
+  });
+
+  it("refuses a window the consumers cannot deduplicate, naming both durations", () => {
+    expect(dedupeRefusal(new Date("2026-04-14T12:00:00Z"), NOW, 30, 14)).toBe(
+      "--from reaches further back than notification remembers sent e-mails (14 days; the archive keeps 30): " +
+        "a replay from there would e-mail customers again",
+    );
+    expect(dedupeRefusal(new Date("2026-04-24T12:00:00Z"), NOW, 30, 14)).toBeUndefined();
   });
 
   it("reaches SNS in the environment's region, or the local runtime's SNS endpoint", () => {

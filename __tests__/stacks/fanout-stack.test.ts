@@ -78,6 +78,12 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     for (const p of allowPolicies) expect(compact(p.redrive_allow_policy)).toContain('"redrivePermission"="byQueue"');
   });
 
+  it("keeps notification's records of sent e-mails at least as long as the topic archives events", () => {
+    const [, notification] = functionNamed(plan, `${prefix}-notification`);
+    const days = Number(notification.environment.variables.EMAIL_RECORD_DAYS);
+    expect(days).toBeGreaterThanOrEqual(Math.max(14, settings.snsArchiveRetentionDays));
+  });
+
   it("keeps a source queue's messages 14 days, SQS's maximum, not the default 4", () => {
     for (const [, q] of queuesOf(plan).main) expect(q.message_retention_seconds).toBe(14 * 24 * 3600);
   });

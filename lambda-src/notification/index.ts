@@ -17,6 +17,7 @@ export const ENVIRONMENT = [
   "CONFIGURATION_SET",
   "SES_MAX_SEND_RATE",
   "SES_SENDERS",
+  "EMAIL_RECORD_DAYS",
 ] as const;
 
 const env = readEnvironment(ENVIRONMENT);
@@ -24,7 +25,7 @@ const interval = sendIntervalMs({ maxSendRate: Number(env.SES_MAX_SEND_RATE), se
 const transport = paced(sesTransport(sesClient(), env.CONFIGURATION_SET), interval);
 const dynamoDb = dynamoDbClient();
 const sending = logged(transport, (message, extra) => logger.info(message, extra));
-const { deliver, config } = onceIdempotent(sending, dynamoDb, env.IDEMPOTENCY_TABLE);
+const { deliver, config } = onceIdempotent(sending, dynamoDb, env.IDEMPOTENCY_TABLE, Number(env.EMAIL_RECORD_DAYS));
 const deps = { ddb: documentClient(dynamoDb), ordersTable: env.ORDERS_TABLE, sender: env.SENDER_EMAIL, deliver };
 
 export const handler = fifoConsumer((event, context) => {

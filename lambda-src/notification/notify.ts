@@ -32,6 +32,11 @@ export interface NotificationDeps {
  */
 export async function notify(deps: NotificationDeps, event: OrderEvent): Promise<FulfilmentStatus> {
   const order = await loadOrder(deps.ddb, deps.ordersTable, event.orderId);
+  // The order already records this event's outcome: its e-mail went out (or was decided against)
+  // when it was first handled. A replay from the topic's archive, or a redelivery after the
+  // idempotency record expired, sends nothing again.
+  const recorded = order.fulfilment?.notification;
+  if (recorded?.eventId === event.eventId) return recorded.status;
   let outcome: FulfilmentStatus;
   if (event.eventType === "OrderPlaced" && order.status !== "PLACED") {
     outcome = "NOT_CONFIRMED";
@@ -49,14 +54,20 @@ const SENT = {
   OrderRejected: "REJECTION_SENT",
 } as const satisfies Record<OrderEvent["eventType"], FulfilmentStatus>;
 
-/** Days a sent e-mail's record is kept; a redelivery later than this would send again. */
-const SENT_RECORD_DAYS = 14;
-
-/** Wraps a transport so that each eventId is delivered once (see the module comment). */
-export function onceIdempotent(transport: EmailTransport, dynamoDb: DynamoDBClient, tableName: string) {
+/**
+ * Wraps a transport so that each eventId is delivered once (see the module comment). A sent
+ * e-mail's record is kept `recordDays`: at least as long as the topic archives events (the stack
+ * sets EMAIL_RECORD_DAYS), so no replay reaches further back than the records.
+ */
+export function onceIdempotent(
+  transport: EmailTransport,
+  dynamoDb: DynamoDBClient,
+  tableName: string,
+  recordDays: number,
+) {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: "eventId",
-    expiresAfterSeconds: SENT_RECORD_DAYS * 24 * 3600,
+    expiresAfterSeconds: recordDays * 24 * 3600,
   });
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamoDb });
   const deliver = makeIdempotent(transport, { persistenceStore, config });

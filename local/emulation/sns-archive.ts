@@ -13,10 +13,9 @@
  *   Completed or Failed. Starting a replay replaces the one in progress. Without EndingPoint the
  *   replay catches up to the present and the subscription goes on as before.
  *
- * What the local archive does not mirror: after a replay WITH an EndingPoint, SNS pauses the
- * subscription (new messages are not delivered until a ReplayPolicy without EndingPoint resumes
- * it); locally fauxqs keeps delivering. The operator command (ops/replay.ts) resumes such a
- * subscription itself, so the two end in the same state.
+ * Not documented, so not modelled: what a subscription receives after a replay WITH an
+ * EndingPoint (paused, or new messages as usual); locally fauxqs keeps delivering. The operator
+ * command (ops/replay.ts) refuses such a replay for that reason.
  *
  * FIFO: a replayed message keeps its MessageGroupId, and the archive's order is publish order, so an
  * order's events are replayed in their order. SNS documents the outcome (the archived messages are
