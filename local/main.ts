@@ -63,7 +63,7 @@ export function banner(runtime: LocalRuntime, dataDir: string): string {
     `  function logs  ${dataDir}/logs/`,
     "",
     "Place an order:",
-    `  curl -si -X POST ${api}/orders -H 'content-type: application/json' -H "idempotency-key: $(date +%s)" -d '${sample}'`,
+    `  curl -si -X POST ${api}/orders -H 'content-type: application/json' -H "idempotency-key: $(node -p 'crypto.randomUUID()')" -d '${sample}'`,
     "then read it (fulfilment fills in as each service finishes):",
     `  curl -s ${api}/orders/<orderId>`,
     "",

@@ -4,6 +4,7 @@ import { StateSettings } from "./environments";
 
 export interface ProviderAndStateProps {
   readonly region: string;
+  /** The accounts the provider may act on; empty: not pinned (the state bootstrap, the local stack). */
   readonly allowedAccountIds: string[];
   readonly tags: Record<string, string>;
   readonly state: StateSettings;

@@ -24,7 +24,7 @@ import { SecureBucket } from "./constructs/secure-bucket";
 import { PolicyStatement } from "./constructs/policy";
 import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
 import { SenderIdentity } from "./constructs/sender-identity";
-import { emailInput } from "./constructs/deployment-input";
+import { accountIdsInput, emailInput } from "./constructs/deployment-input";
 import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
 import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../lambda-src/shared/services";
 import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../lambda-src/shared/metrics";
@@ -89,7 +89,16 @@ export class FanoutStack extends TerraformStack {
     this.settings = props.settings;
     this.bundleRoot = props.bundleRoot;
     checkSettings(this.settings);
-    configureProviderAndState(this, this.settings);
+    configureProviderAndState(this, {
+      ...this.settings,
+      // Every AWS environment is pinned to its accounts; a deployment stops while none are given.
+      allowedAccountIds: this.isLocal
+        ? []
+        : accountIdsInput(this, {
+            envVariable: variableName(this.settings.name, "ACCOUNT_IDS"),
+            value: this.settings.allowedAccountIds,
+          }).listValue,
+    });
     const account: Account = {
       accountId: new DataAwsCallerIdentity(this, "account").accountId,
       partition: new DataAwsPartition(this, "partition").partition,

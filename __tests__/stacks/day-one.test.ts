@@ -310,9 +310,13 @@ const terraformOnPath = spawnSync("terraform", ["version"], { stdio: "ignore" })
       return String((error as { stderr: Buffer }).stderr);
     }
   };
-  const good = { sender_email: "orders@shop.co.uk", alarm_email: "oncall@shop.co.uk" };
+  const good = {
+    sender_email: "orders@shop.co.uk",
+    alarm_email: "oncall@shop.co.uk",
+    account_ids: '["123456789012"]',
+  };
 
-  it("plans when both are deliverable addresses", () => {
+  it("plans when both are deliverable addresses and the accounts are given", () => {
     expect(plan(good)).toBe("");
   });
 
@@ -323,6 +327,9 @@ const terraformOnPath = spawnSync("terraform", ["version"], { stdio: "ignore" })
     ["alarm_email", "", "ORDER_FANOUT_DEV_ALARM_EMAIL is unset"],
     ["alarm_email", "oncall@shop.test", "ORDER_FANOUT_DEV_ALARM_EMAIL is unset"],
     ["alarm_email", "not an address", "ORDER_FANOUT_DEV_ALARM_EMAIL is unset"],
+    ["account_ids", "[]", "ORDER_FANOUT_DEV_ACCOUNT_IDS is unset"],
+    ["account_ids", '["12345"]', "ORDER_FANOUT_DEV_ACCOUNT_IDS is unset"],
+    ["account_ids", '["123456789012","nope"]', "ORDER_FANOUT_DEV_ACCOUNT_IDS is unset"],
   ])("stops when %s is %j, naming the variable to set", (variable, value, message) => {
     const stderr = plan({ ...good, [variable]: value });
     expect(stderr).toContain("Invalid value for variable");

@@ -298,13 +298,16 @@ describe("state and accounts", () => {
     expect(plans.local.terraform.backend.s3).toBeUndefined();
   });
 
-  it("pins allowed accounts when they are configured", () => {
+  it("pins every AWS environment to the accounts of its deployment input, the ones given at synth by default", () => {
     const { environmentSettings } = jest.requireActual("../../stacks/environments");
     const pinned = synthJson(
       fanoutStack(environmentSettings("prod", { ORDER_FANOUT_PROD_ACCOUNT_IDS: "123456789012" })),
-    );
-    expect(pinned.provider.aws[0].allowed_account_ids).toEqual(["123456789012"]);
-    expect(plans.prod.provider.aws[0].allowed_account_ids).toBeUndefined();
+    ) as any;
+    expect(pinned.provider.aws[0].allowed_account_ids).toBe("${var.account_ids}");
+    expect(pinned.variable.account_ids.default).toEqual(["123456789012"]);
+    for (const name of ["dev", "staging", "prod"] as const)
+      expect(plans[name].provider.aws[0].allowed_account_ids).toBe("${var.account_ids}");
+    expect(plans.local.provider.aws[0].allowed_account_ids).toBeUndefined();
   });
 });
 

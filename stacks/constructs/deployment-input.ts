@@ -38,3 +38,33 @@ export function emailInput(scope: Construct, props: EmailInputProps): TerraformV
   });
   return variable;
 }
+
+export interface AccountIdsInputProps {
+  /** The environment variable that supplies them at synth, e.g. `ORDER_FANOUT_PROD_ACCOUNT_IDS`. */
+  readonly envVariable: string;
+  /** Their values at synth, already checked there; empty, the deployment stops and asks for them. */
+  readonly value: string[];
+}
+
+/**
+ * The accounts an AWS environment may deploy to, as the Terraform variable `account_ids` that the
+ * provider's `allowed_account_ids` takes: synth and tests work without it, `terraform plan` and
+ * `cdktf deploy` stop before anything is created while it is empty or holds anything but 12-digit
+ * account ids, naming the environment variable to set. A deployment can no longer reach an account
+ * it was not meant for because nobody set the pin.
+ */
+export function accountIdsInput(scope: Construct, props: AccountIdsInputProps): TerraformVariable {
+  const variable = new TerraformVariable(scope, "account_ids", {
+    type: "list(string)",
+    default: props.value,
+    description: `The AWS account ids this environment may deploy to. Set ${props.envVariable} before synth, or pass TF_VAR_account_ids.`,
+  });
+  variable.addValidation({
+    // At least one id, each of 12 digits: the ids joined must read as such a list.
+    condition: Fn.can(Fn.regex("^[0-9]{12}(,[0-9]{12})*$", Fn.join(",", variable.listValue))),
+    errorMessage:
+      `${props.envVariable} is unset or holds something other than 12-digit account ids: ` +
+      `set it to the account ids this environment deploys to (comma-separated) before synth, or pass TF_VAR_account_ids.`,
+  });
+  return variable;
+}
