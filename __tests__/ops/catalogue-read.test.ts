@@ -49,6 +49,14 @@ describe("JSON", () => {
     ]);
   });
 
+  it("refuses a name too long for one row to be written, naming the row", () => {
+    const huge = { ...KEYBOARD, sku: "DESC-1", name: "x".repeat(201) };
+    expect(problems(JSON.stringify([KEYBOARD, huge]), "json")).toEqual([
+      expect.stringMatching(/^row 2: name: expected a name of at most 200 characters, got "x{20}/),
+    ]);
+    expect(load(JSON.stringify([{ ...huge, name: "x".repeat(200) }]), "json")).toHaveLength(1);
+  });
+
   it("refuses integers beyond the safe range, SKUs the API would refuse, and rows that are not objects", () => {
     const rows = [{ ...KEYBOARD, unitPriceCents: 2 ** 60 }, { ...KEYBOARD, sku: "kb 01" }, "KB-01", null];
     expect(problems(JSON.stringify(rows), "json")).toEqual([

@@ -13,6 +13,9 @@ import { Currency, Sku } from "./events";
 
 const WholeNumber = z.int({ error: "expected an integer ≥ 0" }).min(0, { error: "expected an integer ≥ 0" });
 
+/** Characters a product name may have. */
+export const MAX_NAME_LENGTH = 200;
+
 /** About 50,000 reservations a second, five times prod's peak (README, Flash-sale SKUs). */
 export const MAX_STOCK_SHARDS = 100;
 const SHARDS = { error: `expected an integer from 1 to ${MAX_STOCK_SHARDS}` };
@@ -20,7 +23,13 @@ const SHARDS = { error: `expected an integer from 1 to ${MAX_STOCK_SHARDS}` };
 export const Product = z.object({
   /** The API's own rule, so every product imported can be ordered. */
   sku: Sku,
-  name: z.string().trim().min(1, { error: "expected a non-empty name" }),
+  // Bounded, so that one runaway row (a pasted description) is refused with its row number
+  // instead of failing the import's write, and every re-run, on DynamoDB's item size.
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: "expected a non-empty name" })
+    .max(MAX_NAME_LENGTH, { error: `expected a name of at most ${MAX_NAME_LENGTH} characters` }),
   unitPriceCents: WholeNumber,
   currency: Currency,
   /**
