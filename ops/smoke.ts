@@ -2,7 +2,9 @@
  * `npm run smoke -- --env <local|dev|staging|prod> [--sku <sku>] [--email <address>]`, or
  * `npm run smoke -- --url <api base> [--sku KB-01] [--iam] [--region eu-west-1]`: checks a
  * deployment (local or AWS) keeps the contract: refusals answer their 4xx, an order is accepted,
- * readable, and reaches inventory, billing and notification.
+ * readable, and reaches inventory, billing and notification; then it is cancelled, and each of them
+ * compensates (stock given back, the charge credited, the cancellation e-mailed), so a smoke test
+ * leaves no live order behind.
  *
  * With --env the API is found by the name the stack gives it (API Gateway's GetApis in the
  * environment's region), requests are SigV4-signed with the usual AWS credential chain (the caller
@@ -17,7 +19,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { Hash } from "@smithy/hash-node";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { OrdersClient, Signer } from "./orders-client";
-import { UNFILTERED_SERVICES } from "../lambda-src/shared/services";
+import { ConsumerService, UNFILTERED_SERVICES } from "../lambda-src/shared/services";
 import { SHARD_OF } from "../lambda-src/shared/product";
 import { documentClientFor, OpsTarget, resolveTarget } from "./target";
 import { DEFAULT_PORTS } from "../local/runtime/ports";
@@ -96,6 +98,36 @@ async function smoke(client: OrdersClient, sku: string, email: string): Promise<
       Boolean(order?.fulfilment?.[service]),
       order?.fulfilment?.[service]?.status ?? "nothing within 60 s",
     );
+  }
+  checks.push(...(await cancelAndCheck(client, orderId)));
+  return checks;
+}
+
+/** What each service records for an order's cancellation: its compensation done. */
+const COMPENSATED: Partial<Record<ConsumerService, string[]>> = {
+  inventory: ["RELEASED", "NOTHING_TO_RELEASE"],
+  billing: ["CREDITED", "NOTHING_TO_CREDIT"],
+  notification: ["CANCELLATION_SENT"],
+};
+
+/** Cancels the smoke order and checks that every service compensated for it. */
+async function cancelAndCheck(client: OrdersClient, orderId: string): Promise<Check[]> {
+  const cancel = await client.cancel(orderId, "smoke test");
+  const checks: Check[] = [
+    { name: "the smoke order is cancelled", ok: cancel.status === 202, detail: `${cancel.status}` },
+  ];
+  if (cancel.status !== 202) return checks;
+  const cancelled = `${orderId}:OrderCancelled`;
+  const order = await client.waitForFulfilment(orderId, UNFILTERED_SERVICES, 60_000, (o) =>
+    UNFILTERED_SERVICES.every((s) => o.fulfilment?.[s]?.eventId === cancelled),
+  );
+  for (const service of UNFILTERED_SERVICES) {
+    const outcome = order?.fulfilment?.[service];
+    checks.push({
+      name: `${service} compensated the cancellation`,
+      ok: outcome?.eventId === cancelled && (COMPENSATED[service] ?? []).includes(outcome.status),
+      detail: outcome?.eventId === cancelled ? outcome.status : "nothing within 60 s",
+    });
   }
   return checks;
 }

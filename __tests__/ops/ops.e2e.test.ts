@@ -36,10 +36,14 @@ interface Run {
 }
 
 function ops(...args: string[]): Promise<Run> {
+  return command("ops/ops.ts", ...args);
+}
+
+function command(script: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "ops/ops.ts", ...args],
+      ["--import", "tsx", script, ...args],
       {
         cwd: ROOT,
         env: {
@@ -107,3 +111,11 @@ it("counts, lists and redrives a dead-lettered message", async () => {
   expect(unknown.status).toBe(2);
   expect(unknown.stderr).toContain('unknown service "payroll"');
 }, 150_000);
+
+it("smoke-tests the deployment and leaves no live order: the order is cancelled and every service compensates", async () => {
+  const run = await command("ops/smoke.ts", "--url", runtime.api);
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+  for (const service of ["inventory", "billing", "notification"])
+    expect(run.stdout).toContain(`✓ ${service} compensated the cancellation`);
+}, 90_000);
