@@ -63,6 +63,49 @@ beforeEach(() => {
   snsMock.on(PublishCommand).resolves({ MessageId: "m-1" });
 });
 
+describe("orders belong to the caller API Gateway verified", () => {
+  const alice = "arn:aws:sts::123456789012:assumed-role/shop-frontend/session-1";
+  const bob = "arn:aws:sts::123456789012:assumed-role/partner/session-9";
+  const placeAs = (callerArn: string, key = "key-1") =>
+    api(apiRequest("POST /orders", { body: goodBody, headers: { "idempotency-key": key }, callerArn }));
+
+  it("gives two callers who pick the same Idempotency-Key two orders, each owned by its caller's role", async () => {
+    const first = bodyOf(await placeAs(alice)).orderId;
+    const second = bodyOf(await placeAs(bob)).orderId;
+    expect(first).not.toBe(second);
+    const owners = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.owner);
+    expect(owners).toEqual([
+      "arn:aws:sts::123456789012:assumed-role/shop-frontend",
+      "arn:aws:sts::123456789012:assumed-role/partner",
+    ]);
+  });
+
+  it("keeps a caller's key theirs across sessions of the same role", async () => {
+    const first = bodyOf(await placeAs(alice)).orderId;
+    const later = bodyOf(await placeAs(alice.replace("session-1", "session-2"))).orderId;
+    expect(later).toBe(first);
+  });
+
+  it("answers another caller's order as unknown, to read or to cancel, and changes nothing", async () => {
+    await placeAs(alice);
+    const [put] = ddbMock.commandCalls(PutCommand);
+    const stored = put.args[0].input.Item as OrderRecord;
+    ddbMock.on(GetCommand).resolves({ Item: stored });
+    ddbMock.resetHistory();
+    const read = await api(apiRequest("GET /orders/{orderId}", { orderId: stored.orderId, callerArn: bob }));
+    expect(read.statusCode).toBe(404);
+    expect(bodyOf(read).error).toBe("OrderNotFound");
+    const cancel = await api(
+      apiRequest("POST /orders/{orderId}/cancel", { orderId: stored.orderId, callerArn: bob, body: {} }),
+    );
+    expect(cancel.statusCode).toBe(404);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    const own = await api(apiRequest("GET /orders/{orderId}", { orderId: stored.orderId, callerArn: alice }));
+    expect(own.statusCode).toBe(200);
+    expect(bodyOf(own).owner).toBeUndefined();
+  });
+});
+
 describe("POST /orders", () => {
   it("stores the order priced from the products table, publishes OrderPlaced and answers 202", async () => {
     const answer = await place();

@@ -50,7 +50,7 @@ it("replays the last hour into billing only; billing sees each event again and c
   const keys = [`replay-${process.pid}-a`, `replay-${process.pid}-b`];
   const from = new Date(Date.now() - 60 * 60 * 1000).toISOString();
   for (const key of keys) expect((await placeOrder(runtime, key, [{ sku: "KB-01", quantity: 1 }])).status).toBe(202);
-  const orderIds = keys.map(orderIdFor);
+  const orderIds = keys.map((key) => orderIdFor(key));
   const before = await waitFor("both orders billed", async () => {
     const orders = await Promise.all(orderIds.map(async (id) => (await call(runtime, "GET", `/orders/${id}`)).body));
     return orders.every((o) => o?.fulfilment?.billing) && orders.map((o) => o.fulfilment.billing);

@@ -89,7 +89,7 @@ type RouteKey = string;
 /** An API Gateway HTTP API (payload 2.0) request. */
 export function apiRequest(
   routeKey: RouteKey,
-  options: { body?: unknown; headers?: Record<string, string>; orderId?: string } = {},
+  options: { body?: unknown; headers?: Record<string, string>; orderId?: string; callerArn?: string } = {},
 ): APIGatewayProxyEventV2 {
   const [method, pathTemplate] = routeKey.split(" ");
   const rawPath = (pathTemplate ?? "/").replace("{orderId}", options.orderId ?? "");
@@ -116,6 +116,8 @@ export function apiRequest(
       stage: "$default",
       time: "01/Nov/2026:10:00:00 +0000",
       timeEpoch: 1761991200000,
+      // What API Gateway adds with AWS_IAM authorization: the verified caller.
+      ...(options.callerArn ? { authorizer: { iam: { userArn: options.callerArn } } } : {}),
     },
     pathParameters: options.orderId === undefined ? undefined : { orderId: options.orderId },
     body,

@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { eventIdFor, OrderCancelled, OrderId, OrderLine, OrderPlaced } from "../shared/events";
-import { OrderRecord } from "../shared/order-record";
+import { ANONYMOUS_CALLER, OrderRecord } from "../shared/order-record";
 import type { Product } from "../shared/product";
 import { cachedProductReader, ProductReader } from "../shared/product-reads";
 import { EventPublisher } from "../shared/publisher";
@@ -36,8 +36,11 @@ const now = (deps: OrdersDeps) => (deps.now ?? (() => new Date()))().toISOString
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** The same key always names the same order. */
-export function orderIdFor(idempotencyKey: string): string {
-  return `ord_${sha256(`order:${idempotencyKey}`).slice(0, 24)}`;
+export function orderIdFor(idempotencyKey: string, caller: string = ANONYMOUS_CALLER): string {
+  // A key is the caller's own: two callers who pick the same key get two orders. The anonymous
+  // caller's ids are what they were before callers were told apart.
+  const scoped = caller === ANONYMOUS_CALLER ? idempotencyKey : `${caller}\n${idempotencyKey}`;
+  return `ord_${sha256(`order:${scoped}`).slice(0, 24)}`;
 }
 
 /** Ids that cannot be orders are not looked up: they are simply unknown. */
@@ -45,9 +48,14 @@ async function findOrder(deps: OrdersDeps, orderId: string): Promise<OrderRecord
   return OrderId.safeParse(orderId).success ? findStoredOrder(deps.ddb, deps.ordersTable, orderId) : undefined;
 }
 
-async function requireOrder(deps: OrdersDeps, orderId: string): Promise<OrderRecord> {
+/**
+ * The caller's order. Another caller's is answered as one that does not exist: its existence is
+ * none of their business either.
+ */
+async function requireOrder(deps: OrdersDeps, orderId: string, caller: string): Promise<OrderRecord> {
   const order = await findOrder(deps, orderId);
-  if (!order) throw new ApiError(404, "OrderNotFound", `order ${orderId} does not exist`);
+  if (!order || (order.owner ?? ANONYMOUS_CALLER) !== caller)
+    throw new ApiError(404, "OrderNotFound", `order ${orderId} does not exist`);
   return order;
 }
 
@@ -107,8 +115,9 @@ export async function placeOrder(
   deps: OrdersDeps,
   idempotencyKey: string,
   request: PlaceOrderRequest,
+  caller: string = ANONYMOUS_CALLER,
 ): Promise<OrderRecord> {
-  const orderId = orderIdFor(idempotencyKey);
+  const orderId = orderIdFor(idempotencyKey, caller);
   logger.appendKeys({ orderId }); // the router removes it when the request is answered
   annotate({ orderId, eventType: "OrderPlaced" });
   const requestHash = sha256(JSON.stringify(request));
@@ -149,6 +158,7 @@ export async function placeOrder(
   const order: OrderRecord = {
     orderId,
     idempotencyKey,
+    owner: caller,
     requestHash,
     status: "PLACED",
     customer: request.customer,
@@ -171,7 +181,7 @@ export async function placeOrder(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     // A retry, or a concurrent send of the same request that stored it first.
-    const stored = error.Item ? OrderRecord.parse(unmarshall(error.Item)) : await requireOrder(deps, orderId);
+    const stored = error.Item ? OrderRecord.parse(unmarshall(error.Item)) : await requireOrder(deps, orderId, caller);
     return replay(stored);
   }
   count(ORDERS_PLACED_METRIC);
@@ -179,8 +189,12 @@ export async function placeOrder(
   return order;
 }
 
-export async function getOrder(deps: OrdersDeps, orderId: string): Promise<OrderView> {
-  const order = await requireOrder(deps, orderId);
+export async function getOrder(
+  deps: OrdersDeps,
+  orderId: string,
+  caller: string = ANONYMOUS_CALLER,
+): Promise<OrderView> {
+  const order = await requireOrder(deps, orderId, caller);
   return OrderView.parse(order);
 }
 
@@ -189,8 +203,13 @@ export async function getOrder(deps: OrdersDeps, orderId: string): Promise<Order
  * outbox, published after OrderPlaced in the order's message group. A second cancel changes
  * nothing (and publishes what is still pending); an order inventory rejected cannot be cancelled.
  */
-export async function cancelOrder(deps: OrdersDeps, orderId: string, reason: string): Promise<OrderRecord> {
-  let order = await requireOrder(deps, orderId);
+export async function cancelOrder(
+  deps: OrdersDeps,
+  orderId: string,
+  reason: string,
+  caller: string = ANONYMOUS_CALLER,
+): Promise<OrderRecord> {
+  let order = await requireOrder(deps, orderId, caller);
   if (order.status === "PLACED") {
     const cancelledAt = now(deps);
     const cancelled: OrderCancelled = {
@@ -224,7 +243,7 @@ export async function cancelOrder(deps: OrdersDeps, orderId: string, reason: str
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Cancelled by a concurrent request, or rejected by inventory meanwhile: read what it is now.
-      order = await requireOrder(deps, orderId);
+      order = await requireOrder(deps, orderId, caller);
     }
   }
   if (order.status === "REJECTED") {

@@ -6,6 +6,7 @@ import { annotate, observeInvocation } from "../shared/tracing";
 import { ApiError, errorAnswer, idempotencyKeyOf, json, jsonBody } from "./http";
 import { CancelOrderRequest, PlaceOrderRequest } from "./contract";
 import { cancelOrder, getOrder, OrdersDeps, placeOrder } from "./orders";
+import { ANONYMOUS_CALLER } from "../shared/order-record";
 
 type Route = (deps: OrdersDeps, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -16,17 +17,30 @@ const accepted = (order: { orderId: string; status: string; totalCents: number; 
     { location: `/orders/${order.orderId}` },
   );
 
+/**
+ * Who calls: the IAM principal API Gateway verified (AWS_IAM authorization), as the role rather
+ * than the session (`…:assumed-role/<role>/<session>` → `…:assumed-role/<role>`), so a caller's
+ * orders stay theirs across sessions; ANONYMOUS_CALLER without IAM authorization (the local stack).
+ */
+export function callerOf(event: APIGatewayProxyEventV2): string {
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
+  const arn = context.authorizer?.iam?.userArn;
+  if (!arn) return ANONYMOUS_CALLER;
+  return arn.replace(/^(arn:[^:]+:sts::\d+:assumed-role\/[^/]+)\/.*$/, "$1");
+}
+
 const ROUTES: Record<string, Route> = {
   "POST /orders": async (deps, event) => {
     const key = idempotencyKeyOf(event);
     const request = jsonBody(event, PlaceOrderRequest);
-    return accepted(await placeOrder(deps, key, request));
+    return accepted(await placeOrder(deps, key, request, callerOf(event)));
   },
-  "GET /orders/{orderId}": async (deps, event) => json(200, await getOrder(deps, event.pathParameters?.orderId ?? "")),
+  "GET /orders/{orderId}": async (deps, event) =>
+    json(200, await getOrder(deps, event.pathParameters?.orderId ?? "", callerOf(event))),
   "POST /orders/{orderId}/cancel": async (deps, event) => {
     annotate({ eventType: "OrderCancelled" });
     const { reason } = jsonBody(event, CancelOrderRequest, true);
-    return accepted(await cancelOrder(deps, event.pathParameters?.orderId ?? "", reason ?? ""));
+    return accepted(await cancelOrder(deps, event.pathParameters?.orderId ?? "", reason ?? "", callerOf(event)));
   },
 };
 

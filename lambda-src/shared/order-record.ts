@@ -64,9 +64,17 @@ export const Reservation = z.object({
 });
 export type Reservation = z.infer<typeof Reservation>;
 
+/** The caller of an API without IAM authorization (the local stack): one for every request. */
+export const ANONYMOUS_CALLER = "anonymous";
+
 export const OrderRecord = z.object({
   orderId: OrderId,
   idempotencyKey: z.string(),
+  /**
+   * Who placed it: the IAM principal API Gateway verified (a role, not its session), or
+   * ANONYMOUS_CALLER; only they may read or cancel it. Absent on orders stored before it was kept.
+   */
+  owner: z.string().optional(),
   /** SHA-256 of the request body: a reused key with another body is a conflict. */
   requestHash: z.string(),
   status: OrderStatus,
