@@ -8,8 +8,8 @@
  *
  * With --env the API is found by the name the stack gives it (API Gateway's GetApis in the
  * environment's region), requests are SigV4-signed with the usual AWS credential chain (the caller
- * needs the stack's invoke policy), and without --sku the first product in stock is ordered. The
- * customer is SES's mailbox simulator, which accepts mail even in the SES sandbox.
+ * needs the stack's place, read and cancel policies), and without --sku the first product in stock
+ * is ordered. The customer is SES's mailbox simulator, which accepts mail even in the SES sandbox.
  * With --url, --iam (or a 403) turns signing on.
  */
 import { parseArgs } from "node:util";

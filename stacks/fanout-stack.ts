@@ -113,10 +113,10 @@ export class FanoutStack extends TerraformStack {
     this.observability(data, messaging, api, queues);
 
     new TerraformOutput(this, "api_url", { value: api.url });
-    if (api.invokePolicy) {
-      new TerraformOutput(this, "invoke_policy_arn", {
-        description: "Attach to the roles that may call the API; they sign requests with SigV4",
-        value: api.invokePolicy.arn,
+    for (const [capability, policy] of Object.entries(api.invokePolicies ?? {})) {
+      new TerraformOutput(this, `${capability}_policy_arn`, {
+        description: `Attach to the roles that may ${capability} orders; they sign requests with SigV4`,
+        value: policy.arn,
       });
     }
     new TerraformOutput(this, "topic_arn", { value: messaging.topic.arn });

@@ -117,16 +117,21 @@ describe.each(AWS_ENVIRONMENTS)("order-fanout-%s on AWS", (name) => {
     }
   });
 
-  it("creates a managed policy that invokes exactly the API's three routes", () => {
-    const [policy] = Object.values(resourcesOf(plan, "aws_iam_policy"));
-    expect(policy.name).toBe(`${prefix}-orders-invoke`);
-    const text = compact(policy.policy);
-    const api = /aws_apigatewayv2_api\.([\w-]+)\.execution_arn/.exec(text)![1];
-    const base = `\${aws_apigatewayv2_api.${api}.execution_arn}/*`;
-    expect(text).toContain(
-      `"Action"=["execute-api:Invoke"],"Resource"=["${base}/POST/orders","${base}/GET/orders/*","${base}/POST/orders/*/cancel"]`,
-    );
-    expect((plan.output as any).invoke_policy_arn.value).toMatch(/aws_iam_policy\.[\w-]+\.arn/);
+  it("creates one managed policy per capability, each invoking exactly its route, with an output each", () => {
+    const policies = Object.values(resourcesOf(plan, "aws_iam_policy"));
+    const routeOf = (name: string) => {
+      const text = compact(policies.find((p) => p.name === `${prefix}-orders-${name}`)!.policy);
+      const api = /aws_apigatewayv2_api\.([\w-]+)\.execution_arn/.exec(text)![1];
+      return /"Action"=\["execute-api:Invoke"\],"Resource"=\[([^\]]+)\]/
+        .exec(text)![1]
+        .replace(`\${aws_apigatewayv2_api.${api}.execution_arn}/*`, "");
+    };
+    expect(policies).toHaveLength(3);
+    expect(routeOf("place")).toBe('"/POST/orders"');
+    expect(routeOf("read")).toBe('"/GET/orders/*"');
+    expect(routeOf("cancel")).toBe('"/POST/orders/*/cancel"');
+    for (const capability of ["place", "read", "cancel"])
+      expect((plan.output as any)[`${capability}_policy_arn`].value).toMatch(/aws_iam_policy\.[\w-]+\.arn/);
   });
 
   it("reserves the API's concurrency from the settings", () => {

@@ -273,8 +273,9 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     expect(policyText(Object.values(resourcesOf(plan, "aws_s3_bucket_policy"))[0])).toContain('"aws:SecureTransport"');
   });
 
-  it("outputs the API URL, its invoke policy where callers sign, topic, queues, tables and bucket", () => {
-    const signed = settings.apiAuthorization === "AWS_IAM" ? ["invoke_policy_arn"] : [];
+  it("outputs the API URL, its invoke policies where callers sign, topic, queues, tables and bucket", () => {
+    const signed =
+      settings.apiAuthorization === "AWS_IAM" ? ["place_policy_arn", "read_policy_arn", "cancel_policy_arn"] : [];
     const onAws = settings.name === "local" ? [] : ["dashboard_url"]; // see dashboard.test.ts
     expect(Object.keys(plan.output ?? {}).sort()).toEqual(
       ["api_url", "documents_bucket", "queue_urls", "table_names", "topic_arn", ...signed, ...onAws].sort(),

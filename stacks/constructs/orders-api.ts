@@ -13,6 +13,18 @@ import { policyDocument } from "./policy";
 /** The routes of the orders API, all served by one function. */
 export const ORDER_ROUTES = ["POST /orders", "GET /orders/{orderId}", "POST /orders/{orderId}/cancel"] as const;
 
+/**
+ * What a caller may be allowed, one managed policy each: a storefront places and reads, a support
+ * tool reads and cancels, a reporting job only reads. The handler lets a caller read and cancel
+ * only its own orders (lambda-src/orders-api/router.ts, callerOf).
+ */
+export const CAPABILITIES = {
+  place: "POST /orders",
+  read: "GET /orders/{orderId}",
+  cancel: "POST /orders/{orderId}/cancel",
+} as const satisfies Record<string, (typeof ORDER_ROUTES)[number]>;
+export type Capability = keyof typeof CAPABILITIES;
+
 export interface OrdersApiProps {
   readonly name: string;
   readonly handler: BundledFunction;
@@ -35,13 +47,13 @@ function routeResource(executionArn: string, routeKey: string): string {
 /**
  * An HTTP API (API Gateway v2) routing ORDER_ROUTES to one Lambda with payload format 2.0, a
  * `$default` stage with JSON access logs and throttling, and an invoke permission for this API only.
- * With `AWS_IAM` authorization it also creates the managed policy a caller's role attaches to call
- * exactly these routes (`invokePolicy`).
+ * With `AWS_IAM` authorization it also creates one managed policy per capability (place, read,
+ * cancel) that a caller's role attaches to call exactly that route (`invokePolicies`).
  */
 export class OrdersApi extends Construct {
   readonly api: Apigatewayv2Api;
   readonly url: string;
-  readonly invokePolicy?: IamPolicy;
+  readonly invokePolicies?: Record<Capability, IamPolicy>;
 
   constructor(scope: Construct, id: string, props: OrdersApiProps) {
     super(scope, id);
@@ -97,17 +109,19 @@ export class OrdersApi extends Construct {
     });
     this.url = this.api.apiEndpoint;
     if (props.authorization === "AWS_IAM") {
-      this.invokePolicy = new IamPolicy(this, "invoke-policy", {
-        name: `${props.name}-invoke`,
-        description: `Calls the ${props.name} API: ${ORDER_ROUTES.join(", ")}`,
-        policy: policyDocument([
-          {
-            sid: "InvokeOrderRoutes",
-            actions: ["execute-api:Invoke"],
-            resources: ORDER_ROUTES.map((route) => routeResource(this.api.executionArn, route)),
-          },
-        ]),
-      });
+      const policyFor = (capability: Capability) =>
+        new IamPolicy(this, `${capability}-policy`, {
+          name: `${props.name}-${capability}`,
+          description: `Calls ${CAPABILITIES[capability]} on the ${props.name} API`,
+          policy: policyDocument([
+            {
+              sid: `Invoke${capability[0].toUpperCase()}${capability.slice(1)}`,
+              actions: ["execute-api:Invoke"],
+              resources: [routeResource(this.api.executionArn, CAPABILITIES[capability])],
+            },
+          ]),
+        });
+      this.invokePolicies = { place: policyFor("place"), read: policyFor("read"), cancel: policyFor("cancel") };
     }
   }
 }
