@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { publishPending } from "../../lambda-src/shared/outbox";
@@ -75,5 +75,16 @@ describe("the outbox publisher checks what it publishes in an order's name", () 
     );
     expect(published.map((e) => e.eventType)).toEqual(["OrderPlaced"]);
     expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it("reads only the order's outbox: an outcome it does not know (a newer consumer's) stops nothing", async () => {
+    const stored = { ...order({ OrderPlaced: placed() }), fulfilment: { billing: { status: "SHIPPED" } } };
+    ddbMock.on(GetCommand).resolves({ Item: stored });
+    const published: OrderEvent[] = [];
+    expect(await publishPending(deps(published), ORDER)).toEqual(["OrderPlaced"]);
+    expect(ddbMock.commandCalls(GetCommand)[0].args[0].input).toMatchObject({
+      ProjectionExpression: "outbox, unpublished",
+      ConsistentRead: true,
+    });
   });
 });

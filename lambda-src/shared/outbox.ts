@@ -6,12 +6,12 @@
  * `publishPending` is the one path to the topic: it publishes an order's unpublished events in
  * lifecycle order (OrderPlaced before the event that ends the order) and marks each published.
  */
-import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { EVENT_SEQUENCE, eventIdFor, EventType, MessageAttributes, OrderEvent } from "./events";
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { EVENT_SEQUENCE, EVENT_TYPES, eventIdFor, EventType, MessageAttributes, OrderEvent } from "./events";
 import { logger } from "./logger";
 import { OrderRecord, OutboxEntry } from "./order-record";
 import { EventPublisher } from "./publisher";
-import { findOrder } from "./orders";
 
 export interface OutboxDeps {
   readonly ddb: DynamoDBDocumentClient;
@@ -70,6 +70,30 @@ async function markPublished(deps: OutboxDeps, orderId: string, eventType: Event
   );
 }
 
+/** What publishing reads of an order: its outbox, the entries checked one by one as they are published. */
+type Pending = { outbox: Record<string, unknown>; unpublished?: Set<EventType> };
+
+const PendingItem = z.object({
+  outbox: z.record(z.string(), z.unknown()),
+  unpublished: z.set(z.enum(EVENT_TYPES)).optional(),
+});
+
+/**
+ * Only the order's outbox, never the rest of the item: a consumer that records an outcome this
+ * code does not know yet (a new fulfilment status) must not stop the publishing of any event.
+ */
+async function findPending(deps: OutboxDeps, orderId: string): Promise<Pending | undefined> {
+  const { Item } = await deps.ddb.send(
+    new GetCommand({
+      TableName: deps.ordersTable,
+      Key: { orderId },
+      ConsistentRead: true,
+      ProjectionExpression: "outbox, unpublished",
+    }),
+  );
+  return Item ? PendingItem.parse(Item) : undefined;
+}
+
 /**
  * Why an outbox entry must not be published: it names another order or another type than the
  * slot it is in, or does not carry the eventId those give it. The consumers' roles may write to
@@ -91,13 +115,18 @@ export function entryMismatch(orderId: string, eventType: EventType, event: Orde
  * idempotent on it. The order is read (strongly consistent) unless the caller holds the image its
  * own write produced. Answers what it published.
  */
-export async function publishPending(deps: OutboxDeps, orderId: string, current?: OrderRecord): Promise<EventType[]> {
-  const order = current ?? (await findOrder(deps.ddb, deps.ordersTable, orderId));
+export async function publishPending(
+  deps: OutboxDeps,
+  orderId: string,
+  current?: Pick<OrderRecord, "outbox" | "unpublished">,
+): Promise<EventType[]> {
+  const order: Pending | undefined = current ?? (await findPending(deps, orderId));
   if (!order) return [];
   const published: EventType[] = [];
   for (const eventType of inLifecycleOrder(order.unpublished ?? [])) {
-    const entry = order.outbox[eventType];
-    if (!entry) throw new Error(`order ${orderId} lists ${eventType} as unpublished but has no such outbox entry`);
+    const stored = order.outbox[eventType];
+    if (!stored) throw new Error(`order ${orderId} lists ${eventType} as unpublished but has no such outbox entry`);
+    const entry = OutboxEntry.parse(stored);
     const mismatch = entryMismatch(orderId, eventType, entry.event);
     if (mismatch) {
       logger.error("outbox entry refused: not published", { orderId, eventType, reason: mismatch });
