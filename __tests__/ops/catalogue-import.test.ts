@@ -341,6 +341,28 @@ describe("batches", () => {
     expect(most).toBe(25);
   });
 
+  it("with setStock, writes a SKU's stock only if it is still what the import read, and names one a reservation changed", async () => {
+    stored.set("BUSY", product("BUSY", { stock: 10 }));
+    await importCatalogue(ddb, TABLE, [product("BUSY", { stock: 50 })], { ...FAST, setStock: true });
+    expect(updateCalls()[0]).toMatchObject({
+      ConditionExpression: "attribute_exists(sku) AND #stock = :read",
+      ExpressionAttributeValues: expect.objectContaining({ ":stock": 50, ":read": 10 }),
+    });
+
+    ddbMock.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: "failed",
+        $metadata: {},
+        Item: { sku: { S: "BUSY" }, stock: { N: "7" } },
+      }),
+    );
+    await expect(
+      importCatalogue(ddb, TABLE, [product("BUSY", { stock: 50 })], { ...FAST, setStock: true }),
+    ).rejects.toThrow(
+      "BUSY: its stock changed while the import ran (read 10, now 7): reservations were made meanwhile, and --set-stock would have overwritten them",
+    );
+  });
+
   it("names a product deleted while the import ran", async () => {
     stored.set("GONE", product("GONE", { name: "Old name" }));
     ddbMock.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: "failed", $metadata: {} }));

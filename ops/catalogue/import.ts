@@ -169,7 +169,8 @@ async function create(ddb: DynamoDBDocumentClient, table: string, products: Prod
  * a moment ago would undo the reservations made in between, and a Put would also drop any
  * attribute that is not a catalogue field. SET touches the catalogue fields only (and stock only
  * when the operator asks for it); the condition keeps a product deleted meanwhile from coming back
- * as a partial item.
+ * as a partial item, and, when it sets an unsharded SKU's stock, requires the stock the import read
+ * (`readStock`): a reservation made in between is not overwritten, the SKU is refused by name.
  */
 async function updateProduct(
   ddb: DynamoDBDocumentClient,
@@ -177,6 +178,7 @@ async function updateProduct(
   product: Product,
   storedShards: number,
   setStock: boolean,
+  readStock?: number,
 ) {
   const set: Partial<Product> = Object.fromEntries(CATALOGUE_FIELDS.map((f) => [f, product[f]]));
   const remove: (keyof Product)[] = [];
@@ -187,7 +189,8 @@ async function updateProduct(
     set.stock = product.stock;
     if (storedShards > 1) remove.push("stockShards");
   }
-  const fields = [...Object.keys(set), ...remove];
+  const guardStock = setStock && shardsOf(product) <= 1 && storedShards <= 1 && readStock !== undefined;
+  const fields = [...new Set([...Object.keys(set), ...remove, ...(guardStock ? ["stock"] : [])])];
   const assignments = Object.keys(set)
     .map((f) => `#${f} = :${f}`)
     .join(", ");
@@ -197,15 +200,23 @@ async function updateProduct(
         TableName: table,
         Key: { sku: product.sku },
         UpdateExpression: `SET ${assignments}${remove.length > 0 ? ` REMOVE ${remove.map((f) => `#${f}`).join(", ")}` : ""}`,
-        ConditionExpression: "attribute_exists(sku)",
+        ConditionExpression: guardStock ? "attribute_exists(sku) AND #stock = :read" : "attribute_exists(sku)",
         ExpressionAttributeNames: Object.fromEntries(fields.map((f) => [`#${f}`, f])),
-        ExpressionAttributeValues: Object.fromEntries(Object.entries(set).map(([f, v]) => [`:${f}`, v])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(Object.entries(set).map(([f, v]) => [`:${f}`, v])),
+          ...(guardStock ? { ":read": readStock } : {}),
+        },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       }),
     );
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException)
-      throw new Error(`${product.sku} was deleted while the import ran`, { cause: error });
-    throw error;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (!error.Item) throw new Error(`${product.sku} was deleted while the import ran`, { cause: error });
+    throw new Error(
+      `${product.sku}: its stock changed while the import ran (read ${readStock}, now ${String(error.Item.stock?.N ?? "?")}): ` +
+        "reservations were made meanwhile, and --set-stock would have overwritten them; nothing of it was written",
+      { cause: error },
+    );
   }
 }
 
@@ -251,6 +262,7 @@ async function update(
   product: Product,
   storedShards: number,
   options: { setStock: boolean; retry: RetryPolicy },
+  readStock?: number,
 ) {
   if (!options.setStock) return updateProduct(ddb, table, product, storedShards, false);
   const shards = shardsOf(product);
@@ -259,7 +271,7 @@ async function update(
   await emptyRetiringItems(ddb, table, [...(storedShards <= 1 && shards > 1 ? [product.sku] : []), ...removed]);
   const first = shards > 1 ? [...puts(shardItems(product.sku, product.stock, shards)), ...deletes(removed)] : [];
   await write(ddb, table, "stock shards", first, options.retry);
-  await updateProduct(ddb, table, product, storedShards, true);
+  await updateProduct(ddb, table, product, storedShards, true, readStock);
   await write(ddb, table, "stock shards", shards > 1 ? [] : deletes(removed), options.retry);
 }
 
@@ -272,7 +284,7 @@ async function updateAll(
 ) {
   for (const group of chunks(products, UPDATES_IN_PARALLEL)) {
     const outcomes = await Promise.allSettled(
-      group.map((p) => update(ddb, table, p, shardsOf(stored.get(p.sku)), options)),
+      group.map((p) => update(ddb, table, p, shardsOf(stored.get(p.sku)), options, stored.get(p.sku)?.stock)),
     );
     const failures = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason as Error] : []));
     if (failures.length > 0) {
