@@ -8,10 +8,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { DEFAULT_PORTS } from "../local/runtime/ports";
 import { GrantReport, mergeGrantReports } from "../local/authz/grants";
 import { globMatches } from "../local/authz/policy";
+import { parseCommandLine, UsageError } from "./cli";
 
 export const UNUSED_GRANTS_USAGE = `Usage:
   npm run ops -- unused-grants [--from <dir>] [--json]
@@ -88,12 +88,12 @@ export function formatUnusedGrants(grants: readonly GrantReport[]): { text: stri
 export async function unusedGrantsCommand(argv: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { from: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
-    }));
+    const args = parseCommandLine(argv, { from: { type: "string" }, json: { type: "boolean" } });
+    if (args.positionals.length > 0) throw new UsageError(`unused-grants takes no operand, got ${args.positionals[0]}`);
+    values = args.values;
   } catch (error) {
-    console.error(`ops: ${(error as Error).message} (see unused-grants --help)`);
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`ops: ${error.message} (see unused-grants --help)`);
     return 2;
   }
   if (values.help) {

@@ -97,20 +97,30 @@ describe("a grant taken from each consumer: the denial at its call, the message 
     orderId = (await placeOrder(w.runtime, w.key("grants", "order"), [{ sku: "E2E-IAM", quantity: 1 }])).body.orderId;
   }, SCENARIO_TIMEOUT_MS);
 
+  /**
+   * The consumer's denial of `action`, logged under `error` and shown on the console under its
+   * role, and the order's message in its DLQ; answers the log record, as text.
+   */
+  async function deniedAndDeadLettered(service: string, error: string, action: string, expectedMs?: number) {
+    const logged = await w.waitFor(`${service}'s denial logged`, () => failureLogged(service, orderId, error));
+    expect((await consoleAccess()).byRole[`order-fanout-local-${service}-role`].last.message).toContain(action);
+    await w.deadLetterOf(service, orderId, expectedMs);
+    return JSON.stringify(logged);
+  }
+
   it(
     "identity policy: inventory's BatchGetItem on products is denied, its OrderPlaced dead-lettered",
     async () => {
-      const message = await w.waitFor("inventory's denial logged", () =>
-        failureLogged("inventory", orderId, "AccessDeniedException"),
+      // Denied at each of its maxReceiveCount receives, 6 × 5 s apart, then moved on the next.
+      const logged = await deniedAndDeadLettered(
+        "inventory",
+        "AccessDeniedException",
+        "dynamodb:BatchGetItem",
+        2 * w.redeliveryMs,
       );
-      expect(JSON.stringify(message)).toContain(
+      expect(logged).toContain(
         "is not authorized to perform: dynamodb:BatchGetItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table/order-fanout-local-products because no identity-based policy allows the dynamodb:BatchGetItem action",
       );
-      expect((await consoleAccess()).byRole["order-fanout-local-inventory-role"].last.message).toContain(
-        "dynamodb:BatchGetItem",
-      );
-      // Denied at each of its maxReceiveCount receives, 6 × 5 s apart, then moved on the next.
-      await w.deadLetterOf("inventory", orderId, 2 * w.redeliveryMs);
     },
     SCENARIO_TIMEOUT_MS,
   );
@@ -118,14 +128,10 @@ describe("a grant taken from each consumer: the denial at its call, the message 
   it(
     "bucket policy: billing's PutObject of the invoice is denied in S3's own words, its OrderPlaced dead-lettered",
     async () => {
-      const message = await w.waitFor("billing's denial logged", () =>
-        failureLogged("billing", orderId, "AccessDenied"),
-      );
-      expect(JSON.stringify(message)).toMatch(
+      const logged = await deniedAndDeadLettered("billing", "AccessDenied", "s3:PutObject");
+      expect(logged).toMatch(
         /s3:PutObject on \\"arn:aws:s3:::order-fanout-local-documents-000000000000\/invoices\/[^"]+\\" with an explicit deny in a resource-based policy/,
       );
-      expect((await consoleAccess()).byRole["order-fanout-local-billing-role"].last.message).toContain("s3:PutObject");
-      await w.deadLetterOf("billing", orderId);
     },
     SCENARIO_TIMEOUT_MS,
   );
@@ -133,15 +139,9 @@ describe("a grant taken from each consumer: the denial at its call, the message 
   it(
     "SES condition: notification's SendEmail from orders@localhost is denied, nothing sent, its OrderPlaced dead-lettered",
     async () => {
-      const message = await w.waitFor("notification's denial logged", () =>
-        failureLogged("notification", orderId, "AccessDeniedException"),
-      );
-      expect(JSON.stringify(message)).toContain("ses:SendEmail");
-      expect((await consoleAccess()).byRole["order-fanout-local-notification-role"].last.message).toContain(
-        "ses:SendEmail",
-      );
+      const logged = await deniedAndDeadLettered("notification", "AccessDeniedException", "ses:SendEmail");
+      expect(logged).toContain("ses:SendEmail");
       expect(await w.mails(orderId)).toEqual([]);
-      await w.deadLetterOf("notification", orderId);
     },
     SCENARIO_TIMEOUT_MS,
   );

@@ -15,7 +15,7 @@
 import type * as http from "node:http";
 import { randomUUID } from "node:crypto";
 import { accessKeyOfRequest, AuthorizationCheck, Authorizer, Denial, OPERATOR_ACCESS_KEY } from "./authorizer";
-import { RequestMapper } from "./requests";
+import { RequestMapper, SNS_SERVICE } from "./requests";
 
 export type Service = "dynamodb" | "sqs" | "sns" | "s3" | "ses";
 
@@ -26,15 +26,17 @@ export interface Refusal {
 }
 
 /** Text content of an XML element: quotes need no escape there, and S3's messages quote ARNs. */
-const escapeXml = (text: string) => text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+export const escapeXml = (text: string) =>
+  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
 function json(status: number, headers: Record<string, string>, body: unknown): Refusal {
   return { status, headers: { "content-type": "application/x-amz-json-1.0", ...headers }, body: JSON.stringify(body) };
 }
 
-function snsXml(status: number, code: string, message: string): Refusal {
+/** An error as SNS's query protocol answers it (also the runtime's SNS endpoint's own, fault-proxy.ts). */
+export function snsXml(status: number, code: string, message: string, type: "Sender" | "Receiver" = "Sender"): Refusal {
   const body =
-    `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type>` +
+    `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${type}</Type>` +
     `<Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
   return { status, headers: { "content-type": "text/xml" }, body };
 }
@@ -169,9 +171,10 @@ export class Gate {
     return this.refusal("dynamodb", headers, target, this.mapper.dynamodb(operation, parseJson(body)));
   }
 
-  sqs(headers: http.IncomingHttpHeaders, body: Buffer): Refusal | undefined {
+  /** SQS's JSON protocol; `input` is the request body, parsed once by the front that also rewrites it. */
+  sqs(headers: http.IncomingHttpHeaders, input: Record<string, unknown>): Refusal | undefined {
     const target = String(headers["x-amz-target"] ?? "");
-    return this.refusal("sqs", headers, target, this.mapper.sqs(target.replace(/^AmazonSQS\./, ""), parseJson(body)));
+    return this.refusal("sqs", headers, target, this.mapper.sqs(target.replace(/^AmazonSQS\./, ""), input));
   }
 
   sns(headers: http.IncomingHttpHeaders, form: URLSearchParams): Refusal | undefined {
@@ -185,8 +188,7 @@ export class Gate {
    * policies, the key policy) count as used.
    */
   snsDeliveries(topicArn: string): void {
-    if (this.enforcing)
-      this.authorizer.check({ kind: "service", service: "sns.amazonaws.com" }, this.mapper.snsDeliveries(topicArn));
+    if (this.enforcing) this.authorizer.check(SNS_SERVICE, this.mapper.snsDeliveries(topicArn));
   }
 
   /**

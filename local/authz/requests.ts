@@ -34,6 +34,45 @@ type Json = Record<string, unknown>;
 /** A request field that should be a string; anything else reads as empty (and maps to no resource). */
 const str = (value: unknown): string => (typeof value === "string" ? value : "");
 
+/** SNS, when it delivers a topic's message to a subscribed queue. */
+export const SNS_SERVICE = { kind: "service", service: "sns.amazonaws.com" } as const;
+
+/**
+ * What SNS does as SNS_SERVICE to deliver a topic's message to one subscribed queue: send to it
+ * (the queue policy must allow it from this topic) and, for an encrypted queue, use its key.
+ * https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-enable-encryption-for-topic-sqs-queue-subscriptions.html
+ */
+export function snsDeliveryChecks(
+  topicArn: string,
+  queueArn: string,
+  keyArn: string | undefined,
+  accountId: string,
+): AuthorizationCheck[] {
+  const context = { "aws:sourcearn": [topicArn], "aws:sourceaccount": [accountId] };
+  const kms = keyArn
+    ? [
+        { action: "kms:GenerateDataKey", resource: keyArn, context, kms: true },
+        { action: "kms:Decrypt", resource: keyArn, context, kms: true },
+      ]
+    : [];
+  return [{ action: "sqs:SendMessage", resource: queueArn, context }, ...kms];
+}
+
+/** An address without its display name: `Shop <orders@shop.example>` → `orders@shop.example`. */
+export function bareAddress(address: string): string {
+  return /<([^>]+)>/.exec(address)?.[1] ?? address;
+}
+
+/**
+ * The identity SES sends an address's mail as: the address itself when it is verified, else its
+ * domain when that is (SES sends from any address of a verified domain); undefined when neither.
+ */
+export function verifiedIdentityOf(address: string, identities: readonly string[]): string | undefined {
+  const bare = bareAddress(address);
+  return [bare, bare.split("@").pop() ?? ""].find((identity) => identities.includes(identity));
+}
+
 export class RequestMapper {
   constructor(private readonly r: MappedResources) {}
 
@@ -134,23 +173,11 @@ export class RequestMapper {
     return [{ action, resource: topic }];
   }
 
-  /**
-   * What SNS does as sns.amazonaws.com to deliver a topic's message to each subscribed queue:
-   * send to it (the queue policy must allow it from this topic) and use its key.
-   * https://docs.aws.amazon.com/sns/latest/dg/sns-enable-encryption-for-topic-sqs-queue-subscriptions.html
-   */
+  /** SNS's deliveries of a message published to the topic, to every queue subscribed to it. */
   snsDeliveries(topicArn: string): AuthorizationCheck[] {
-    const context = { "aws:sourcearn": [topicArn], "aws:sourceaccount": [this.r.accountId] };
-    return (this.r.subscribers.get(topicArn) ?? []).flatMap((queue) => {
-      const key = this.r.keys.get(queue);
-      const kms = key
-        ? [
-            { action: "kms:GenerateDataKey", resource: key, context, kms: true },
-            { action: "kms:Decrypt", resource: key, context, kms: true },
-          ]
-        : [];
-      return [{ action: "sqs:SendMessage", resource: queue, context }, ...kms];
-    });
+    return (this.r.subscribers.get(topicArn) ?? []).flatMap((queue) =>
+      snsDeliveryChecks(topicArn, queue, this.r.keys.get(queue), this.r.accountId),
+    );
   }
 
   /** S3's REST protocol, path-style (`/<bucket>/<key>`) or virtual-hosted (`<bucket>.<host>`). */
@@ -183,16 +210,6 @@ export class RequestMapper {
     return actions[method] ? [{ action: `s3:${actions[method]}`, resource: `arn:aws:s3:::${bucket}` }] : undefined;
   }
 
-  /**
-   * The identity SES authorizes a sender by: the address when the plan declares it, else its
-   * domain (SES sends from any address of a verified domain).
-   */
-  sesIdentityOf(address: string): string | undefined {
-    const bare = /<([^>]+)>/.exec(address)?.[1] ?? address;
-    const domain = bare.split("@").pop() ?? "";
-    return [bare, domain].find((identity) => this.r.sesIdentities.includes(identity));
-  }
-
   /** SES v2 SendEmail (`POST /v2/email/outbound-emails`). */
   sesSendEmail(body: Json): AuthorizationCheck[] {
     const from = str(body.FromEmailAddress);
@@ -203,11 +220,12 @@ export class RequestMapper {
       ...(destination.BccAddresses ?? []),
     ];
     const context = {
-      "ses:fromaddress": [/<([^>]+)>/.exec(from)?.[1] ?? from],
+      "ses:fromaddress": [bareAddress(from)],
       "ses:recipients": recipients,
       "ses:apiversion": ["2"],
     };
-    const identity = this.sesIdentityOf(from) ?? from;
+    // The identity SES authorizes the send on; an unverified sender is SES's to refuse (ses.ts).
+    const identity = verifiedIdentityOf(from, this.r.sesIdentities) ?? bareAddress(from);
     const checks: AuthorizationCheck[] = [
       { action: "ses:SendEmail", resource: this.arn("ses", `identity/${identity}`), context },
     ];

@@ -97,10 +97,10 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<Front> {
   const toEmulator = (url: string) => url.replace(/^https?:\/\/[^/]+/, emulatorOrigin);
 
   async function sqs(request: http.IncomingMessage, body: Buffer, response: http.ServerResponse): Promise<void> {
-    const refusal = gate.sqs(request.headers, body);
+    const input = JSON.parse(body.toString("utf8") || "{}") as { QueueUrl?: string };
+    const refusal = gate.sqs(request.headers, input);
     if (refusal) return refuse(response, refusal);
     const action = String(request.headers["x-amz-target"]).replace(/^AmazonSQS\./, "");
-    const input = JSON.parse(body.toString("utf8") || "{}") as { QueueUrl?: string };
     if (MOVE_TASK_ACTIONS.includes(action)) return answerMoveTask(tasks, action, body, response);
     const forwarded = input.QueueUrl
       ? Buffer.from(JSON.stringify({ ...input, QueueUrl: toEmulator(input.QueueUrl) }))

@@ -8,8 +8,8 @@
  *   else is fauxqs's.
  */
 import * as http from "node:http";
-import { forwardBuffered, writeAnswer } from "./http-forward";
-import { Gate } from "../authz/gate";
+import { forwardBuffered, readBody, writeAnswer } from "./http-forward";
+import { escapeXml, Gate, snsXml } from "../authz/gate";
 import { randomUUID } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
@@ -20,20 +20,8 @@ import { LocalModel } from "../plan/plan";
 import { LocalClients } from "./aws-clients";
 
 const XMLNS = "http://sns.amazonaws.com/doc/2010-03-31/";
-const REFUSAL = `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>Publish refused by local fault injection</Message></Error><RequestId>local-fault</RequestId></ErrorResponse>`;
-
-function escapeXml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&apos;");
-}
-
-function invalidParameter(message: string): string {
-  return `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
-}
+/** What a Publish gets while a publish fault matches: an SNS outage as the SDK sees it. */
+const REFUSAL = snsXml(500, "InternalFailure", "Publish refused by local fault injection", "Receiver");
 
 /** A Publish's message attributes from the query protocol's `MessageAttributes.entry.N.*` fields. */
 function messageAttributes(form: URLSearchParams): Record<string, MessageAttribute> {
@@ -128,12 +116,16 @@ export async function startFaultProxy(
       return;
     }
     if (action === "Publish" && faults.refusesPublish(form.get("MessageGroupId") ?? undefined)) {
-      response.writeHead(500, { "content-type": "text/xml" }).end(REFUSAL);
+      response.writeHead(REFUSAL.status, REFUSAL.headers).end(REFUSAL.body);
       return;
     }
     if (archive && action === "PublishBatch" && archive.archives(form.get("TopicArn") ?? "")) {
-      const refusal = invalidParameter("PublishBatch to an archived topic is not supported locally: use Publish");
-      response.writeHead(400, { "content-type": "text/xml" }).end(refusal);
+      const refusal = snsXml(
+        400,
+        "InvalidParameter",
+        "PublishBatch to an archived topic is not supported locally: use Publish",
+      );
+      response.writeHead(refusal.status, refusal.headers).end(refusal.body);
       return;
     }
     const subscriptionArn = form.get("SubscriptionArn") ?? "";
@@ -144,7 +136,8 @@ export async function startFaultProxy(
         response.writeHead(200, { "content-type": "text/xml" }).end(ok);
       } catch (error) {
         if (!(error instanceof ReplayPolicyError)) throw error;
-        response.writeHead(400, { "content-type": "text/xml" }).end(invalidParameter(error.message));
+        const invalid = snsXml(400, "InvalidParameter", error.message);
+        response.writeHead(invalid.status, invalid.headers).end(invalid.body);
       }
       return;
     }
@@ -176,14 +169,12 @@ export async function startFaultProxy(
   }
 
   const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      answer(request, Buffer.concat(chunks), response).catch((error: Error) => {
+    readBody(request)
+      .then((body) => answer(request, body, response))
+      .catch((error: Error) => {
         if (!response.headersSent) response.writeHead(502);
         response.end(error.message);
       });
-    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>

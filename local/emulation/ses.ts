@@ -11,6 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Refusal } from "../authz/gate";
+import { bareAddress, verifiedIdentityOf } from "../authz/requests";
 
 export interface Mail {
   readonly messageId: string;
@@ -85,11 +86,10 @@ export class LocalSes {
 
   private refusal(input: SendEmailInput): Refusal | undefined {
     const from = input.FromEmailAddress ?? "";
-    const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
-    const domain = address.split("@").pop() ?? "";
+    const address = bareAddress(from);
     if (!address.includes("@"))
       return error(400, "BadRequestException", `FromEmailAddress "${from}" is not an address`);
-    if (!this.declared.identities.includes(address) && !this.declared.identities.includes(domain))
+    if (!verifiedIdentityOf(from, this.declared.identities))
       return error(
         400,
         "MessageRejected",

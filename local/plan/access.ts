@@ -5,6 +5,7 @@
  */
 import { PolicyError, parsePolicy, Statement } from "../authz/policy";
 import { evaluate } from "../authz/evaluate";
+import { SNS_SERVICE, snsDeliveryChecks } from "../authz/requests";
 import { AddressedPolicy, LocalAccess, LocalRole } from "../authz/access";
 export type { LocalAccess };
 import { PlanError, Resolver, resourcesOf, text } from "./resolver";
@@ -92,26 +93,19 @@ function resourcePolicies(plan: TerraformPlan, r: Resolver, model: Pick<Messagin
 }
 
 /**
- * SNS delivers to a subscribed queue as sns.amazonaws.com: the queue's policy must let it send
- * from the topic, and the queue's key policy let it use the key. On AWS a delivery either refuses
- * is dropped without an error anywhere (no subscription here has a dead-letter queue), so a plan
- * that would drop them is refused before anything runs.
- * https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
- * https://docs.aws.amazon.com/sns/latest/dg/sns-enable-encryption-for-topic-sqs-queue-subscriptions.html
+ * SNS delivers to a subscribed queue as sns.amazonaws.com (snsDeliveryChecks). On AWS a delivery
+ * the queue's or the key's policy refuses is dropped without an error anywhere (no subscription
+ * here has a dead-letter queue), so a plan that would drop them is refused before anything runs.
  */
 function checkDeliveries(model: Messaging, access: LocalAccess, accountId: string) {
-  const sns = { kind: "service", service: "sns.amazonaws.com" } as const;
   for (const subscription of model.subscriptions) {
     const queue = model.queues.find((q) => q.arn === subscription.queueArn);
     if (!queue)
       throw new PlanError(`${subscription.address}: endpoint ${subscription.queueArn} is not a queue of this plan`);
-    const context = { "aws:sourcearn": [subscription.topicArn], "aws:sourceaccount": [accountId] };
-    const checks = [{ action: "sqs:SendMessage", resource: queue.arn }];
-    const key = queue.attributes.KmsMasterKeyId;
-    if (key) checks.push({ action: "kms:GenerateDataKey", resource: key }, { action: "kms:Decrypt", resource: key });
-    for (const check of checks) {
+    const key = queue.attributes.KmsMasterKeyId || undefined;
+    for (const check of snsDeliveryChecks(subscription.topicArn, queue.arn, key, accountId)) {
       const policy = access.resourcePolicies.get(check.resource);
-      const decision = evaluate(sns, { ...check, context }, policy);
+      const decision = evaluate(SNS_SERVICE, check, policy);
       if (!decision.allowed)
         throw new PlanError(
           `${subscription.address}: SNS could not deliver to queue ${queue.name} ` +

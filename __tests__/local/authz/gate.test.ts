@@ -52,7 +52,7 @@ describe("the gate in front of the emulators", () => {
   it("answers an SQS denial as SQS's JSON protocol does: 403, AccessDenied in x-amzn-query-error, lower-case action", () => {
     const refusal = gateWith([]).sqs(
       { ...role, "x-amz-target": "AmazonSQS.SendMessageBatch" },
-      json({ QueueUrl: "http://127.0.0.1:4566/000000000000/jobs.fifo" }),
+      { QueueUrl: "http://127.0.0.1:4566/000000000000/jobs.fifo" },
     )!;
     expect(refusal.status).toBe(403);
     expect(refusal.headers["x-amzn-query-error"]).toBe("AccessDenied;Sender");
@@ -68,7 +68,7 @@ describe("the gate in front of the emulators", () => {
     );
     const refusal = gate.sqs(
       { ...role, "x-amz-target": "AmazonSQS.SendMessage" },
-      json({ QueueUrl: `http://x/${ACCOUNT}/jobs.fifo` }),
+      { QueueUrl: `http://x/${ACCOUNT}/jobs.fifo` },
     )!;
     expect(refusal.status).toBe(400);
     expect(refusal.headers["x-amzn-query-error"]).toBe("KMS.AccessDeniedException;Sender");
@@ -179,8 +179,6 @@ describe("the gate in front of the emulators", () => {
   it("checks nothing when enforcement is off (the bench's comparison)", () => {
     const gate = gateWith([]);
     const off = new Gate(gate.authorizer, gate.mapper, false);
-    expect(
-      off.sqs({ ...role, "x-amz-target": "AmazonSQS.DeleteQueue" }, json({ QueueUrl: "x/jobs.fifo" })),
-    ).toBeUndefined();
+    expect(off.sqs({ ...role, "x-amz-target": "AmazonSQS.DeleteQueue" }, { QueueUrl: "x/jobs.fifo" })).toBeUndefined();
   });
 });

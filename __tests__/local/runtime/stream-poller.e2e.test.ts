@@ -2,7 +2,6 @@
  * The stream poller against a real DynamoDB Local (only it, on a free port), with a stand-in
  * function that records every batch it is given and fails as each test scripts it.
  */
-import * as net from "node:net";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import {
@@ -13,7 +12,7 @@ import {
   GetShardIteratorCommand,
 } from "@aws-sdk/client-dynamodb-streams";
 import { mockClient } from "aws-sdk-client-mock";
-import { Emulator, startDynamoDbLocal } from "../../../local/emulation/emulators";
+import { Emulator, freePort, startDynamoDbLocal } from "../../../local/emulation/emulators";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/emulation/aws-clients";
 import { parseFilterPattern } from "../../../local/runtime/event-filter";
 import { LocalStreamSource, LOCAL_STREAM_LABEL } from "../../../local/plan/plan";
@@ -30,14 +29,6 @@ let emulator: Emulator;
 let dynamodb: DynamoDBClient;
 let streams: DynamoDBStreamsClient;
 const pollers: StreamPoller[] = [];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   emulator = await startDynamoDbLocal(await freePort());
