@@ -92,6 +92,8 @@ export interface EnvironmentSettings {
    */
   readonly warmThroughput?: Partial<Record<TableKind, WarmThroughput>>;
   readonly notification: NotificationSettings;
+  /** Orders whose events are unpublished for less than this are left to the relay by the sweep. */
+  readonly outboxSweepGraceSeconds: number;
   readonly tags: Record<string, string>;
 }
 
@@ -141,6 +143,8 @@ const COMMON = {
   reviewThresholdCents: { EUR: 100_000, USD: 110_000, GBP: 85_000 },
   apiLatencyAlarmMs: 1000,
   deletionProtection: false,
+  // The relay publishes within seconds; the sweep is for what its stream missed.
+  outboxSweepGraceSeconds: 120,
 } as const;
 
 /**
@@ -242,6 +246,8 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
     // No account rate locally: high enough that pacing never holds the local flow up.
     notification: { ...ses(1000), senderEmail: "orders@localhost" },
+    // Shorter, so that a fault lifted in a local scenario is swept within a minute or so.
+    outboxSweepGraceSeconds: 15,
     tags: { project: "order-fanout", environment: "local" },
   },
 };

@@ -20,6 +20,7 @@ import { BundledFunction } from "./constructs/bundled-function";
 import { OrdersApi } from "./constructs/orders-api";
 import { OnDemandTable, OnDemandTableProps } from "./constructs/on-demand-table";
 import { OutboxRelay } from "./constructs/outbox-relay";
+import { OutboxSweep } from "./constructs/outbox-sweep";
 import { SecureBucket } from "./constructs/secure-bucket";
 import { PolicyStatement } from "./constructs/policy";
 import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
@@ -28,6 +29,7 @@ import { accountIdsInput, emailInput } from "./constructs/deployment-input";
 import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
 import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../lambda-src/shared/services";
 import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../lambda-src/shared/metrics";
+import { OUTBOX_INDEX } from "../lambda-src/shared/outbox-index";
 import { Dashboard } from "./constructs/dashboard";
 import type { Currency } from "../lambda-src/shared/events";
 
@@ -109,7 +111,8 @@ export class FanoutStack extends TerraformStack {
     const messaging = this.messaging(account);
     const queues = this.consumers(data, messaging, this.email());
     const relay = this.outboxRelay(data, messaging);
-    const api = this.api(data, messaging, relay);
+    const sweep = this.outboxSweep(data, messaging);
+    const api = this.api(data, messaging, [relay.function, sweep.function]);
     this.observability(data, messaging, api, queues);
 
     new TerraformOutput(this, "api_url", { value: api.url });
@@ -145,8 +148,8 @@ export class FanoutStack extends TerraformStack {
         ...more,
       });
     return {
-      // Its stream feeds the outbox relay (see OutboxRelay).
-      orders: table("orders", "orderId", { stream: "NEW_IMAGE" }),
+      // Its stream feeds the outbox relay (see OutboxRelay); its index, the outbox sweep.
+      orders: table("orders", "orderId", { stream: "NEW_IMAGE", indexes: [OUTBOX_INDEX] }),
       products: table("products", "sku"),
       idempotency: table("idempotency", "id", { ttlAttribute: "expiration" }),
       documents: new SecureBucket(this, "documents", {
@@ -344,11 +347,30 @@ export class FanoutStack extends TerraformStack {
     });
   }
 
+  /** The sweep that publishes what the relay's stream missed (see OutboxSweep). */
+  private outboxSweep(data: Data, messaging: Messaging): OutboxSweep {
+    const s = this.settings;
+    return new OutboxSweep(this, "outbox-sweep", {
+      functionName: `${this.prefix}-outbox-sweep`,
+      bundleRoot: this.bundleRoot,
+      table: data.orders,
+      topic: messaging.topic,
+      kmsKeyArn: messaging.key.arn,
+      memoryMb: s.lambda.memoryMb,
+      logRetentionDays: s.logRetentionDays,
+      environment: this.powertools("outbox-sweep"),
+      metricsNamespace: metricsNamespace(s),
+      alarms: messaging.alarms,
+      graceSeconds: s.outboxSweepGraceSeconds,
+    });
+  }
+
   /**
-   * The orders API: its function with reserved concurrency, and routes. It and the relay are the
-   * topic's only publishers (inventory records OrderRejected in the outbox; the relay publishes it).
+   * The orders API: its function with reserved concurrency, and routes. It, the relay and the
+   * sweep are the topic's only publishers (inventory records OrderRejected in the outbox; the
+   * relay publishes it).
    */
-  private api(data: Data, messaging: Messaging, relay: OutboxRelay): OrdersApi {
+  private api(data: Data, messaging: Messaging, outboxPublishers: BundledFunction[]): OrdersApi {
     const s = this.settings;
     const handler = new BundledFunction(this, "orders-api-handler", {
       functionName: `${this.prefix}-orders-api`,
@@ -372,7 +394,7 @@ export class FanoutStack extends TerraformStack {
         { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [messaging.key.arn] },
       ],
     });
-    messaging.topic.restrictPublishersTo([handler.role.arn, relay.function.role.arn]);
+    messaging.topic.restrictPublishersTo([handler.role.arn, ...outboxPublishers.map((f) => f.role.arn)]);
     return new OrdersApi(this, "orders-api", {
       name: `${this.prefix}-orders`,
       handler,

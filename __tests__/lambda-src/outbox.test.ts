@@ -1,7 +1,8 @@
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
-import { publishPending } from "../../lambda-src/shared/outbox";
+import { attributesOf, newOutbox, publishPending, recordEvent } from "../../lambda-src/shared/outbox";
+import { OUTBOX_INDEX_SHARDS, outboxShardOf } from "../../lambda-src/shared/outbox-index";
 import { OrderEvent } from "../../lambda-src/shared/events";
 import { OrderRecord } from "../../lambda-src/shared/order-record";
 import { logsOf } from "../support/logs";
@@ -86,5 +87,57 @@ describe("the outbox publisher checks what it publishes in an order's name", () 
       ProjectionExpression: "outbox, unpublished",
       ConsistentRead: true,
     });
+  });
+});
+
+describe("the outbox index lists an order exactly while it has unpublished events", () => {
+  beforeEach(() => {
+    ddbMock.reset();
+    ddbMock.on(UpdateCommand).resolves({});
+  });
+  const deps = { ddb, ordersTable: "orders", publisher: { publish: () => Promise.resolve() } };
+  const removals = () =>
+    ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.UpdateExpression!.includes("REMOVE"));
+
+  it("a new order is listed under its shard since its OrderPlaced", () => {
+    const event = placed();
+    expect(newOutbox(event, attributesOf({ totalCents: 100, currency: "EUR" }, event))).toMatchObject({
+      outboxShard: outboxShardOf(ORDER),
+      outboxSince: at,
+    });
+    const shards = new Set(Array.from({ length: 2000 }, (_, i) => outboxShardOf(`ord_${i}`)));
+    expect(shards.size).toBe(OUTBOX_INDEX_SHARDS);
+  });
+
+  it("an event recorded later lists the order without moving the time of one still unpublished", () => {
+    const event = cancelled();
+    const recorded = recordEvent(event, attributesOf({ totalCents: 100, currency: "EUR" }, event));
+    expect(recorded.set).toContain("outboxShard = if_not_exists(outboxShard, :outboxShard)");
+    expect(recorded.set).toContain("outboxSince = if_not_exists(outboxSince, :outboxSince)");
+    expect(recorded.values).toMatchObject({ ":outboxShard": outboxShardOf(ORDER), ":outboxSince": at });
+  });
+
+  it("the publish of the last pending event takes the order out, only if nothing was recorded meanwhile", async () => {
+    await publishPending(deps, ORDER, order({ OrderCancelled: cancelled(), OrderPlaced: placed() }));
+    const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(updates).toHaveLength(2);
+    expect(updates[0].UpdateExpression).not.toContain("REMOVE");
+    expect(updates[1]).toMatchObject({
+      UpdateExpression: expect.stringContaining("REMOVE outboxShard, outboxSince"),
+      ConditionExpression: "size(unpublished) = :one AND contains(unpublished, :eventType)",
+      ExpressionAttributeValues: expect.objectContaining({ ":eventType": "OrderCancelled", ":one": 1 }),
+    });
+  });
+
+  it("an event recorded since the read keeps the order listed: the mark is made without the removal", async () => {
+    ddbMock
+      .on(UpdateCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }))
+      .resolves({});
+    expect(await publishPending(deps, ORDER, order({ OrderPlaced: placed() }))).toEqual(["OrderPlaced"]);
+    expect(removals()).toHaveLength(1);
+    const [, plain] = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(plain.UpdateExpression).toBe("SET outbox.#eventType.publishedAt = :at DELETE unpublished :eventTypes");
+    expect(plain.ConditionExpression).toBeUndefined();
   });
 });

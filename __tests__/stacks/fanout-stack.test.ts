@@ -20,7 +20,8 @@ function compact(text: string): string {
 }
 
 function queuesOf(plan: Plan) {
-  const queues = Object.entries(resourcesOf(plan, "aws_sqs_queue"));
+  // The services' FIFO queues; the relay's failures queue is the one standard queue (see outbox.test.ts).
+  const queues = Object.entries(resourcesOf(plan, "aws_sqs_queue")).filter(([, q]) => q.name.endsWith(".fifo"));
   return {
     all: queues,
     main: queues.filter(([, q]) => !q.name.endsWith("-dlq.fifo")),
@@ -97,8 +98,11 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
   });
 
   it("admits only sns.amazonaws.com from the topic into each queue, and denies non-TLS on every queue", () => {
-    const policies = Object.entries(resourcesOf(plan, "aws_sqs_queue_policy"));
     const { main, dlq } = queuesOf(plan);
+    const fifo = new Set([...main, ...dlq].map(([id]) => id));
+    const policies = Object.entries(resourcesOf(plan, "aws_sqs_queue_policy")).filter(([, p]) =>
+      fifo.has(referencedName(p.queue_url, "aws_sqs_queue")!),
+    );
     // One policy per queue, DLQs included: SQS keeps one policy per queue.
     expect(policies.map(([, p]) => referencedName(p.queue_url, "aws_sqs_queue")).sort()).toEqual(
       [...main, ...dlq].map(([id]) => id).sort(),
@@ -118,15 +122,16 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     }
   });
 
-  it("denies non-TLS on every topic and lets only the orders-api role publish order events", () => {
+  it("denies non-TLS on every topic and lets only the orders-api, relay and sweep roles publish order events", () => {
     const topics = Object.keys(resourcesOf(plan, "aws_sns_topic"));
     const policies = Object.values(resourcesOf(plan, "aws_sns_topic_policy"));
     expect(policies.map((p) => referencedName(p.arn, "aws_sns_topic")).sort()).toEqual([...topics].sort());
     for (const p of policies) expect(policyText(p)).toContain('"aws:SecureTransport"=["false"]');
     const events = policies.find((p) => p.arn.includes("order-events"))!;
-    // The API publishes at once; the outbox relay publishes whatever is recorded (inventory's rejections too).
+    // The API publishes at once; the outbox relay publishes whatever is recorded (inventory's
+    // rejections too), and the sweep what the relay's stream missed.
     expect(policyText(events)).toMatch(
-      /"ArnNotEquals"=\{"aws:PrincipalArn"=\[aws_iam_role\.orders-api-handler_role_\w+\.arn,aws_iam_role\.outbox-relay_handler_role_\w+\.arn\]\}/,
+      /"ArnNotEquals"=\{"aws:PrincipalArn"=\[aws_iam_role\.orders-api-handler_role_\w+\.arn,aws_iam_role\.outbox-relay_handler_role_\w+\.arn,aws_iam_role\.outbox-sweep_handler_role_\w+\.arn\]\}/,
     );
   });
 
@@ -180,7 +185,7 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
 
   it("runs every function on nodejs24.x arm64 with active tracing and its own log group", () => {
     const functions = Object.values(resourcesOf(plan, "aws_lambda_function"));
-    expect(functions).toHaveLength(CONSUMER_SERVICES.length + 2); // and the orders API and the outbox relay
+    expect(functions).toHaveLength(CONSUMER_SERVICES.length + 3); // and the orders API, the outbox relay and sweep
     for (const f of functions) {
       expect(f).toMatchObject({ runtime: "nodejs24.x", architectures: ["arm64"], tracing_config: { mode: "Active" } });
       const logGroupId = referencedName(f.logging_config.log_group, "aws_cloudwatch_log_group")!;
@@ -217,14 +222,17 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
   });
 
   it("raises alarms on DLQ depth, message age, errors and throttles to the ops topic", () => {
-    const alarms = Object.values(resourcesOf(plan, "aws_cloudwatch_metric_alarm"));
+    // The relay's failures queue has its own alarm (outbox.test.ts).
+    const alarms = Object.values(resourcesOf(plan, "aws_cloudwatch_metric_alarm")).filter(
+      (a) => !a.alarm_name.endsWith("outbox-relay-gave-up"),
+    );
     const metrics = alarms.map((a) => a.metric_name);
     for (const metric of ["ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"]) {
       expect(metrics.filter((m) => m === metric)).toHaveLength(CONSUMER_SERVICES.length);
     }
-    // Every consumer, the orders API and the outbox relay.
+    // Every consumer, the orders API, the outbox relay and the sweep.
     for (const metric of ["Errors", "Throttles"]) {
-      expect(metrics.filter((m) => m === metric)).toHaveLength(CONSUMER_SERVICES.length + 2);
+      expect(metrics.filter((m) => m === metric)).toHaveLength(CONSUMER_SERVICES.length + 3);
     }
     for (const a of alarms) {
       expect(a.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\.ops-alarms_topic_\w+\.arn/)]);

@@ -1,4 +1,7 @@
-/** The transactional outbox in the plan: the orders table's stream, the relay, and who may publish. */
+/**
+ * The transactional outbox in the plan: the orders table's stream and outbox index, the relay and
+ * its failures queue, the scheduled sweep, and who may publish.
+ */
 import { ENVIRONMENT_NAMES, EnvironmentName } from "../../stacks/environments";
 import { EVENT_TYPES } from "../../lambda-src/shared/events";
 import { committedSettings, fanoutStack, Plan, referencedName, resourcesOf, synthJson } from "../support/synth";
@@ -10,16 +13,30 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name: EnvironmentName) => {
   const prefix = `order-fanout-${name}`;
   const tables = resourcesOf(plan, "aws_dynamodb_table");
   const [ordersId, orders] = Object.entries(tables).find(([, t]) => t.name === `${prefix}-orders`)!;
-  const relayFunction = Object.entries(resourcesOf(plan, "aws_lambda_function")).find(
-    ([, f]) => f.function_name === `${prefix}-outbox-relay`,
+  const functionNamed = (suffix: string) =>
+    Object.entries(resourcesOf(plan, "aws_lambda_function")).find(
+      ([, f]) => f.function_name === `${prefix}-${suffix}`,
+    )!;
+  const relayFunction = functionNamed("outbox-relay");
+  const sweepFunction = functionNamed("outbox-sweep");
+  const failures = Object.entries(resourcesOf(plan, "aws_sqs_queue")).find(
+    ([, q]) => q.name === `${prefix}-outbox-relay-failures`,
   )!;
+  const policyOf = (fn: [string, any]) => {
+    const roleId = referencedName(fn[1].role, "aws_iam_role")!;
+    return compact(
+      Object.values(resourcesOf(plan, "aws_iam_role_policy")).find(
+        (p) => referencedName(p.role, "aws_iam_role") === roleId,
+      ).policy,
+    );
+  };
 
   it("streams the orders table's new images, and no other table's", () => {
     expect(orders).toMatchObject({ stream_enabled: true, stream_view_type: "NEW_IMAGE" });
     for (const [id, table] of Object.entries(tables)) if (id !== ordersId) expect(table.stream_enabled).toBeUndefined();
   });
 
-  it("feeds the relay from the stream, only images with unpublished events, retrying until a record expires", () => {
+  it("feeds the relay from the stream, only images with unpublished events, giving a record up after 10 retries to its failures queue", () => {
     const mapping = Object.values(resourcesOf(plan, "aws_lambda_event_source_mapping")).find((m) =>
       m.event_source_arn.includes("stream_arn"),
     );
@@ -29,22 +46,27 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name: EnvironmentName) => {
       starting_position: "TRIM_HORIZON",
       batch_size: 10,
       bisect_batch_on_function_error: true,
-      maximum_retry_attempts: -1,
+      maximum_retry_attempts: 10,
       maximum_record_age_in_seconds: -1,
       function_response_types: ["ReportBatchItemFailures"],
+      destination_config: { on_failure: { destination_arn: `\${aws_sqs_queue.${failures[0]}.arn}` } },
     });
+    // A standard queue (Lambda takes no FIFO one here), kept 14 days, TLS only.
+    expect(failures[1]).toMatchObject({ sqs_managed_sse_enabled: true, message_retention_seconds: 1_209_600 });
+    expect(failures[1].fifo_queue).toBeUndefined();
+    const policy = Object.values(resourcesOf(plan, "aws_sqs_queue_policy")).find(
+      (p) => referencedName(p.queue_url, "aws_sqs_queue") === failures[0],
+    );
+    expect(compact(policy.policy)).toContain('"aws:SecureTransport"=["false"]');
     const pattern = compact(mapping.filter_criteria.filter[0].pattern);
     expect(pattern).toBe(
       `\${jsonencode({"eventName"=["INSERT","MODIFY"],"dynamodb"={"NewImage"={"unpublished"={"SS"=[${EVENT_TYPES.map((t) => `"${t}"`).join(",")}]}}}})}`,
     );
   });
 
-  it("lets the relay read the stream, read and mark orders, and publish, nothing more", () => {
-    const roleId = referencedName(relayFunction[1].role, "aws_iam_role")!;
-    const policy = Object.values(resourcesOf(plan, "aws_iam_role_policy")).find(
-      (p) => referencedName(p.role, "aws_iam_role") === roleId,
-    )!;
-    const text = compact(policy.policy);
+  it("lets the relay read the stream, read and mark orders, publish, and record a given-up batch, nothing more", () => {
+    const text = policyOf(relayFunction);
+    expect(text).toContain(`"Action"=["sqs:SendMessage"],"Resource"=[aws_sqs_queue.${failures[0]}.arn]`);
     expect(text).toContain(
       `"Action"=["dynamodb:DescribeStream","dynamodb:GetRecords","dynamodb:GetShardIterator","dynamodb:ListStreams"],"Resource"=[aws_dynamodb_table.${ordersId}.stream_arn]`,
     );
@@ -58,11 +80,75 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name: EnvironmentName) => {
     });
   });
 
-  it("alarms when the relay fails, is throttled or lags the stream", () => {
+  it("alarms when the relay fails, is throttled, lags the stream or gives a record up", () => {
     const alarms = Object.values(resourcesOf(plan, "aws_cloudwatch_metric_alarm")).filter((a) =>
       a.alarm_name.startsWith(`${prefix}-outbox-relay-`),
     );
-    expect(alarms.map((a) => a.metric_name).sort()).toEqual(["Errors", "IteratorAge", "Throttles"]);
+    expect(alarms.map((a) => a.metric_name).sort()).toEqual([
+      "ApproximateNumberOfMessagesVisible",
+      "Errors",
+      "IteratorAge",
+      "Throttles",
+    ]);
+    const gaveUp = alarms.find((a) => a.metric_name === "ApproximateNumberOfMessagesVisible");
+    expect(gaveUp.dimensions).toEqual({ QueueName: `\${aws_sqs_queue.${failures[0]}.name}` });
+  });
+
+  it("indexes orders with unpublished events in a sparse, key-only index the sweep queries", () => {
+    expect(orders.global_secondary_index).toEqual(
+      [{ name: "outbox-pending", hash_key: "outboxShard", range_key: "outboxSince", projection_type: "KEYS_ONLY" }].map(
+        (index) => (name === "prod" ? { ...index, warm_throughput: expect.any(Object) } : index),
+      ),
+    );
+    expect(orders.attribute).toEqual([
+      { name: "orderId", type: "S" },
+      { name: "outboxShard", type: "S" },
+      { name: "outboxSince", type: "S" },
+    ]);
+    const text = policyOf(sweepFunction);
+    expect(text).toContain(
+      `"Action"=["dynamodb:Query"],"Resource"=["\${aws_dynamodb_table.${ordersId}.arn}/index/outbox-pending"]`,
+    );
+    expect(text).toContain(
+      `"Action"=["dynamodb:GetItem","dynamodb:UpdateItem"],"Resource"=[aws_dynamodb_table.${ordersId}.arn]`,
+    );
+    expect(text).toMatch(/"Action"=\["sns:Publish"\],"Resource"=\[aws_sns_topic\.order-events_topic_\w+\.arn\]/);
+  });
+
+  it("sweeps every minute on EventBridge's schedule, with the permission it needs, past a grace", () => {
+    const [ruleId, rule] = Object.entries(resourcesOf(plan, "aws_cloudwatch_event_rule"))[0];
+    expect(rule).toMatchObject({ name: `${prefix}-outbox-sweep-schedule`, schedule_expression: "rate(1 minute)" });
+    expect(Object.values(resourcesOf(plan, "aws_cloudwatch_event_target"))).toEqual([
+      expect.objectContaining({
+        rule: `\${aws_cloudwatch_event_rule.${ruleId}.name}`,
+        arn: `\${aws_lambda_function.${sweepFunction[0]}.arn}`,
+      }),
+    ]);
+    expect(Object.values(resourcesOf(plan, "aws_lambda_permission"))).toContainEqual(
+      expect.objectContaining({
+        action: "lambda:InvokeFunction",
+        principal: "events.amazonaws.com",
+        function_name: `\${aws_lambda_function.${sweepFunction[0]}.function_name}`,
+        source_arn: `\${aws_cloudwatch_event_rule.${ruleId}.arn}`,
+      }),
+    );
+    expect(sweepFunction[1].timeout).toBeLessThan(60);
+    expect(sweepFunction[1].environment.variables.SWEEP_GRACE_SECONDS).toBe(name === "local" ? "15" : "120");
+  });
+
+  it("pages when an event waited unpublished past 10 minutes, or the sweep stopped reporting", () => {
+    const alarm = Object.values(resourcesOf(plan, "aws_cloudwatch_metric_alarm")).find(
+      (a) => a.alarm_name === `${prefix}-outbox-oldest-unpublished`,
+    );
+    expect(alarm).toMatchObject({
+      metric_name: "OldestUnpublishedAgeSeconds",
+      dimensions: { service: "outbox-sweep" },
+      statistic: "Maximum",
+      threshold: 600,
+      evaluation_periods: 5,
+      datapoints_to_alarm: 3,
+      treat_missing_data: "breaching",
+    });
   });
 
   it("lets billing tell a missing invoice from a forbidden one (ListBucket)", () => {

@@ -5,6 +5,10 @@ import type { FulfilmentStatus } from "./order-record";
 export const ORDERS_NOT_PUBLISHED_METRIC = "OrdersNotPublished";
 /** New orders stored by the API (a client's retry of the same order is not counted again). */
 export const ORDERS_PLACED_METRIC = "OrdersPlaced";
+/** Events the outbox sweep published: each one the relay's stream missed or gave up. */
+export const EVENTS_SWEPT_METRIC = "EventsSwept";
+/** Seconds since the oldest event still unpublished after a sweep was recorded; its alarm pages. */
+export const OLDEST_UNPUBLISHED_METRIC = "OldestUnpublishedAgeSeconds";
 /** Milliseconds a handler spent on one record (consumers, relay) or one request (API). */
 export const PROCESSING_TIME_METRIC = "ProcessingTime";
 
@@ -30,6 +34,7 @@ export const BUSINESS_METRICS: Readonly<Record<string, readonly string[]>> = {
   billing: [OUTCOME_METRICS.INVOICED, OUTCOME_METRICS.CREDITED],
   notification: [OUTCOME_METRICS.CONFIRMATION_SENT],
   review: [OUTCOME_METRICS.PENDING_REVIEW],
+  "outbox-sweep": [EVENTS_SWEPT_METRIC, OLDEST_UNPUBLISHED_METRIC],
 };
 
 /**

@@ -93,6 +93,9 @@ export const OrderRecord = z.object({
    * filter invokes the relay only for images that have it.
    */
   unpublished: z.set(z.enum(EVENT_TYPES)).optional(),
+  /** While events are unpublished: the order's key in the outbox index (shared/outbox.ts). */
+  outboxShard: z.string().optional(),
+  outboxSince: z.iso.datetime().optional(),
   fulfilment: z.partialRecord(z.enum(CONSUMER_SERVICES), Fulfilment),
   reservation: Reservation.optional(),
 });

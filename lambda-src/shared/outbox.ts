@@ -6,12 +6,14 @@
  * `publishPending` is the one path to the topic: it publishes an order's unpublished events in
  * lifecycle order (OrderPlaced before the event that ends the order) and marks each published.
  */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { EVENT_SEQUENCE, EVENT_TYPES, eventIdFor, EventType, MessageAttributes, OrderEvent } from "./events";
 import { logger } from "./logger";
 import { OrderRecord, OutboxEntry } from "./order-record";
 import { EventPublisher } from "./publisher";
+import { outboxShardOf } from "./outbox-index";
 
 export interface OutboxDeps {
   readonly ddb: DynamoDBDocumentClient;
@@ -34,19 +36,31 @@ export function attributesOf(
  */
 export function recordEvent(event: OrderEvent, attributes: MessageAttributes) {
   const entry: OutboxEntry = { event, attributes };
+  // An order already listed keeps the time of its oldest unpublished event.
   return {
-    set: "outbox.#eventType = :outboxEntry",
+    set: [
+      "outbox.#eventType = :outboxEntry",
+      "outboxShard = if_not_exists(outboxShard, :outboxShard)",
+      "outboxSince = if_not_exists(outboxSince, :outboxSince)",
+    ].join(", "),
     add: "unpublished :eventTypes",
     names: { "#eventType": event.eventType },
-    values: { ":outboxEntry": entry, ":eventTypes": new Set([event.eventType]) },
+    values: {
+      ":outboxEntry": entry,
+      ":eventTypes": new Set([event.eventType]),
+      ":outboxShard": outboxShardOf(event.orderId),
+      ":outboxSince": event.occurredAt,
+    },
   };
 }
 
-/** The outbox of a new order: its OrderPlaced, unpublished. */
+/** The outbox of a new order: its OrderPlaced, unpublished, and the order listed in the index. */
 export function newOutbox(event: OrderEvent, attributes: MessageAttributes) {
   return {
     outbox: { [event.eventType]: { event, attributes } },
     unpublished: new Set<EventType>([event.eventType]),
+    outboxShard: outboxShardOf(event.orderId),
+    outboxSince: event.occurredAt,
   };
 }
 
@@ -55,19 +69,38 @@ function inLifecycleOrder(types: Iterable<EventType>): EventType[] {
   return [...types].sort((a, b) => EVENT_SEQUENCE[a] - EVENT_SEQUENCE[b]);
 }
 
-async function markPublished(deps: OutboxDeps, orderId: string, eventType: EventType): Promise<void> {
-  await deps.ddb.send(
-    new UpdateCommand({
-      TableName: deps.ordersTable,
-      Key: { orderId },
-      UpdateExpression: "SET outbox.#eventType.publishedAt = :at DELETE unpublished :eventTypes",
-      ExpressionAttributeNames: { "#eventType": eventType },
-      ExpressionAttributeValues: {
-        ":at": (deps.now ?? (() => new Date()))().toISOString(),
-        ":eventTypes": new Set([eventType]),
-      },
-    }),
-  );
+/**
+ * Marks an event published. When it was the last one this publish read, the order also leaves the
+ * index, but only if nothing was recorded meanwhile (`unpublished` holds just this type): an event
+ * another writer added since keeps the order listed, with the time of its oldest event.
+ */
+async function markPublished(deps: OutboxDeps, orderId: string, eventType: EventType, last: boolean): Promise<void> {
+  const mark = {
+    TableName: deps.ordersTable,
+    Key: { orderId },
+    UpdateExpression: "SET outbox.#eventType.publishedAt = :at DELETE unpublished :eventTypes",
+    ExpressionAttributeNames: { "#eventType": eventType },
+    ExpressionAttributeValues: {
+      ":at": (deps.now ?? (() => new Date()))().toISOString(),
+      ":eventTypes": new Set([eventType]),
+    },
+  };
+  if (last) {
+    try {
+      await deps.ddb.send(
+        new UpdateCommand({
+          ...mark,
+          UpdateExpression: `${mark.UpdateExpression} REMOVE outboxShard, outboxSince`,
+          ConditionExpression: "size(unpublished) = :one AND contains(unpublished, :eventType)",
+          ExpressionAttributeValues: { ...mark.ExpressionAttributeValues, ":one": 1, ":eventType": eventType },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  await deps.ddb.send(new UpdateCommand(mark));
 }
 
 /** What publishing reads of an order: its outbox, the entries checked one by one as they are published. */
@@ -123,7 +156,8 @@ export async function publishPending(
   const order: Pending | undefined = current ?? (await findPending(deps, orderId));
   if (!order) return [];
   const published: EventType[] = [];
-  for (const eventType of inLifecycleOrder(order.unpublished ?? [])) {
+  const pending = inLifecycleOrder(order.unpublished ?? []);
+  for (const [position, eventType] of pending.entries()) {
     const stored = order.outbox[eventType];
     if (!stored) throw new Error(`order ${orderId} lists ${eventType} as unpublished but has no such outbox entry`);
     const entry = OutboxEntry.parse(stored);
@@ -133,7 +167,7 @@ export async function publishPending(
       break;
     }
     await deps.publisher.publish(entry.event, entry.attributes);
-    await markPublished(deps, orderId, eventType);
+    await markPublished(deps, orderId, eventType, position === pending.length - 1);
     published.push(eventType);
   }
   return published;

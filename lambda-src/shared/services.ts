@@ -10,6 +10,6 @@ export type ConsumerService = (typeof CONSUMER_SERVICES)[number];
 export const FILTERED_SERVICES: readonly ConsumerService[] = ["review"];
 export const UNFILTERED_SERVICES = CONSUMER_SERVICES.filter((s) => !FILTERED_SERVICES.includes(s));
 
-/** Every function bundle the build produces: the API's, the outbox relay's and one per consumer. */
-export const FUNCTION_BUNDLES = ["orders-api", "outbox-relay", ...CONSUMER_SERVICES] as const;
+/** Every function bundle the build produces: the API's, the outbox relay's and sweep's, and one per consumer. */
+export const FUNCTION_BUNDLES = ["orders-api", "outbox-relay", "outbox-sweep", ...CONSUMER_SERVICES] as const;
 export type FunctionBundle = (typeof FUNCTION_BUNDLES)[number];

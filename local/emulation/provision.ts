@@ -3,7 +3,7 @@ import { CreateTableCommand, UpdateTimeToLiveCommand } from "@aws-sdk/client-dyn
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { LocalModel, LocalQueue } from "../plan/plan";
+import { LocalModel, LocalQueue, LocalTable } from "../plan/plan";
 import { LocalClients } from "./aws-clients";
 
 /** Dead-letter queues first: a queue's redrive policy names a queue that must exist. */
@@ -20,6 +20,16 @@ async function step<T>(address: string, action: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Every key attribute of the table and its indexes, once. */
+function attributeDefinitions(table: LocalTable) {
+  const keys = [
+    { name: table.partitionKey, type: table.partitionKeyType },
+    ...table.indexes.flatMap((index) => [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])]),
+  ];
+  const unique = new Map(keys.map((key) => [key.name, key.type]));
+  return [...unique].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType }));
+}
+
 /** Creates everything; answers each queue's URL as the emulator gave it, by queue name. */
 export async function provision(model: LocalModel, clients: LocalClients): Promise<Map<string, string>> {
   await Promise.all(
@@ -30,7 +40,19 @@ export async function provision(model: LocalModel, clients: LocalClients): Promi
             TableName: table.name,
             BillingMode: "PAY_PER_REQUEST",
             KeySchema: [{ AttributeName: table.partitionKey, KeyType: "HASH" }],
-            AttributeDefinitions: [{ AttributeName: table.partitionKey, AttributeType: table.partitionKeyType }],
+            AttributeDefinitions: attributeDefinitions(table),
+            ...(table.indexes.length > 0
+              ? {
+                  GlobalSecondaryIndexes: table.indexes.map((index) => ({
+                    IndexName: index.name,
+                    KeySchema: [
+                      { AttributeName: index.partitionKey.name, KeyType: "HASH" as const },
+                      ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: "RANGE" as const }] : []),
+                    ],
+                    Projection: { ProjectionType: index.projection },
+                  })),
+                }
+              : {}),
             ...(table.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } } : {}),
           }),
         );

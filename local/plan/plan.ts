@@ -45,11 +45,20 @@ export interface LocalSubscription {
 export type StreamViewType = "NEW_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY" | "OLD_IMAGE";
 const STREAM_VIEW_TYPES: StreamViewType[] = ["NEW_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY", "OLD_IMAGE"];
 
+type KeyType = "S" | "N" | "B";
+export interface LocalIndex {
+  name: string;
+  partitionKey: { name: string; type: KeyType };
+  sortKey?: { name: string; type: KeyType };
+  projection: "KEYS_ONLY" | "ALL";
+}
 export interface LocalTable {
   address: string;
   name: string;
   partitionKey: string;
-  partitionKeyType: "S" | "N" | "B";
+  partitionKeyType: KeyType;
+  /** Global secondary indexes, as DynamoDB Local creates them. */
+  indexes: LocalIndex[];
   ttlAttribute?: string;
   /** What the table's stream records hold; no stream when absent. */
   stream?: StreamViewType;
@@ -100,6 +109,16 @@ export interface LocalStreamSource {
   /** Age past which a record is discarded, 60 to 604800 s; -1 (default): until it expires. */
   maxRecordAgeSeconds: number;
   reportBatchItemFailures: boolean;
+  /** destination_config.on_failure: the standard queue a given-up batch's record is sent to. */
+  onFailureQueue?: string;
+}
+/** An EventBridge rule that invokes a function on a rate schedule, with its permission to. */
+export interface LocalSchedule {
+  address: string;
+  ruleName: string;
+  ruleArn: string;
+  everyMs: number;
+  functionName: string;
 }
 export interface LocalRoute {
   routeKey: string;
@@ -122,6 +141,8 @@ export interface LocalModel {
   eventSources: LocalEventSource[];
   /** Mappings on DynamoDB table streams (local/runtime/stream-poller.ts). */
   streamSources: LocalStreamSource[];
+  /** Functions EventBridge invokes on a schedule (local/runtime/scheduler.ts). */
+  schedules: LocalSchedule[];
   routes: LocalRoute[];
   outputs: Record<string, Value>;
   /** SES identities (verified locally by being declared) and configuration sets. */
@@ -151,6 +172,7 @@ const NO_LOCAL_EFFECT = new Set([
   "aws_s3_bucket_policy",
   "aws_s3_bucket_lifecycle_configuration",
   "aws_apigatewayv2_stage",
+  // Read where a schedule needs one (schedules below); an API's invoke permission has no local effect.
   "aws_lambda_permission",
 ]);
 const HONOURED = new Set([
@@ -161,6 +183,8 @@ const HONOURED = new Set([
   "aws_s3_bucket",
   "aws_lambda_function",
   "aws_lambda_event_source_mapping",
+  "aws_cloudwatch_event_rule",
+  "aws_cloudwatch_event_target",
   "aws_apigatewayv2_api",
   "aws_apigatewayv2_integration",
   "aws_apigatewayv2_route",
@@ -208,7 +232,8 @@ function queues(plan: TerraformPlan, r: Resolver): LocalQueue[] {
       redrive_policy: "RedrivePolicy",
     };
     for (const [key, value] of Object.entries(c)) {
-      if (key === "name") continue;
+      // SQS's own encryption at rest changes nothing a client sees, and asks no key policy.
+      if (key === "name" || key === "sqs_managed_sse_enabled") continue;
       if (!(key in mapping)) throw new PlanError(`aws_sqs_queue.${name}: argument ${key} is not supported locally`);
       attributes[mapping[key]] = sqsAttribute(value);
     }
@@ -259,7 +284,8 @@ function topics(plan: TerraformPlan, r: Resolver): LocalTopic[] {
     };
     const attributes: Record<string, string> = {};
     for (const [key, value] of Object.entries(c)) {
-      if (key === "name") continue;
+      // SQS's own encryption at rest changes nothing a client sees, and asks no key policy.
+      if (key === "name" || key === "sqs_managed_sse_enabled") continue;
       if (!(key in mapping)) throw new PlanError(`aws_sns_topic.${name}: argument ${key} is not supported locally`);
       attributes[mapping[key]] = sqsAttribute(value);
     }
@@ -358,6 +384,7 @@ const TABLE_ARGUMENTS = [
   "ttl",
   "stream_enabled",
   "stream_view_type",
+  "global_secondary_index",
   "deletion_protection_enabled",
   "point_in_time_recovery",
   "server_side_encryption",
@@ -379,6 +406,49 @@ function streamOf(address: string, c: Record<string, Value>): StreamViewType | u
   return known;
 }
 
+const listOf = <T>(value: Value | undefined): T[] =>
+  (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]) as T[];
+
+/** The declared key attributes and their types. */
+function declaredKeys(address: string, c: Record<string, Value>): Map<string, KeyType> {
+  const keys = new Map<string, KeyType>();
+  for (const attribute of listOf<{ name?: Value; type?: Value }>(c.attribute)) {
+    const type = attribute.type;
+    if (type !== "S" && type !== "N" && type !== "B") {
+      throw new PlanError(`${address}: attribute ${text(attribute.name)} needs type S, N or B, got ${text(type)}`);
+    }
+    keys.set(text(attribute.name), type);
+  }
+  return keys;
+}
+
+const INDEX_ARGUMENTS = ["name", "hash_key", "range_key", "projection_type", "warm_throughput"];
+
+/** Global secondary indexes projecting their keys or everything; warm throughput has no local effect. */
+function indexesOf(address: string, c: Record<string, Value>, keyTypes: Map<string, KeyType>): LocalIndex[] {
+  const key = (index: string, name: Value | undefined) => {
+    const type = keyTypes.get(text(name));
+    if (!type) throw new PlanError(`${address}: index ${index} has key ${text(name)}, which no attribute declares`);
+    return { name: text(name), type };
+  };
+  return listOf<Record<string, Value>>(c.global_secondary_index).map((index) => {
+    const name = text(index.name);
+    checkArguments(`${address} index ${name}`, index, INDEX_ARGUMENTS);
+    const projection = index.projection_type;
+    if (projection !== "KEYS_ONLY" && projection !== "ALL") {
+      throw new PlanError(
+        `${address}: index ${name} projects ${text(projection)}; KEYS_ONLY and ALL are supported locally`,
+      );
+    }
+    return {
+      name,
+      partitionKey: key(name, index.hash_key),
+      ...(index.range_key ? { sortKey: key(name, index.range_key) } : {}),
+      projection,
+    };
+  });
+}
+
 function tables(plan: TerraformPlan, r: Resolver): LocalTable[] {
   return resourcesOf(plan, "aws_dynamodb_table").map(([name]) => {
     const c = r.evaluated("aws_dynamodb_table", name);
@@ -390,18 +460,18 @@ function tables(plan: TerraformPlan, r: Resolver): LocalTable[] {
       );
     }
     const partitionKey = text(c.hash_key);
-    const declared = c.attribute ?? [];
-    const attributes = (Array.isArray(declared) ? declared : [declared]) as { name?: Value; type?: Value }[];
-    const other = attributes.find((a) => a.name !== partitionKey);
-    if (other) {
+    const keyTypes = declaredKeys(address, c);
+    const indexes = indexesOf(address, c, keyTypes);
+    const used = new Set([partitionKey, ...indexes.flatMap((i) => [i.partitionKey.name, i.sortKey?.name ?? ""])]);
+    const unused = [...keyTypes.keys()].find((name) => !used.has(name));
+    if (unused) {
       throw new PlanError(
-        `${address}: attribute ${text(other.name)} is not the partition key; only a partition key is supported locally (no sort key, no index)`,
+        `${address}: attribute ${unused} is neither the partition key nor an index key; no sort key is supported locally`,
       );
     }
-    const keyType = attributes[0]?.type;
-    if (keyType !== "S" && keyType !== "N" && keyType !== "B") {
+    const keyType = keyTypes.get(partitionKey);
+    if (!keyType)
       throw new PlanError(`${address}: the partition key ${partitionKey} needs an attribute of type S, N or B`);
-    }
     const ttl = c.ttl as { attribute_name?: Value; enabled?: Value } | undefined;
     const stream = streamOf(address, c);
     return {
@@ -409,6 +479,7 @@ function tables(plan: TerraformPlan, r: Resolver): LocalTable[] {
       name: text(c.name),
       partitionKey,
       partitionKeyType: keyType,
+      indexes,
       ...(ttl?.enabled === true ? { ttlAttribute: text(ttl.attribute_name) } : {}),
       ...(stream ? { stream, streamArn: text(r.reference(["aws_dynamodb_table", name, "stream_arn"])) } : {}),
     };
@@ -512,7 +583,28 @@ const STREAM_MAPPING_ARGUMENTS = [
   "maximum_record_age_in_seconds",
   "parallelization_factor",
   "tumbling_window_in_seconds",
+  "destination_config",
 ];
+
+/**
+ * The queue a stream mapping sends a given-up batch's record to. Lambda takes a standard queue or
+ * topic here (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html); locally, a
+ * standard queue of this plan.
+ */
+function onFailureQueueOf(address: string, c: Record<string, Value>, queues: LocalQueue[]): string | undefined {
+  const config = c.destination_config as { on_failure?: { destination_arn?: Value } } | undefined;
+  if (!config) return undefined;
+  checkArguments(`${address}: destination_config`, config, ["on_failure"]);
+  const arn = text(config.on_failure?.destination_arn);
+  const queue = queues.find((q) => q.arn === arn);
+  if (!queue) throw new PlanError(`${address}: on_failure destination ${arn} is not a queue of this plan`);
+  if (queue.attributes.FifoQueue === "true") {
+    throw new PlanError(
+      `${address}: on_failure destination ${queue.name} is a FIFO queue; Lambda takes a standard one`,
+    );
+  }
+  return queue.name;
+}
 
 function queueSource(address: string, c: Record<string, Value>, queue: LocalQueue, fn: LocalFunction) {
   checkArguments(address, c, QUEUE_MAPPING_ARGUMENTS);
@@ -532,6 +624,7 @@ function streamSource(
   c: Record<string, Value>,
   table: LocalTable,
   fn: LocalFunction,
+  queues: LocalQueue[],
 ): LocalStreamSource {
   checkArguments(address, c, STREAM_MAPPING_ARGUMENTS);
   const startingPosition = text(c.starting_position);
@@ -542,6 +635,7 @@ function streamSource(
   }
   onlyAt(address, c, "parallelization_factor", 1, "the local poller runs one batch per shard at a time");
   onlyAt(address, c, "tumbling_window_in_seconds", 0, "no tumbling windows locally");
+  const onFailureQueue = onFailureQueueOf(address, c, queues);
   return {
     address,
     functionName: fn.name,
@@ -559,6 +653,7 @@ function streamSource(
       or: -1,
     }),
     reportBatchItemFailures: reportsBatchItemFailures(address, c),
+    ...(onFailureQueue ? { onFailureQueue } : {}),
   };
 }
 
@@ -581,7 +676,7 @@ function eventSourceMappings(
     const queue = model.queues.find((q) => q.arn === c.event_source_arn);
     const table = model.tables.find((t) => t.streamArn !== undefined && t.streamArn === c.event_source_arn);
     if (queue) found.eventSources.push(queueSource(address, c, queue, fn));
-    else if (table) found.streamSources.push(streamSource(address, c, table, fn));
+    else if (table) found.streamSources.push(streamSource(address, c, table, fn, model.queues));
     else {
       throw new PlanError(
         `${address}: event source ${text(c.event_source_arn)} is not a queue or a table stream of this plan`,
@@ -589,6 +684,68 @@ function eventSourceMappings(
     }
   }
   return found;
+}
+
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** A rule's rate in ms; EventBridge's singular unit for 1 and plural otherwise is enforced as AWS does. */
+function rateOf(address: string, expression: string): number {
+  const match = RATE.exec(expression);
+  const n = Number(match?.[1]);
+  const unit = match?.[2] ?? "";
+  if (!match || n < 1 || (n === 1) !== !unit.endsWith("s")) {
+    throw new PlanError(
+      `${address}: schedule_expression ${expression || "(none)"} is not supported locally (rate(1 minute), rate(5 minutes), … are; cron and event patterns are not)`,
+    );
+  }
+  return n * UNIT_MS[unit.replace(/s$/, "")];
+}
+
+/**
+ * Rules that invoke a function on a rate schedule. Each needs its target function's permission for
+ * events.amazonaws.com from that rule (aws_lambda_permission), as on AWS, where EventBridge's
+ * invocation is refused without it: the plan is refused rather than run a schedule AWS would not.
+ */
+function schedules(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "functions">): LocalSchedule[] {
+  const permissions = resourcesOf(plan, "aws_lambda_permission").map(([name]) =>
+    r.evaluated("aws_lambda_permission", name),
+  );
+  const rules = resourcesOf(plan, "aws_cloudwatch_event_rule").map(([name]) => {
+    const address = `aws_cloudwatch_event_rule.${name}`;
+    const c = r.evaluated("aws_cloudwatch_event_rule", name);
+    checkArguments(address, c, ["name", "description", "schedule_expression", "state", "tags"]);
+    if ((c.state ?? "ENABLED") !== "ENABLED")
+      throw new PlanError(`${address}: state ${text(c.state)} is not supported locally`);
+    return {
+      address,
+      ruleName: text(c.name),
+      ruleArn: text(r.reference(["aws_cloudwatch_event_rule", name, "arn"])),
+      everyMs: rateOf(address, text(c.schedule_expression)),
+    };
+  });
+  return resourcesOf(plan, "aws_cloudwatch_event_target").map(([name]) => {
+    const address = `aws_cloudwatch_event_target.${name}`;
+    const c = r.evaluated("aws_cloudwatch_event_target", name);
+    checkArguments(address, c, ["rule", "arn", "target_id"]);
+    const rule = rules.find((candidate) => candidate.ruleName === c.rule);
+    if (!rule) throw new PlanError(`${address}: rule ${text(c.rule)} is not a rule of this plan`);
+    const fn = model.functions.find((f) => f.arn === c.arn);
+    if (!fn) throw new PlanError(`${address}: target ${text(c.arn)} is not a function of this plan`);
+    const permitted = permissions.some(
+      (p) =>
+        p.action === "lambda:InvokeFunction" &&
+        p.principal === "events.amazonaws.com" &&
+        p.source_arn === rule.ruleArn &&
+        (p.function_name === fn.name || p.function_name === fn.arn),
+    );
+    if (!permitted) {
+      throw new PlanError(
+        `${address}: function ${fn.name} has no aws_lambda_permission for events.amazonaws.com from ${rule.ruleName}; EventBridge's invocations would be refused`,
+      );
+    }
+    return { ...rule, functionName: fn.name };
+  });
 }
 
 /** The HTTP API's own arguments: its name and protocol; its description and tags have no local effect. */
@@ -688,6 +845,7 @@ export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel
     buckets,
     functions: fns,
     ...eventSourceMappings(plan, r, { queues: base.queues, tables: tableList, functions: fns }),
+    schedules: schedules(plan, r, { functions: fns }),
     routes: routes(plan, r, { functions: fns }),
     outputs,
     ses: ses(plan, r),

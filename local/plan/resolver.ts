@@ -168,6 +168,13 @@ export class Resolver {
           arn: `arn:aws:ses:${region}:${accountId}:identity/${own("email_identity")}`,
         };
         break;
+      case "aws_cloudwatch_event_rule":
+        attributes = {
+          name: own("name"),
+          id: own("name"),
+          arn: `arn:aws:events:${region}:${accountId}:rule/${own("name")}`,
+        };
+        break;
       case "aws_cloudwatch_log_group":
         attributes = { name: own("name"), arn: `arn:aws:logs:${region}:${accountId}:log-group:${own("name")}` };
         break;

@@ -13,9 +13,21 @@ export interface OnDemandTableProps {
   readonly stream?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
   /** Units/s the table serves from the start, for a known peak. Default: what on-demand starts with. */
   readonly warmThroughput?: { readonly readUnitsPerSecond: number; readonly writeUnitsPerSecond: number };
+  /**
+   * Global secondary indexes with string keys that hold only the keys (KEYS_ONLY): an item is in
+   * one while it has both key attributes, so an index is as small as the items that set them.
+   * Each gets the table's warm throughput. Default: none.
+   */
+  readonly indexes?: readonly KeysOnlyIndex[];
 }
 
-/** A DynamoDB table billed per request, encrypted, with a string partition key. */
+export interface KeysOnlyIndex {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+/** A DynamoDB table billed per request, encrypted, with a string partition key and optional key-only indexes. */
 export class OnDemandTable extends Construct {
   readonly table: DynamodbTable;
 
@@ -25,7 +37,20 @@ export class OnDemandTable extends Construct {
       name: props.name,
       billingMode: "PAY_PER_REQUEST",
       hashKey: props.partitionKey,
-      attribute: [{ name: props.partitionKey, type: "S" }],
+      attribute: [
+        { name: props.partitionKey, type: "S" },
+        ...(props.indexes ?? []).flatMap((i) => [
+          { name: i.partitionKey, type: "S" },
+          { name: i.sortKey, type: "S" },
+        ]),
+      ],
+      globalSecondaryIndex: (props.indexes ?? []).map((i) => ({
+        name: i.name,
+        hashKey: i.partitionKey,
+        rangeKey: i.sortKey,
+        projectionType: "KEYS_ONLY",
+        ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
+      })),
       serverSideEncryption: { enabled: true },
       pointInTimeRecovery: { enabled: props.protect },
       deletionProtectionEnabled: props.protect,

@@ -1,39 +1,39 @@
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { denyInsecureTransport, policyDocument } from "./policy";
+import { MAX_RETENTION_SECONDS } from "./subscriber-queue";
 import { BundledFunction } from "./bundled-function";
-import { functionAlarms, OpsAlarms } from "./ops-alarms";
-import { OnDemandTable } from "./on-demand-table";
-import { FifoTopic } from "./fifo-topic";
+import { functionAlarms } from "./ops-alarms";
+import { OutboxPublisherProps, publishesOutbox } from "./outbox-publisher";
 import { EVENT_TYPES } from "../../lambda-src/shared/events";
 
-export interface OutboxRelayProps {
-  readonly functionName: string;
-  /** Default: dist/ (see BundledFunction). */
-  readonly bundleRoot?: string;
-  /** The orders table; must have a stream with new images. */
-  readonly table: OnDemandTable;
-  readonly topic: FifoTopic;
-  /** The topic's key: the relay encrypts what it publishes. */
-  readonly kmsKeyArn: string;
-  readonly memoryMb: number;
+/** The orders table (`table`) must have a stream with new images. */
+export interface OutboxRelayProps extends OutboxPublisherProps {
   readonly timeoutSeconds: number;
-  readonly logRetentionDays: number;
-  readonly environment: Record<string, string>;
-  readonly alarms: OpsAlarms;
   /** Alarm when the relay lags the stream by more than this. Default: 60 s. */
   readonly maxIteratorAgeSeconds?: number;
+  /** Retries of a failing record before it is given up to the failures queue, 0 to 10000. Default: 10. */
+  readonly maxRetryAttempts?: number;
 }
 
 /**
  * The outbox relay (lambda-src/outbox-relay): a function fed by the orders table's stream, whose
  * filter invokes it only for images with unpublished events, that publishes them to the topic.
- * A failed batch is retried from the failed record (bisected on error) until it succeeds or the
- * record leaves the stream after 24 hours: an event must not be given up while SNS is refusing.
+ * A failed batch is retried from the failed record (bisected on error) a bounded number of times,
+ * so one record that keeps failing blocks its shard for minutes, not the stream's 24 hours; then
+ * Lambda sends where it was (shard and sequence numbers, not the order) to the failures queue,
+ * which pages and which `npm run ops -- outbox list` shows. Nothing is lost by giving up: the
+ * order stays listed in the outbox index until its events are published, and the outbox sweep
+ * (OutboxSweep) publishes it.
  */
 export class OutboxRelay extends Construct {
   readonly function: BundledFunction;
   readonly eventSourceMapping: LambdaEventSourceMapping;
+  /** Where Lambda records the batches it gave up (standard: a stream's on-failure destination cannot be FIFO). */
+  readonly failures: SqsQueue;
 
   constructor(scope: Construct, id: string, props: OutboxRelayProps) {
     super(scope, id);
@@ -46,6 +46,22 @@ export class OutboxRelay extends Construct {
         `OutboxRelay "${props.functionName}": table ${props.table.node.id} has no stream with new images`,
       );
     }
+    const maxRetryAttempts = props.maxRetryAttempts ?? 10;
+    if (!Number.isInteger(maxRetryAttempts) || maxRetryAttempts < 0 || maxRetryAttempts > 10_000) {
+      throw new Error(
+        `OutboxRelay "${props.functionName}": maxRetryAttempts must be 0 to 10000, got ${maxRetryAttempts}`,
+      );
+    }
+    // Only shard IDs and sequence numbers, no order data: SQS's own encryption is enough.
+    this.failures = new SqsQueue(this, "failures", {
+      name: `${props.functionName}-failures`,
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: MAX_RETENTION_SECONDS,
+    });
+    new SqsQueuePolicy(this, "failures-policy", {
+      queueUrl: this.failures.url,
+      policy: policyDocument([denyInsecureTransport("sqs", [this.failures.arn])]),
+    });
     this.function = new BundledFunction(this, "handler", {
       functionName: props.functionName,
       bundle: "outbox-relay",
@@ -65,13 +81,9 @@ export class OutboxRelay extends Construct {
           ],
           resources: [streamArn],
         },
-        {
-          sid: "ReadAndMarkOrders",
-          actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-          resources: [props.table.arn],
-        },
-        { sid: "Publish", actions: ["sns:Publish"], resources: [props.topic.arn] },
-        { sid: "EncryptPublished", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [props.kmsKeyArn] },
+        ...publishesOutbox(props),
+        // The mapping sends a given-up batch's record with the function's role.
+        { sid: "RecordGivenUp", actions: ["sqs:SendMessage"], resources: [this.failures.arn] },
       ],
     });
     this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source", {
@@ -80,8 +92,9 @@ export class OutboxRelay extends Construct {
       startingPosition: "TRIM_HORIZON",
       batchSize: 10,
       bisectBatchOnFunctionError: true,
-      maximumRetryAttempts: -1,
+      maximumRetryAttempts: maxRetryAttempts,
       maximumRecordAgeInSeconds: -1,
+      destinationConfig: { onFailure: { destinationArn: this.failures.arn } },
       functionResponseTypes: ["ReportBatchItemFailures"],
       // Only images that still list an unpublished event (a DynamoDB string set: any element matches).
       filterCriteria: {
@@ -106,6 +119,15 @@ export class OutboxRelay extends Construct {
       period: 60,
       threshold: (props.maxIteratorAgeSeconds ?? 60) * 1000,
       alarmDescription: `${props.functionName} lags the orders stream: events are waiting to be published`,
+    });
+    props.alarms.add(this, "outbox-relay-gave-up", {
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: this.failures.name },
+      statistic: "Maximum",
+      period: 60,
+      threshold: 0,
+      alarmDescription: `${props.functionName} gave stream records up: the sweep publishes their orders; see \`npm run ops -- outbox list\``,
     });
   }
 }

@@ -10,7 +10,7 @@ describe("the roles and policies of the local plan", () => {
 
   it("reads every role with its statements, and each function's role", () => {
     expect([...access.roles.values()].map((r) => r.name).sort()).toEqual(
-      ["billing", "inventory", "notification", "orders-api", "outbox-relay", "review"].map(
+      ["billing", "inventory", "notification", "orders-api", "outbox-relay", "outbox-sweep", "review"].map(
         (f) => `order-fanout-local-${f}-role`,
       ),
     );
@@ -21,7 +21,7 @@ describe("the roles and policies of the local plan", () => {
 
   it("reads the policy of every queue, topic, bucket and key, the key's as a key policy", () => {
     const kinds = [...access.resourcePolicies].map(([arn, p]) => `${arn.split(":")[2]} ${p.kind}`);
-    expect(kinds.filter((k) => k === "sqs resource")).toHaveLength(8);
+    expect(kinds.filter((k) => k === "sqs resource")).toHaveLength(9);
     expect(kinds.filter((k) => k === "sns resource")).toHaveLength(2);
     expect(kinds).toContain("s3 resource");
     expect(kinds).toContain("kms key");

@@ -92,6 +92,7 @@ describe("the plan loader on table streams", () => {
         name: "orders",
         partitionKey: "orderId",
         partitionKeyType: "S",
+        indexes: [],
         stream: "NEW_IMAGE",
         streamArn: ordersStreamArn,
       },
@@ -205,10 +206,11 @@ describe("the plan loader on table streams", () => {
       `${address}: maximum_batching_window_in_seconds 5 is not supported locally (the local pollers invoke as soon as records arrive)`,
     ],
     [
-      "a destination",
+      "a destination that is not a queue of the plan",
       { destination_config: { on_failure: { destination_arn: "arn:aws:sqs:us-east-1:000000000000:x" } } },
-      `${address}: argument destination_config is not supported locally`,
+      `${address}: on_failure destination arn:aws:sqs:us-east-1:000000000000:x is not a queue of this plan`,
     ],
+
     [
       "an AT_TIMESTAMP time",
       { starting_position_timestamp: "2025-01-01T00:00:00Z" },
@@ -246,6 +248,20 @@ describe("the plan loader on table streams", () => {
     expect(load).toThrow(new PlanError(message));
   });
 
+  it("sends given-up batches to a standard queue of the plan, and refuses a FIFO one as Lambda does", () => {
+    const destination = { on_failure: { destination_arn: "arn:aws:sqs:us-east-1:000000000000:billing" } };
+    const standard = withRelay((m) => (m.destination_config = destination));
+    expect(standard().streamSources[0].onFailureQueue).toBe("billing");
+    const fifo = copy();
+    resources(fifo, "aws_sqs_queue")["billing-queue"].fifo_queue = true;
+    relaySource(fifo).destination_config = destination;
+    expect(() => loadPlan(fifo, account)).toThrow(
+      new PlanError(
+        "aws_lambda_event_source_mapping.relay-source: on_failure destination billing is a FIFO queue; Lambda takes a standard one",
+      ),
+    );
+  });
+
   it("refuses a stream argument on a queue mapping, and a mapping on a table without a stream", () => {
     const onQueue = copy();
     resources(onQueue, "aws_lambda_event_source_mapping")["billing-source"].bisect_batch_on_function_error = true;
@@ -281,7 +297,38 @@ describe("the plan loader on table streams", () => {
       "aws_dynamodb_table.orders: billing_mode PROVISIONED is not supported locally (PAY_PER_REQUEST is)",
     );
     expect(refusal((t) => (t.attribute = [...(t.attribute as unknown[]), { name: "sk", type: "S" }]))).toThrow(
-      "aws_dynamodb_table.orders: attribute sk is not the partition key; only a partition key is supported locally (no sort key, no index)",
+      "aws_dynamodb_table.orders: attribute sk is neither the partition key nor an index key; no sort key is supported locally",
     );
+    const index = { name: "by-since", hash_key: "shard", range_key: "since", projection_type: "KEYS_ONLY" };
+    const withIndex = (more: Record<string, unknown>) => (t: Record<string, unknown>) => {
+      t.attribute = [...(t.attribute as unknown[]), { name: "shard", type: "S" }, { name: "since", type: "S" }];
+      t.global_secondary_index = [{ ...index, ...more }];
+    };
+    expect(refusal(withIndex({ projection_type: "INCLUDE" }))).toThrow(
+      "aws_dynamodb_table.orders: index by-since projects INCLUDE; KEYS_ONLY and ALL are supported locally",
+    );
+    expect(refusal(withIndex({ range_key: "missing" }))).toThrow(
+      "aws_dynamodb_table.orders: index by-since has key missing, which no attribute declares",
+    );
+    expect(refusal(withIndex({ non_key_attributes: ["x"] }))).toThrow(
+      "aws_dynamodb_table.orders index by-since: argument non_key_attributes is not supported locally",
+    );
+  });
+
+  it("creates a table's global secondary indexes with their keys and projection", () => {
+    const plan = copy();
+    const table = plan.resource!.aws_dynamodb_table.orders;
+    table.attribute = [...(table.attribute as unknown[]), { name: "shard", type: "S" }, { name: "since", type: "S" }];
+    table.global_secondary_index = [
+      { name: "by-since", hash_key: "shard", range_key: "since", projection_type: "KEYS_ONLY" },
+    ];
+    expect(loadPlan(plan, account).tables[0].indexes).toEqual([
+      {
+        name: "by-since",
+        partitionKey: { name: "shard", type: "S" },
+        sortKey: { name: "since", type: "S" },
+        projection: "KEYS_ONLY",
+      },
+    ]);
   });
 });

@@ -11,7 +11,8 @@ describe("the local plan loader", () => {
   const model = loadPlan(copy(), account);
 
   it("creates what the local stack declares", () => {
-    expect(model.queues).toHaveLength(8);
+    // Four source queues, their four DLQs, and the relay's failures queue.
+    expect(model.queues).toHaveLength(9);
     expect(model.topics.map((t) => t.name).sort()).toEqual([
       "order-fanout-local-ops-alarms",
       "order-fanout-local-order-events.fifo",
@@ -30,6 +31,36 @@ describe("the local plan loader", () => {
       "POST /orders/{orderId}/cancel",
     ]);
     expect(model.eventSources.every((s) => s.reportBatchItemFailures && s.batchSize === 5)).toBe(true);
+    expect(model.streamSources.map((s) => s.onFailureQueue)).toEqual(["order-fanout-local-outbox-relay-failures"]);
+    expect(model.tables.find((t) => t.name.endsWith("-orders"))!.indexes.map((i) => i.name)).toEqual([
+      "outbox-pending",
+    ]);
+    expect(model.schedules).toEqual([
+      {
+        address: expect.stringMatching(/^aws_cloudwatch_event_rule\.outbox-sweep_schedule_/),
+        ruleName: "order-fanout-local-outbox-sweep-schedule",
+        ruleArn: "arn:aws:events:us-east-1:000000000000:rule/order-fanout-local-outbox-sweep-schedule",
+        everyMs: 60_000,
+        functionName: "order-fanout-local-outbox-sweep",
+      },
+    ]);
+  });
+
+  it("runs a schedule only with the permission EventBridge needs, and only at a rate", () => {
+    const withoutPermission = copy();
+    const permissions = withoutPermission.resource!.aws_lambda_permission;
+    for (const name of Object.keys(permissions)) if (name.startsWith("outbox-sweep")) delete permissions[name];
+    expect(() => loadPlan(withoutPermission, account)).toThrow(
+      "function order-fanout-local-outbox-sweep has no aws_lambda_permission for events.amazonaws.com from order-fanout-local-outbox-sweep-schedule; EventBridge's invocations would be refused",
+    );
+    const cron = copy();
+    const rules = cron.resource!.aws_cloudwatch_event_rule;
+    rules[Object.keys(rules)[0]].schedule_expression = "cron(0 * * * ? *)";
+    expect(() => loadPlan(cron, account)).toThrow(
+      /schedule_expression cron\(0 \* \* \* \? \*\) is not supported locally/,
+    );
+    rules[Object.keys(rules)[0]].schedule_expression = "rate(1 minutes)";
+    expect(() => loadPlan(cron, account)).toThrow(/schedule_expression rate\(1 minutes\) is not supported locally/);
   });
 
   it("resolves every reference a function's environment holds", () => {
@@ -114,9 +145,9 @@ describe("the local plan loader", () => {
     const withArgument = copy();
     const queues = withArgument.resource!.aws_sqs_queue;
     const first = Object.keys(queues)[0];
-    queues[first].sqs_managed_sse_enabled = true;
+    queues[first].tags_all = { a: "b" };
     expect(() => loadPlan(withArgument, account)).toThrow(
-      `aws_sqs_queue.${first}: argument sqs_managed_sse_enabled is not supported locally`,
+      `aws_sqs_queue.${first}: argument tags_all is not supported locally`,
     );
   });
 

@@ -1,0 +1,131 @@
+/**
+ * The outbox sweep: publishes what the relay's stream missed. The relay is fed by the orders
+ * table's stream, which keeps a record 24 hours, and gives a record up after bounded retries (to
+ * its on-failure queue); an order whose events were never published stays listed in the outbox
+ * index (shared/outbox-index.ts) until they are. On its schedule the sweep reads the index, oldest
+ * first in each partition, and publishes each listed order's events through `publishPending`,
+ * the one path to the topic, in lifecycle order: OrderPlaced before the event that ends the order.
+ *
+ * Orders listed for less than the grace are left to the relay, which publishes within seconds.
+ * A sweep, the relay and the API may publish the same order at once: SNS drops a repeat of an
+ * eventId within five minutes, consumers are idempotent on eventId after that, and each publish
+ * still goes in lifecycle order, so an order's events never reach a queue out of order.
+ */
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import { OutboxDeps, publishPending } from "../shared/outbox";
+import { OUTBOX_INDEX, OUTBOX_INDEX_SHARDS } from "../shared/outbox-index";
+import { logger } from "../shared/logger";
+
+export interface SweepDeps extends OutboxDeps {
+  /** Orders listed for less than this are left to the relay. */
+  readonly graceSeconds: number;
+  /** Milliseconds left before the invocation times out. */
+  readonly remainingMs: () => number;
+}
+
+/** What a sweep did, and the age of the oldest event still unpublished after it (0 when none). */
+export interface SweepResult {
+  orders: number;
+  published: number;
+  failed: string[];
+  oldestUnpublishedAgeSeconds: number;
+}
+
+/**
+ * What the sweep is asked: EventBridge's scheduled event (sweep past the grace), `{ orderIds }` (these
+ * orders now: `ops outbox replay`), or `{ graceSeconds }` (sweep with another grace, 0 for everything).
+ */
+export const SweepRequest = z.union([
+  z.strictObject({ orderIds: z.array(z.string().min(1)).min(1).max(1000) }),
+  z.strictObject({ graceSeconds: z.number().int().min(0) }),
+  z.looseObject({ source: z.literal("aws.events"), "detail-type": z.literal("Scheduled Event") }).transform(() => ({})),
+]);
+export type SweepRequest = { orderIds: string[] } | { graceSeconds?: number };
+
+/** Stop before the invocation's timeout, with time to mark what is being published. */
+const TIME_RESERVE_MS = 10_000;
+/** Consecutive failed orders after which a run stops: SNS or the key is down, not one order. */
+const MAX_CONSECUTIVE_FAILURES = 5;
+
+interface Listed {
+  orderId: string;
+  since: string;
+}
+
+/** The orders of one index partition listed no later than `until` (every one when absent), oldest first. */
+async function* listedIn(deps: OutboxDeps, shard: string, until?: string, limit?: number): AsyncGenerator<Listed> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.ddb.send(
+      new QueryCommand({
+        TableName: deps.ordersTable,
+        IndexName: OUTBOX_INDEX.name,
+        KeyConditionExpression: `#shard = :shard${until ? " AND #since <= :until" : ""}`,
+        ExpressionAttributeNames: {
+          "#shard": OUTBOX_INDEX.partitionKey,
+          ...(until ? { "#since": OUTBOX_INDEX.sortKey } : {}),
+        },
+        ExpressionAttributeValues: { ":shard": shard, ...(until ? { ":until": until } : {}) },
+        ScanIndexForward: true,
+        ExclusiveStartKey: start,
+        Limit: limit,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      yield { orderId: String(item.orderId), since: String(item[OUTBOX_INDEX.sortKey]) };
+    }
+    start = limit ? undefined : page.LastEvaluatedKey;
+  } while (start);
+}
+
+export const allShards = (): string[] =>
+  Array.from({ length: OUTBOX_INDEX_SHARDS }, (_, i) => String(i).padStart(2, "0"));
+
+/** When the oldest event still unpublished was recorded, across the index. */
+export async function oldestListed(deps: OutboxDeps): Promise<string | undefined> {
+  let oldest: string | undefined;
+  for (const shard of allShards()) {
+    for await (const { since } of listedIn(deps, shard, undefined, 1)) if (!oldest || since < oldest) oldest = since;
+  }
+  return oldest;
+}
+
+/** Every order listed in the index no later than `until`, partition by partition, oldest first in each. */
+export async function* listedOrders(deps: OutboxDeps, until?: string): AsyncGenerator<Listed> {
+  for (const shard of allShards()) yield* listedIn(deps, shard, until);
+}
+
+/** Publishes the given orders' pending events, or every order listed past the grace. */
+export async function sweep(deps: SweepDeps, request: SweepRequest): Promise<SweepResult> {
+  const now = (deps.now ?? (() => new Date()))();
+  const result: SweepResult = { orders: 0, published: 0, failed: [], oldestUnpublishedAgeSeconds: 0 };
+  const graceSeconds = ("graceSeconds" in request ? request.graceSeconds : undefined) ?? deps.graceSeconds;
+  const until = new Date(now.getTime() - graceSeconds * 1000).toISOString();
+  const orders = "orderIds" in request ? request.orderIds.map((orderId) => ({ orderId })) : listedOrders(deps, until);
+  let consecutiveFailures = 0;
+  for await (const { orderId } of orders) {
+    if (deps.remainingMs() < TIME_RESERVE_MS) {
+      logger.warn("sweep stopped before the function's timeout; the next run goes on", { orders: result.orders });
+      break;
+    }
+    result.orders++;
+    try {
+      result.published += (await publishPending(deps, orderId)).length;
+      consecutiveFailures = 0;
+    } catch (error) {
+      logger.error("sweep could not publish an order's events; the next run retries", {
+        orderId,
+        error: error as Error,
+      });
+      result.failed.push(orderId);
+      if (++consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
+        logger.error(`sweep stopped after ${MAX_CONSECUTIVE_FAILURES} orders failed in a row`);
+        break;
+      }
+    }
+  }
+  const oldest = await oldestListed(deps);
+  if (oldest) result.oldestUnpublishedAgeSeconds = Math.max(0, Math.round((now.getTime() - Date.parse(oldest)) / 1000));
+  return result;
+}

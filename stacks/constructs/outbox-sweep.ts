@@ -1,0 +1,100 @@
+import { Construct } from "constructs";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { BundledFunction } from "./bundled-function";
+import { functionAlarms } from "./ops-alarms";
+import { OutboxPublisherProps, publishesOutbox } from "./outbox-publisher";
+import { OUTBOX_INDEX } from "../../lambda-src/shared/outbox-index";
+import { OLDEST_UNPUBLISHED_METRIC } from "../../lambda-src/shared/metrics";
+
+/** The orders table (`table`) must have the outbox index (OUTBOX_INDEX). */
+export interface OutboxSweepProps extends OutboxPublisherProps {
+  /** Powertools' metrics namespace, as set in `environment`: where the alarm finds the age. */
+  readonly metricsNamespace: string;
+  /** Minutes between sweeps, 1 to 60. Default: 1. */
+  readonly everyMinutes?: number;
+  /** Orders listed for less than this are left to the relay, 0 to 3600. Default: 120 s. */
+  readonly graceSeconds?: number;
+  /** Page when an event has waited unpublished longer than this. Default: 600 s. */
+  readonly maxUnpublishedAgeSeconds?: number;
+}
+
+/** A sweep's run: shorter than the schedule's minute, so that two runs seldom overlap. */
+const SWEEP_TIMEOUT_SECONDS = 50;
+
+/**
+ * The outbox sweep (lambda-src/outbox-sweep): a function EventBridge invokes on a schedule that
+ * publishes every order the outbox index still lists past the grace, whatever the stream did, and
+ * reports the age of the oldest unpublished event. Its alarm pages when three of the last five
+ * sweeps found that age past the limit or did not report (missing data is breaching: a sweep that
+ * does not run is as bad as one that cannot publish).
+ */
+export class OutboxSweep extends Construct {
+  readonly function: BundledFunction;
+  readonly rule: CloudwatchEventRule;
+
+  constructor(scope: Construct, id: string, props: OutboxSweepProps) {
+    super(scope, id);
+    const everyMinutes = props.everyMinutes ?? 1;
+    const graceSeconds = props.graceSeconds ?? 120;
+    if (!Number.isInteger(everyMinutes) || everyMinutes < 1 || everyMinutes > 60) {
+      throw new Error(`OutboxSweep "${props.functionName}": everyMinutes must be 1 to 60, got ${everyMinutes}`);
+    }
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > 3600) {
+      throw new Error(`OutboxSweep "${props.functionName}": graceSeconds must be 0 to 3600, got ${graceSeconds}`);
+    }
+    this.function = new BundledFunction(this, "handler", {
+      functionName: props.functionName,
+      bundle: "outbox-sweep",
+      bundleRoot: props.bundleRoot,
+      memoryMb: props.memoryMb,
+      timeoutSeconds: SWEEP_TIMEOUT_SECONDS,
+      logRetentionDays: props.logRetentionDays,
+      environment: {
+        ...props.environment,
+        ORDERS_TABLE: props.table.name,
+        TOPIC_ARN: props.topic.arn,
+        SWEEP_GRACE_SECONDS: String(graceSeconds),
+      },
+      statements: [
+        {
+          sid: "ListUnpublished",
+          actions: ["dynamodb:Query"],
+          resources: [`${props.table.arn}/index/${OUTBOX_INDEX.name}`],
+        },
+        ...publishesOutbox(props),
+      ],
+    });
+    this.rule = new CloudwatchEventRule(this, "schedule", {
+      name: `${props.functionName}-schedule`,
+      description: "Publishes what the outbox relay's stream missed",
+      scheduleExpression: `rate(${everyMinutes} minute${everyMinutes === 1 ? "" : "s"})`,
+    });
+    new CloudwatchEventTarget(this, "target", { rule: this.rule.name, arn: this.function.fn.arn });
+    new LambdaPermission(this, "invoked-by-schedule", {
+      statementId: "ScheduledSweep",
+      action: "lambda:InvokeFunction",
+      functionName: this.function.fn.functionName,
+      principal: "events.amazonaws.com",
+      sourceArn: this.rule.arn,
+    });
+    for (const [what, alarm] of Object.entries(functionAlarms(props.functionName))) {
+      props.alarms.add(this, `outbox-sweep-${what}`, alarm);
+    }
+    const maxAge = props.maxUnpublishedAgeSeconds ?? 600;
+    props.alarms.add(this, "outbox-oldest-unpublished", {
+      namespace: props.metricsNamespace,
+      metricName: OLDEST_UNPUBLISHED_METRIC,
+      dimensions: { service: "outbox-sweep" },
+      statistic: "Maximum",
+      period: 60 * everyMinutes,
+      // Three of the last five sweeps: one late schedule does not page, a stopped sweep does.
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      threshold: maxAge,
+      treatMissingData: "breaching",
+      alarmDescription: `An order's event has waited more than ${maxAge} s to be published, or the outbox sweep stopped reporting`,
+    });
+  }
+}
