@@ -35,7 +35,7 @@ export interface DeadLetter {
 }
 
 /** Receives until no new message id appears; answers the messages and their latest receipt handles. */
-async function receiveAll(sqs: SQSClient, url: string): Promise<Message[]> {
+export async function receiveAll(sqs: SQSClient, url: string): Promise<Message[]> {
   const seen = new Map<string, Message>();
   for (;;) {
     const { Messages = [] } = await sqs.send(
@@ -54,7 +54,7 @@ async function receiveAll(sqs: SQSClient, url: string): Promise<Message[]> {
   }
 }
 
-async function makeVisible(sqs: SQSClient, url: string, messages: Message[]): Promise<void> {
+export async function makeVisible(sqs: SQSClient, url: string, messages: Message[]): Promise<void> {
   for (let i = 0; i < messages.length; i += 10) {
     const batch = messages.slice(i, i + 10);
     const { Failed = [] } = await sqs.send(

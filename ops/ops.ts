@@ -11,6 +11,7 @@ import { collectStatus, formatStatus } from "./status";
 import { formatDeadLetters, listDeadLetters, MoveTaskRunningError, redrive } from "./dlq";
 import { replayCommand } from "./replay";
 import { unusedGrantsCommand } from "./unused-grants";
+import { outboxCommand } from "./outbox";
 import { parseCommandLine, UsageError } from "./cli";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
@@ -21,6 +22,7 @@ export const USAGE = `Usage:
   npm run ops -- dlq list <service> --env <env> [--data-dir <dir>]
   npm run ops -- dlq redrive <service> --env <env> [--rate <n>]
   npm run ops -- replay <service> --from <time> --env <env>   (see replay --help)
+  npm run ops -- outbox list|replay --env <env> [--json]   (see outbox --help)
   npm run ops -- unused-grants [--from <dir>] [--json]   (local only; see unused-grants --help)
 
   --env <env>       ${ENVIRONMENT_NAMES.join(", ")}. AWS environments use the default credential chain and the
@@ -129,9 +131,10 @@ async function run(command: Command, args: Args, target: OpsTarget, sqs: SQSClie
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // replay and unused-grants parse their own options: see ops/replay.ts, ops/unused-grants.ts.
+  // replay, unused-grants and outbox parse their own options: see ops/replay.ts, ops/unused-grants.ts, ops/outbox.ts.
   if (argv[0] === "replay") return replayCommand(argv.slice(1));
   if (argv[0] === "unused-grants") return unusedGrantsCommand(argv.slice(1));
+  if (argv[0] === "outbox") return outboxCommand(argv.slice(1));
   let target: OpsTarget | undefined;
   try {
     const args = parse(argv);

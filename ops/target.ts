@@ -6,6 +6,7 @@
 import { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { SQSClientConfig } from "@aws-sdk/client-sqs";
+import type { LambdaClientConfig } from "@aws-sdk/client-lambda";
 import {
   ENVIRONMENT_NAMES,
   EnvironmentName,
@@ -34,6 +35,8 @@ export interface OpsTarget {
    * http://localhost:4566), which also serves SQS's message move tasks (local/emulation/move-tasks.ts).
    */
   readonly sqs: SQSClientConfig;
+  /** Lambda's Invoke; `local`: the same endpoint as SQS (local/emulation/lambda-invoke.ts). */
+  readonly lambda: LambdaClientConfig;
   /** CloudWatch and CloudWatch Logs: AWS environments only (the local runtime has neither). */
   readonly cloudwatch?: { region: string };
   /** `local` only: the runtime's HTTP endpoint, for `/_local/status` (LOCAL_API_URL, default http://localhost:3000). */
@@ -71,6 +74,7 @@ export function resolveTarget(name: string, vars: NodeJS.ProcessEnv = process.en
       tables,
       dynamodb: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint },
       sqs: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint },
+      lambda: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint },
       localApi: vars.LOCAL_API_URL ?? `http://localhost:${DEFAULT_PORTS.api}`,
       description: `local (${endpoint})`,
     };
@@ -81,6 +85,7 @@ export function resolveTarget(name: string, vars: NodeJS.ProcessEnv = process.en
     tables,
     dynamodb: { region: settings.region },
     sqs: { region: settings.region },
+    lambda: { region: settings.region },
     cloudwatch: { region: settings.region },
     description: `${name} (${settings.region})`,
   };
@@ -118,4 +123,12 @@ export function deadLetterQueueName(
 /** The service's consumer function: `<prefix>-<service>`. */
 export function functionName(settings: Pick<EnvironmentSettings, "namePrefix">, service: ConsumerService): string {
   return `${settings.namePrefix}-${service}`;
+}
+
+/** The outbox sweep's function and the relay's failures queue, as stacks/fanout-stack.ts names them. */
+export function outboxNames(settings: Pick<EnvironmentSettings, "namePrefix">) {
+  return {
+    sweepFunction: `${settings.namePrefix}-outbox-sweep`,
+    failuresQueue: `${settings.namePrefix}-outbox-relay-failures`,
+  };
 }

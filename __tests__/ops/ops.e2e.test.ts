@@ -8,9 +8,17 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { orderIdFor } from "../../lambda-src/orders-api/orders";
-import { placeOrder, RunningRuntime, startLocalRuntime, storedItem, waitFor } from "../support/local-runtime";
+import {
+  addFault,
+  placeOrder,
+  removeFault,
+  RunningRuntime,
+  startLocalRuntime,
+  storedItem,
+  waitFor,
+} from "../support/local-runtime";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PORTS = { api: 3700, aws: 5366, dynamodb: 8700 };
@@ -119,3 +127,53 @@ it("smoke-tests the deployment and leaves no live order: the order is cancelled 
   for (const service of ["inventory", "billing", "notification"])
     expect(run.stdout).toContain(`✓ ${service} compensated the cancellation`);
 }, 90_000);
+
+it("loses no order when the relay gives its stream record up: the scheduled sweep publishes it, outbox list shows both, replay settles the record", async () => {
+  const key = "ops-outbox-given-up";
+  const orderId = orderIdFor(key);
+  const refusal = await addFault(runtime, { publish: "refuse", orderId });
+  const placed = await placeOrder(runtime, key, [{ sku: "KB-01", quantity: 1 }]);
+  expect(placed.status).toBe(202);
+
+  // The API's publish and the relay's 1 + 10 tries are refused; the relay's record goes to its failures queue.
+  const listed = async () => JSON.parse((await ops("outbox", "list", "--env", "local", "--json")).stdout);
+  const { QueueUrl: failures } = await runtime.clients.sqs.send(
+    new GetQueueUrlCommand({ QueueName: "order-fanout-local-outbox-relay-failures" }),
+  );
+  await waitFor(
+    "the relay giving the order's record up",
+    async () => {
+      const { Attributes } = await runtime.clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: failures, AttributeNames: ["ApproximateNumberOfMessages"] }),
+      );
+      return Number(Attributes?.ApproximateNumberOfMessages) > 0;
+    },
+    90_000,
+  );
+  const report = await listed();
+  expect(report.givenUp[0]).toMatchObject({ condition: "RetryAttemptsExhausted", invocations: 11, records: 1 });
+  expect(report.pending.orders).toContainEqual(expect.objectContaining({ orderId, unpublished: ["OrderPlaced"] }));
+  expect((await storedItem(runtime, ORDERS, { orderId })).fulfilment).toEqual({});
+
+  // Nothing but the sweep, on its one-minute schedule, publishes it now.
+  await removeFault(runtime, refusal);
+  const reserved = await waitFor(
+    "the scheduled sweep publishing the order",
+    async () => (await storedItem(runtime, ORDERS, { orderId }))?.fulfilment?.inventory?.status === "RESERVED",
+    150_000,
+  );
+  expect(reserved).toBe(true);
+  const order = await storedItem(runtime, ORDERS, { orderId });
+  expect(order.unpublished).toBeUndefined();
+  expect(order.outboxShard).toBeUndefined(); // out of the index once published
+
+  const replayed = await ops("outbox", "replay", "--env", "local");
+  expect(replayed.stderr).toBe("");
+  expect(replayed.status).toBe(0);
+  expect(replayed.stdout).toMatch(/^[1-9]\d* failure records settled/m);
+  expect(await listed()).toMatchObject({ pending: { total: 0 }, givenUp: [] });
+
+  const usage = await ops("outbox", "resend", "--env", "local");
+  expect(usage.status).toBe(2);
+  expect(usage.stderr).toContain('unknown command "outbox resend": use list or replay');
+}, 300_000);

@@ -11,10 +11,9 @@
  * eventId within five minutes, consumers are idempotent on eventId after that, and each publish
  * still goes in lifecycle order, so an order's events never reach a queue out of order.
  */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import { OutboxDeps, publishPending } from "../shared/outbox";
-import { OUTBOX_INDEX, OUTBOX_INDEX_SHARDS } from "../shared/outbox-index";
+import { listedOrders, oldestListed } from "../shared/outbox-listing";
 import { logger } from "../shared/logger";
 
 export interface SweepDeps extends OutboxDeps {
@@ -47,54 +46,6 @@ export type SweepRequest = { orderIds: string[] } | { graceSeconds?: number };
 const TIME_RESERVE_MS = 10_000;
 /** Consecutive failed orders after which a run stops: SNS or the key is down, not one order. */
 const MAX_CONSECUTIVE_FAILURES = 5;
-
-interface Listed {
-  orderId: string;
-  since: string;
-}
-
-/** The orders of one index partition listed no later than `until` (every one when absent), oldest first. */
-async function* listedIn(deps: OutboxDeps, shard: string, until?: string, limit?: number): AsyncGenerator<Listed> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.ddb.send(
-      new QueryCommand({
-        TableName: deps.ordersTable,
-        IndexName: OUTBOX_INDEX.name,
-        KeyConditionExpression: `#shard = :shard${until ? " AND #since <= :until" : ""}`,
-        ExpressionAttributeNames: {
-          "#shard": OUTBOX_INDEX.partitionKey,
-          ...(until ? { "#since": OUTBOX_INDEX.sortKey } : {}),
-        },
-        ExpressionAttributeValues: { ":shard": shard, ...(until ? { ":until": until } : {}) },
-        ScanIndexForward: true,
-        ExclusiveStartKey: start,
-        Limit: limit,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      yield { orderId: String(item.orderId), since: String(item[OUTBOX_INDEX.sortKey]) };
-    }
-    start = limit ? undefined : page.LastEvaluatedKey;
-  } while (start);
-}
-
-export const allShards = (): string[] =>
-  Array.from({ length: OUTBOX_INDEX_SHARDS }, (_, i) => String(i).padStart(2, "0"));
-
-/** When the oldest event still unpublished was recorded, across the index. */
-export async function oldestListed(deps: OutboxDeps): Promise<string | undefined> {
-  let oldest: string | undefined;
-  for (const shard of allShards()) {
-    for await (const { since } of listedIn(deps, shard, undefined, 1)) if (!oldest || since < oldest) oldest = since;
-  }
-  return oldest;
-}
-
-/** Every order listed in the index no later than `until`, partition by partition, oldest first in each. */
-export async function* listedOrders(deps: OutboxDeps, until?: string): AsyncGenerator<Listed> {
-  for (const shard of allShards()) yield* listedIn(deps, shard, until);
-}
 
 /** Publishes the given orders' pending events, or every order listed past the grace. */
 export async function sweep(deps: SweepDeps, request: SweepRequest): Promise<SweepResult> {

@@ -11,13 +11,23 @@
  * - S3 (REST, XML): 403 AccessDenied, the message quoting the resource ARN.
  *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html
  * - SES v2 (REST JSON): 403 AccessDeniedException, SES's own `…' quoting.
+ * - Lambda (REST JSON): 403 AccessDeniedException in `x-amzn-errortype`, the message in `Message`.
  */
 import type * as http from "node:http";
 import { randomUUID } from "node:crypto";
 import { accessKeyOfRequest, AuthorizationCheck, Authorizer, Denial, OPERATOR_ACCESS_KEY } from "./authorizer";
 import { RequestMapper, SNS_SERVICE } from "./requests";
 
-export type Service = "dynamodb" | "sqs" | "sns" | "s3" | "ses";
+export type Service = "dynamodb" | "sqs" | "sns" | "s3" | "ses" | "lambda";
+
+/** A REST JSON service's error, its type in `x-amzn-errortype` (SES v2, Lambda). */
+export function restJsonError(status: number, type: string, body: Record<string, string>): Refusal {
+  return {
+    status,
+    headers: { "content-type": "application/json", "x-amzn-errortype": type },
+    body: JSON.stringify(body),
+  };
+}
 
 export interface Refusal {
   readonly status: number;
@@ -77,14 +87,12 @@ export function denialAnswer(service: Service, denial: Denial): Refusal {
       );
     case "ses": {
       const who = /^User: (\S+)/.exec(message)?.[1] ?? denial.principal;
-      return {
-        status: 403,
-        headers: { "content-type": "application/json", "x-amzn-errortype": "AccessDeniedException" },
-        body: JSON.stringify({
-          message: `User \`${who}' is not authorized to perform \`${denial.action}' on resource \`${denial.resource}'`,
-        }),
-      };
+      return restJsonError(403, "AccessDeniedException", {
+        message: `User \`${who}' is not authorized to perform \`${denial.action}' on resource \`${denial.resource}'`,
+      });
     }
+    case "lambda":
+      return restJsonError(403, "AccessDeniedException", { Message: message });
   }
 }
 
@@ -105,11 +113,9 @@ function unrecognized(service: Service, key: string | undefined): Refusal {
     case "s3":
       return s3Xml(403, "InvalidAccessKeyId", message);
     case "ses":
-      return {
-        status: 403,
-        headers: { "content-type": "application/json", "x-amzn-errortype": "UnrecognizedClientException" },
-        body: JSON.stringify({ message }),
-      };
+      return restJsonError(403, "UnrecognizedClientException", { message });
+    case "lambda":
+      return restJsonError(403, "UnrecognizedClientException", { Message: message });
   }
 }
 
@@ -213,6 +219,13 @@ export class Gate {
         ? this.mapper.sesSendEmail(parseJson(body))
         : undefined;
     return this.refusal("ses", request.headers, `SES ${request.method} ${path}`, checks);
+  }
+
+  /** Lambda's Invoke of a function, by its ARN. */
+  lambdaInvoke(headers: http.IncomingHttpHeaders, functionArn: string): Refusal | undefined {
+    return this.refusal("lambda", headers, `Lambda Invoke ${functionArn}`, [
+      { action: "lambda:InvokeFunction", resource: functionArn },
+    ]);
   }
 
   s3(request: Pick<http.IncomingMessage, "method" | "url" | "headers">): Refusal | undefined {

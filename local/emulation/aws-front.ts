@@ -8,14 +8,16 @@
  *   of its QueueUrl (`useQueueUrlAsEndpoint`, on by default), so every URL fauxqs answers is
  *   rewritten to this endpoint and every URL a request names is rewritten back: no client is
  *   handed a way around the check. It answers SQS's message move tasks itself (move-tasks.ts).
+ *   It answers Lambda's Invoke of the plan's functions (lambda-invoke.ts).
  * - The DynamoDB endpoint (`--dynamodb-port`) fronts DynamoDB Local.
  */
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { Answer, forwardBuffered, readBody, writeAnswer } from "./http-forward";
 import { MessageMoveTasks, MOVE_TASK_ACTIONS, SqsApiError } from "./move-tasks";
-import { Gate, Refusal } from "../authz/gate";
+import { Gate, Refusal, restJsonError } from "../authz/gate";
 import { LocalSes } from "./ses";
+import { answerInvoke, invokedFunction, LocalInvoke } from "./lambda-invoke";
 
 export interface Front {
   readonly endpoint: string;
@@ -82,6 +84,9 @@ export interface AwsFrontOptions {
   readonly gate: Gate;
   readonly tasks: MessageMoveTasks;
   readonly ses: LocalSes;
+  readonly invoke: LocalInvoke;
+  /** A function's ARN by name, for the check of lambda:InvokeFunction. */
+  readonly functionArn: (name: string) => string;
 }
 
 /** The service a request is signed for: the SigV4 credential scope's service (`…/<region>/ses/aws4_request`). */
@@ -113,14 +118,28 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<Front> {
     writeAnswer(response, answer);
   }
 
+  async function lambda(request: http.IncomingMessage, path: string, body: Buffer, response: http.ServerResponse) {
+    const name = invokedFunction(request.method ?? "GET", path);
+    if (!name) {
+      const message = `the local runtime answers Lambda's Invoke only, not ${request.method} ${path}`;
+      return refuse(response, restJsonError(400, "InvalidRequestContentException", { Message: message }));
+    }
+    const refusal = gate.lambdaInvoke(request.headers, options.functionArn(name));
+    if (refusal) return refuse(response, refusal);
+    const type = String(request.headers["x-amz-invocation-type"] ?? "RequestResponse");
+    refuse(response, await answerInvoke(options.invoke, name, type, body));
+  }
+
   const { server, endpoint } = await listen(
     options.port,
     async (request, body, response) => {
       if (String(request.headers["x-amz-target"] ?? "").startsWith("AmazonSQS.")) return sqs(request, body, response);
-      if (signingService(request.headers) === "ses") {
-        const path = new URL(request.url ?? "/", "http://local").pathname;
+      const service = signingService(request.headers);
+      const path = new URL(request.url ?? "/", "http://local").pathname;
+      if (service === "ses") {
         return refuse(response, gate.ses(request, body) ?? options.ses.answer(request.method ?? "GET", path, body));
       }
+      if (service === "lambda") return lambda(request, path, body, response);
       const form = String(request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")
         ? new URLSearchParams(body.toString("utf8"))
         : undefined;

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { freePort, startDynamoDbLocal, startFauxqs, requireFreePort } from "../emulation/emulators";
 import { DEFAULT_PORTS, snsPort } from "./ports";
 import { LocalOverrides, synthLocalPlan, TerraformPlan } from "../plan/synth-plan";
@@ -32,6 +32,7 @@ import { Gate } from "../authz/gate";
 import { RequestMapper } from "../authz/requests";
 import { grantsReport } from "../authz/grants";
 import { startGateway } from "./gateway";
+import { ScheduledRun, Scheduler } from "./scheduler";
 import { LocalConsole } from "../console/server";
 import { importCatalogueFile } from "../../ops/catalogue/import";
 
@@ -257,6 +258,15 @@ export function formatProcessed(p: ProcessedMessage): string {
   return `  ${p.service.padEnd(13)} ${p.orderId.padEnd(28)} ${p.eventType.padEnd(15)} ${p.outcome.padEnd(20)} ${p.ms} ms`;
 }
 
+/** How a function's lines are labelled: its Powertools service name. */
+const serviceOf = (host: FunctionHost) => host.fn.environment.POWERTOOLS_SERVICE_NAME ?? host.fn.name;
+
+/** A scheduled invocation's line. */
+export function formatScheduledRun(service: string, run: ScheduledRun): string {
+  const outcome = run.error ? `FAILED: ${run.error}` : "ran";
+  return `  ${service.padEnd(13)} ${`scheduled by ${run.rule}`.padEnd(44)} ${outcome.padEnd(20)} ${run.ms} ms`;
+}
+
 /** A stream poller's line: one per invocation, and one per group of records given up. */
 export function formatStreamBatch(service: string, b: StreamBatchReport): string {
   const records = `${b.records} record${b.records === 1 ? "" : "s"}`;
@@ -268,7 +278,10 @@ export function formatStreamBatch(service: string, b: StreamBatchReport): string
  * (`{"function": "outbox-relay", "share": 0.3}`) makes invocations throw before the handler runs.
  */
 function startStreamPollers(
-  parts: Pick<RuntimeParts, "model" | "clients" | "hosts" | "faults"> & { gate: Gate; dynamodbEmulator: string },
+  parts: Pick<RuntimeParts, "model" | "clients" | "hosts" | "faults" | "queueUrls"> & {
+    gate: Gate;
+    dynamodbEmulator: string;
+  },
   stops: Stops,
   print: (line: string) => void,
 ): StreamPoller[] {
@@ -278,7 +291,7 @@ function startStreamPollers(
   stops.add(() => Promise.resolve(streams.destroy()));
   return parts.model.streamSources.map((source) => {
     const host = parts.hosts.get(source.functionName)!;
-    const service = host.fn.environment.POWERTOOLS_SERVICE_NAME ?? host.fn.name;
+    const service = serviceOf(host);
     const poller = new StreamPoller(source, {
       dynamodb: parts.clients.dynamodb,
       streams,
@@ -289,11 +302,31 @@ function startStreamPollers(
       report: (batch) => print(formatStreamBatch(service, batch)),
       authorize: (operation) =>
         parts.gate.require(host.fn.roleArn, [{ action: `dynamodb:${operation}`, resource: source.streamArn }]),
+      ...(source.onFailureQueue ? { onFailure: onFailureDestination(parts, host, source.onFailureQueue) } : {}),
     });
     stops.add(() => poller.stop());
     poller.start();
     return poller;
   });
+}
+
+/** A mapping's on-failure queue: Lambda sends there with the function's role, which must be allowed to. */
+function onFailureDestination(
+  parts: Pick<RuntimeParts, "model" | "clients" | "queueUrls"> & { gate: Gate },
+  host: FunctionHost,
+  queueName: string,
+) {
+  const queue = parts.model.queues.find((q) => q.name === queueName)!;
+  return {
+    functionArn: host.fn.arn,
+    destination: queueName,
+    send: async (record: string) => {
+      parts.gate.require(host.fn.roleArn, parts.gate.mapper.sqs("SendMessage", { QueueUrl: queue.url })!);
+      await parts.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: parts.queueUrls.get(queueName)!, MessageBody: record }),
+      );
+    },
+  };
 }
 
 /** The runtime's line for a denied call, at ERROR: who, what, and AWS's reason. */
@@ -435,6 +468,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
     const authorizer = new Authorizer(model.access, LOCAL_ACCOUNT, (denial) => print(formatDenial(denial)));
     const gate = new Gate(authorizer, new RequestMapper(mappedResources(model)), options.authorization ?? true);
     const ses = new LocalSes(model.ses, LOCAL_REGION);
+    // Lambda's Invoke on the AWS endpoint reaches the functions, which start after the endpoint.
+    const invocable = new Map<string, FunctionHost>();
     const dynamo = await dynamoStarting;
     const clients = localClients({ aws: fauxqs.endpoint, dynamodb: dynamo.endpoint });
     const front = await startAwsFront({
@@ -443,6 +478,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
       gate,
       tasks: new MessageMoveTasks(clients.sqs, model.queues),
       ses,
+      invoke: (name, payload) => invocable.get(name)?.invoke(payload),
+      functionArn: (name) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`,
     });
     stops.add(() => front.stop());
     const dynamoFront = await startDynamoDbFront(ports.dynamodb, dynamo.endpoint, gate);
@@ -460,6 +497,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
       { model, endpoints, snsEndpoint: proxy.endpoint, dataDir, dist, processed, print },
       stops,
     );
+    for (const [name, host] of hosts) invocable.set(name, host);
+    const scheduler = new Scheduler(
+      model.schedules,
+      (name, event) => hosts.get(name)!.invoke(event),
+      (run) => print(formatScheduledRun(serviceOf(hosts.get(run.functionName)!), run)),
+    );
+    scheduler.start();
+    stops.add(() => scheduler.stop());
     const parts = { model, clients, endpoints, queueUrls, faults, hosts, processed, authorizer, mailbox: ses.mailbox };
     const state = new RuntimeState({
       ...parts,

@@ -13,11 +13,14 @@
  *   or split in two when bisect_batch_on_function_error is set and the function failed;
  * - a record is discarded, with a line saying so, once it has failed more than
  *   maximum_retry_attempts retries or is older than maximum_record_age_in_seconds (-1 for either:
- *   until it leaves the stream after 24 hours). No destination exists locally.
+ *   until it leaves the stream after 24 hours); with an on-failure destination, Lambda's
+ *   invocation record for it (where it was in the stream, not its data) is sent there first
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html).
  *
  * A retry counts for every record of the failed invocation: a record is never in more than
  * 1 + maximum_retry_attempts invocations, whether its batch was split or not.
  */
+import { randomUUID } from "node:crypto";
 import type {
   AttributeValue as LambdaAttributeValue,
   DynamoDBRecord,
@@ -100,6 +103,8 @@ export interface StreamPollerOptions {
    */
   authorize?: (operation: string) => void;
   report?: (batch: StreamBatchReport) => void;
+  /** The mapping's on-failure destination: sends an invocation record (JSON) there, as the function's role. */
+  onFailure?: { functionArn: string; destination: string; send: (record: string) => Promise<void> };
   timing?: Partial<StreamTiming>;
   /** The clock, in ms (tests). */
   now?: () => number;
@@ -158,7 +163,7 @@ export function lambdaStreamRecord(record: _Record, eventSourceArn: string): Dyn
 }
 
 /** A record read from a shard, with when it was written as closely as the stream tells. */
-interface Entry {
+export interface Entry {
   record: DynamoDBRecord;
   writtenAt: number;
 }
@@ -341,7 +346,7 @@ export class StreamPoller {
     while (!this.stopped) {
       if (pending.length > 0) {
         const batch = pending.splice(0, this.source.batchSize);
-        await this.deliver(batch);
+        await this.deliver(shard.id, batch);
         if (this.stopped) return;
         shard.checkpoint = pending.length > 0 ? batch[batch.length - 1].record.dynamodb?.SequenceNumber : lastRead;
         continue;
@@ -391,21 +396,37 @@ export class StreamPoller {
     this.options.report?.(batch);
   }
 
-  private discard(entries: Entry[], why: string): void {
+  private async discard(
+    shardId: string,
+    entries: Entry[],
+    why: { condition: "RetryAttemptsExhausted" | "RecordAgeExceeded"; text: string; invocations: number },
+  ): Promise<void> {
     if (entries.length === 0) return;
     this.stats.discarded += entries.length;
     const first = entries[0].record.dynamodb?.SequenceNumber;
     const last = entries[entries.length - 1].record.dynamodb?.SequenceNumber;
+    const destination = this.options.onFailure;
+    let where = "no destination is configured";
+    if (destination) {
+      try {
+        await destination.send(
+          JSON.stringify(invocationRecord(this.source, destination.functionArn, shardId, entries, why)),
+        );
+        where = `its invocation record sent to ${destination.destination}`;
+      } catch (error) {
+        where = `its invocation record could not be sent to ${destination.destination}: ${(error as Error).message}`;
+      }
+    }
     this.report({
       records: entries.length,
-      outcome: `DISCARDED ${plural(entries.length)} (${first}..${last}) ${why}; no destination is configured`,
+      outcome: `DISCARDED ${plural(entries.length)} (${first}..${last}) ${why.text}; ${where}`,
       ms: 0,
       failed: true,
     });
   }
 
   /** Delivers one batch read from a shard: returns once every record succeeded or was discarded. */
-  private async deliver(batch: Entry[]): Promise<void> {
+  private async deliver(shardId: string, batch: Entry[]): Promise<void> {
     const { maxRetryAttempts, maxRecordAgeSeconds, bisectOnError } = this.source;
     const maxAgeMs = (maxRecordAgeSeconds === -1 ? STREAM_RETENTION_SECONDS : maxRecordAgeSeconds) * 1000;
     // Still to deliver, in order; `retries`: failed invocations its records were in.
@@ -413,9 +434,14 @@ export class StreamPoller {
     while (work.length > 0 && !this.stopped) {
       const { entries, retries } = work[0];
       const fresh = entries.filter((e) => this.now() - e.writtenAt <= maxAgeMs);
-      this.discard(
+      await this.discard(
+        shardId,
         entries.filter((e) => !fresh.includes(e)),
-        maxRecordAgeSeconds === -1 ? "after 24 hours in the stream" : `older than ${maxRecordAgeSeconds} s`,
+        {
+          condition: "RecordAgeExceeded",
+          text: maxRecordAgeSeconds === -1 ? "after 24 hours in the stream" : `older than ${maxRecordAgeSeconds} s`,
+          invocations: retries,
+        },
       );
       if (fresh.length === 0) {
         work.shift();
@@ -444,7 +470,11 @@ export class StreamPoller {
         : `retry ${retry}${split ? " in halves" : ""} in ${(delay / 1000).toFixed(2)} s`;
       this.report({ records: fresh.length, outcome: `FAILED: ${outcome.reason}; ${next}`, ms, failed: true });
       if (exhausted) {
-        this.discard(failed, `after ${maxRetryAttempts} ${maxRetryAttempts === 1 ? "retry" : "retries"}`);
+        await this.discard(shardId, failed, {
+          condition: "RetryAttemptsExhausted",
+          text: `after ${maxRetryAttempts} ${maxRetryAttempts === 1 ? "retry" : "retries"}`,
+          invocations: retry,
+        });
         work.shift();
         continue;
       }
@@ -480,6 +510,37 @@ export class StreamPoller {
     if (!this.source.reportBatchItemFailures) return { kind: "succeeded" };
     return batchItemFailures(response, records);
   }
+}
+
+/** Lambda's invocation record for records given up, as sent to an on-failure destination. */
+export function invocationRecord(
+  source: LocalStreamSource,
+  functionArn: string,
+  shardId: string,
+  entries: Entry[],
+  why: { condition: string; invocations: number },
+) {
+  const arrival = (entry: Entry) => new Date(entry.writtenAt).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return {
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn,
+      condition: why.condition,
+      approximateInvokeCount: why.invocations,
+    },
+    responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+    version: "1.0",
+    timestamp: new Date().toISOString(),
+    DDBStreamBatchInfo: {
+      shardId,
+      startSequenceNumber: entries[0].record.dynamodb?.SequenceNumber,
+      endSequenceNumber: entries[entries.length - 1].record.dynamodb?.SequenceNumber,
+      approximateArrivalOfFirstRecord: arrival(entries[0]),
+      approximateArrivalOfLastRecord: arrival(entries[entries.length - 1]),
+      batchSize: entries.length,
+      streamArn: source.streamArn,
+    },
+  };
 }
 
 /**

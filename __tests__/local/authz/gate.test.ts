@@ -152,6 +152,20 @@ describe("the gate in front of the emulators", () => {
     );
   });
 
+  it("authorizes Lambda's Invoke as lambda:InvokeFunction on the function, answered in Lambda's REST JSON shape", () => {
+    const fn = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:sweep`;
+    const lambda = signedBy(functionCredentials(ROLE).accessKeyId, "lambda");
+    const refusal = gateWith([]).lambdaInvoke(lambda, fn)!;
+    expect(refusal.status).toBe(403);
+    expect(refusal.headers["x-amzn-errortype"]).toBe("AccessDeniedException");
+    expect(JSON.parse(refusal.body).Message).toContain(
+      `is not authorized to perform: lambda:InvokeFunction on resource: ${fn}`,
+    );
+    const allowed = gateWith([{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: fn }]);
+    expect(allowed.lambdaInvoke(lambda, fn)).toBeUndefined();
+    expect(gateWith([]).lambdaInvoke(signedBy(OPERATOR_ACCESS_KEY, "lambda"), fn)).toBeUndefined();
+  });
+
   it("lets the operator do anything a resource policy does not deny explicitly, and refuses unknown keys", () => {
     const gate = gateWith(
       [],

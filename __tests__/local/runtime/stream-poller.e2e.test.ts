@@ -259,6 +259,47 @@ describe("the stream poller on DynamoDB Local", () => {
     ]);
   });
 
+  it("sends Lambda's invocation record of the records it gives up to the on-failure destination", async () => {
+    const name = await table();
+    await write(name, ids("g", 3));
+    const sent: string[] = [];
+    const { recorded } = run(
+      source(name, { maxRetryAttempts: 2, onFailureQueue: "failures" }),
+      throwing(() => true),
+      {
+        onFailure: {
+          functionArn: "arn:aws:lambda:us-east-1:000000000000:function:relay",
+          destination: "failures",
+          send: (record) => Promise.resolve(void sent.push(record)),
+        },
+      },
+    );
+    await until(() => sent.length === 1, "the invocation record");
+    const record = JSON.parse(sent[0]);
+    const [first, , last] = recorded.events[0].Records.map((r) => r.dynamodb!.SequenceNumber);
+    expect(record).toMatchObject({
+      requestContext: {
+        functionArn: "arn:aws:lambda:us-east-1:000000000000:function:relay",
+        condition: "RetryAttemptsExhausted",
+        approximateInvokeCount: 3,
+      },
+      responseContext: { statusCode: 200, functionError: "Unhandled" },
+      version: "1.0",
+      DDBStreamBatchInfo: {
+        shardId: expect.any(String),
+        startSequenceNumber: first,
+        endSequenceNumber: last,
+        batchSize: 3,
+        streamArn: source(name).streamArn,
+        approximateArrivalOfFirstRecord: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        approximateArrivalOfLastRecord: expect.stringMatching(/Z$/),
+      },
+    });
+    expect(recorded.reports.at(-1)!.outcome).toMatch(
+      /^DISCARDED 3 records \(\d+\.\.\d+\) after 2 retries; its invocation record sent to failures$/,
+    );
+  });
+
   it("discards records older than maximum_record_age_in_seconds before retrying them", async () => {
     const name = await table();
     await write(name, ids("f", 2));
