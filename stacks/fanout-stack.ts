@@ -30,6 +30,7 @@ import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
 import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../lambda-src/shared/services";
 import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../lambda-src/shared/metrics";
 import { OUTBOX_INDEX } from "../lambda-src/shared/outbox-index";
+import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../lambda-src/shared/order-writes";
 import { Dashboard } from "./constructs/dashboard";
 import type { Currency } from "../lambda-src/shared/events";
 
@@ -249,7 +250,10 @@ export class FanoutStack extends TerraformStack {
   /** A subscriber queue and its consumer per service; answers the queues by service. */
   private consumers(data: Data, messaging: Messaging, email: EmailDelivery): Record<ConsumerService, SubscriberQueue> {
     const s = this.settings;
-    const recordsOutcome = tableAccess(data.orders, ["GetItem", "UpdateItem"]);
+    const recordsOutcome = (service: ConsumerService) => [
+      tableAccess(data.orders, ["GetItem"]),
+      data.orders.updatesOnly(ORDER_ATTRIBUTES_WRITTEN_BY[service === "inventory" ? "inventory" : "consumer"]),
+    ];
     const specs: Record<ConsumerService, ConsumerSpec> = {
       inventory: {
         environment: { PRODUCTS_TABLE: data.products.name },
@@ -311,7 +315,7 @@ export class FanoutStack extends TerraformStack {
         ...(service === "notification" ? { maxMessageAgeSeconds: PACED_EMAIL_MAX_AGE_SECONDS } : {}),
         maxConcurrency: s.eventSource.maxConcurrency[service],
         environment: { ...this.powertools(service), ORDERS_TABLE: data.orders.name, ...spec.environment },
-        statements: [recordsOutcome, ...spec.statements],
+        statements: [...recordsOutcome(service), ...spec.statements],
         alarms: messaging.alarms,
       });
       queues[service] = queue;

@@ -70,8 +70,9 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name: EnvironmentName) => {
     expect(text).toContain(
       `"Action"=["dynamodb:DescribeStream","dynamodb:GetRecords","dynamodb:GetShardIterator","dynamodb:ListStreams"],"Resource"=[aws_dynamodb_table.${ordersId}.stream_arn]`,
     );
+    expect(text).toContain(`"Action"=["dynamodb:GetItem"],"Resource"=[aws_dynamodb_table.${ordersId}.arn]`);
     expect(text).toContain(
-      `"Action"=["dynamodb:GetItem","dynamodb:UpdateItem"],"Resource"=[aws_dynamodb_table.${ordersId}.arn]`,
+      `"Action"=["dynamodb:UpdateItem"],"Resource"=[aws_dynamodb_table.${ordersId}.arn],"Condition"={"ForAllValues:StringEquals"={"dynamodb:Attributes"=["orderId","outbox","unpublished","outboxShard","outboxSince"]}}`,
     );
     expect(text).toMatch(/"Action"=\["sns:Publish"\],"Resource"=\[aws_sns_topic\.order-events_topic_\w+\.arn\]/);
     expect(relayFunction[1].environment.variables).toMatchObject({
@@ -109,8 +110,9 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name: EnvironmentName) => {
     expect(text).toContain(
       `"Action"=["dynamodb:Query"],"Resource"=["\${aws_dynamodb_table.${ordersId}.arn}/index/outbox-pending"]`,
     );
+    expect(text).toContain(`"Action"=["dynamodb:GetItem"],"Resource"=[aws_dynamodb_table.${ordersId}.arn]`);
     expect(text).toContain(
-      `"Action"=["dynamodb:GetItem","dynamodb:UpdateItem"],"Resource"=[aws_dynamodb_table.${ordersId}.arn]`,
+      `"Action"=["dynamodb:UpdateItem"],"Resource"=[aws_dynamodb_table.${ordersId}.arn],"Condition"={"ForAllValues:StringEquals"={"dynamodb:Attributes"=["orderId","outbox","unpublished","outboxShard","outboxSince"]}}`,
     );
     expect(text).toMatch(/"Action"=\["sns:Publish"\],"Resource"=\[aws_sns_topic\.order-events_topic_\w+\.arn\]/);
   });
@@ -149,6 +151,23 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name: EnvironmentName) => {
       datapoints_to_alarm: 3,
       treat_missing_data: "breaching",
     });
+  });
+
+  it("lets each consumer write only the order attributes it records (dynamodb:Attributes); inventory also its reservation and rejection", () => {
+    for (const service of ["billing", "notification", "review", "inventory"]) {
+      const text = policyOf(functionNamed(service));
+      const attributes =
+        service === "inventory"
+          ? '"orderId","fulfilment","reservation","status","rejectedAt","outbox","unpublished","outboxShard","outboxSince"'
+          : '"orderId","fulfilment"';
+      expect(text).toContain(
+        `"Action"=["dynamodb:UpdateItem"],"Resource"=[aws_dynamodb_table.${ordersId}.arn],"Condition"={"ForAllValues:StringEquals"={"dynamodb:Attributes"=[${attributes}]}}`,
+      );
+      // No other statement lets it update the orders table.
+      expect(
+        text.match(new RegExp(`"dynamodb:UpdateItem"\\],"Resource"=\\[aws_dynamodb_table\\.${ordersId}\\.arn`, "g")),
+      ).toHaveLength(1);
+    }
   });
 
   it("lets billing tell a missing invoice from a forbidden one (ListBucket)", () => {

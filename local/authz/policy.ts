@@ -112,7 +112,8 @@ function conditionsOf(value: unknown, where: string): Condition[] {
   if (typeof value !== "object" || value === null) throw new PolicyError(`${where}: Condition is not an object`);
   const found: Condition[] = [];
   for (const [operator, keys] of Object.entries(value)) {
-    if (!OPERATORS.has(operator.replace(/IfExists$/, "")))
+    const { set, base } = splitOperator(operator);
+    if (!OPERATORS.has(base) || (set && (base === "Bool" || operator.endsWith("IfExists"))))
       throw new PolicyError(`${where}: condition operator ${operator} is not supported locally`);
     for (const [key, values] of Object.entries(keys as Record<string, unknown>)) {
       found.push({ operator, key: key.toLowerCase(), values: strings(values, where, `Condition.${operator}.${key}`) });
@@ -188,16 +189,34 @@ function valueMatches(operator: string, pattern: string, actual: string): boolea
   }
 }
 
+/** `ForAllValues:StringEquals` → the set operator and `StringEquals`; `…IfExists` stays on the base. */
+function splitOperator(operator: string): { set?: "ForAllValues" | "ForAnyValue"; base: string } {
+  const match = /^(ForAllValues|ForAnyValue):(.+)$/.exec(operator);
+  const set = match?.[1] as "ForAllValues" | "ForAnyValue" | undefined;
+  return { set, base: (match?.[2] ?? operator).replace(/IfExists$/, "") };
+}
+
+/** Whether one request value satisfies the operator against the condition's values. */
+function valueHolds(operator: string, patterns: readonly string[], actual: string): boolean {
+  const matched = patterns.some((pattern) => valueMatches(operator, pattern, actual));
+  return NEGATED.has(operator) ? !matched : matched;
+}
+
 /**
  * One condition: any of its values matches any of the request's (OR), negated operators hold when
  * none does. A key the request lacks makes a condition false, a negated one true, and any
- * `…IfExists` one true.
+ * `…IfExists` one true. For a multi-valued key, `ForAllValues:` holds when every request value
+ * satisfies the operator (and when the request has none: AWS's documented pitfall), `ForAnyValue:`
+ * when at least one does (never when it has none).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  */
 function conditionHolds(condition: Condition, context: RequestContext): boolean {
+  const { set, base: operator } = splitOperator(condition.operator);
+  const actual = context[condition.key] ?? [];
+  if (set === "ForAllValues") return actual.every((a) => valueHolds(operator, condition.values, a));
+  if (set === "ForAnyValue") return actual.some((a) => valueHolds(operator, condition.values, a));
   const ifExists = condition.operator.endsWith("IfExists");
-  const operator = condition.operator.replace(/IfExists$/, "");
-  const actual = context[condition.key];
-  if (!actual || actual.length === 0) return ifExists || NEGATED.has(operator);
+  if (actual.length === 0) return ifExists || NEGATED.has(operator);
   const matched = condition.values.some((pattern) => actual.some((a) => valueMatches(operator, pattern, a)));
   return NEGATED.has(operator) ? !matched : matched;
 }

@@ -16,6 +16,7 @@
  * - SES SendEmail is authorized on the sending identity and the configuration set, with
  *   ses:FromAddress and ses:Recipients; https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
  */
+import { topLevelAttributes } from "./dynamodb-attributes";
 import { AuthorizationCheck } from "./authorizer";
 
 export interface MappedResources {
@@ -88,6 +89,11 @@ export class RequestMapper {
   /** DynamoDB's JSON protocol: `X-Amz-Target: DynamoDB_20120810.<Operation>`. */
   dynamodb(operation: string, body: Json): AuthorizationCheck[] | undefined {
     const on = (action: string, table: unknown) => ({ action: `dynamodb:${action}`, resource: this.tableArn(table) });
+    // An item action carries the top-level attributes it names, for `dynamodb:Attributes` conditions.
+    const onItem = (action: string, detail: Json) => ({
+      ...on(action, detail.TableName),
+      context: { "dynamodb:attributes": topLevelAttributes(detail) },
+    });
     switch (operation) {
       case "BatchGetItem":
       case "BatchWriteItem":
@@ -102,7 +108,7 @@ export class RequestMapper {
           Get: "GetItem",
         };
         return ((body.TransactItems as Json[] | undefined) ?? []).flatMap((item) =>
-          Object.entries(item).map(([kind, detail]) => on(actions[kind], (detail as Json).TableName)),
+          Object.entries(item).map(([kind, detail]) => onItem(actions[kind], detail as Json)),
         );
       }
       case "ListTables":
@@ -117,6 +123,11 @@ export class RequestMapper {
               : this.tableArn(body.TableName),
           },
         ];
+      case "GetItem":
+      case "PutItem":
+      case "UpdateItem":
+      case "DeleteItem":
+        return body.TableName === undefined ? undefined : [onItem(operation, body)];
       default:
         return body.TableName === undefined ? undefined : [on(operation, body.TableName)];
     }

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { PolicyStatement } from "./policy";
 
 export interface OnDemandTableProps {
   readonly name: string;
@@ -58,6 +59,20 @@ export class OnDemandTable extends Construct {
       ...(props.stream ? { streamEnabled: true, streamViewType: props.stream } : {}),
       ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
     });
+  }
+
+  /**
+   * UpdateItem on this table's items, naming only these top-level attributes (its key among them).
+   * ForAllValues holds when every attribute a request names is listed
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+   */
+  updatesOnly(attributes: readonly string[], sid = "UpdatesOnlyItsAttributes"): PolicyStatement {
+    return {
+      sid,
+      actions: ["dynamodb:UpdateItem"],
+      resources: [this.arn],
+      conditions: { "ForAllValues:StringEquals": { "dynamodb:Attributes": [...attributes] } },
+    };
   }
 
   get arn(): string {

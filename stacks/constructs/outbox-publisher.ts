@@ -2,6 +2,7 @@ import { OnDemandTable } from "./on-demand-table";
 import { FifoTopic } from "./fifo-topic";
 import { OpsAlarms } from "./ops-alarms";
 import { PolicyStatement } from "./policy";
+import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../../lambda-src/shared/order-writes";
 
 /** What a function that publishes the outbox (the relay, the sweep) is given. */
 export interface OutboxPublisherProps {
@@ -22,7 +23,8 @@ export interface OutboxPublisherProps {
 /** Reading an order's outbox, marking its events published, and publishing them (shared/outbox.ts). */
 export function publishesOutbox(props: OutboxPublisherProps): PolicyStatement[] {
   return [
-    { sid: "ReadAndMarkOrders", actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [props.table.arn] },
+    { sid: "ReadOrders", actions: ["dynamodb:GetItem"], resources: [props.table.arn] },
+    props.table.updatesOnly(ORDER_ATTRIBUTES_WRITTEN_BY.outboxPublisher, "MarkPublished"),
     { sid: "Publish", actions: ["sns:Publish"], resources: [props.topic.arn] },
     { sid: "EncryptPublished", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [props.kmsKeyArn] },
   ];

@@ -22,6 +22,45 @@ const role = (statements: object[]): Caller => ({
 });
 
 describe("policy evaluation within one account", () => {
+  it("evaluates ForAllValues and ForAnyValue on a multi-valued key, as IAM documents them", () => {
+    const allowing = (operator: string) =>
+      role([
+        {
+          Effect: "Allow",
+          Action: "dynamodb:UpdateItem",
+          Resource: TABLE,
+          Condition: { [operator]: { "dynamodb:Attributes": ["sku", "stock"] } },
+        },
+      ]);
+    const update = (attributes?: string[]) => ({
+      action: "dynamodb:UpdateItem",
+      resource: TABLE,
+      ...(attributes ? { context: { "dynamodb:attributes": attributes } } : {}),
+    });
+    const all = allowing("ForAllValues:StringEquals");
+    expect(evaluate(all, update(["sku", "stock"])).allowed).toBe(true);
+    expect(evaluate(all, update(["sku", "stock", "price"])).allowed).toBe(false);
+    // A request without the key satisfies ForAllValues: AWS's documented pitfall.
+    expect(evaluate(all, update()).allowed).toBe(true);
+    const any = allowing("ForAnyValue:StringEquals");
+    expect(evaluate(any, update(["price", "stock"])).allowed).toBe(true);
+    expect(evaluate(any, update(["price"])).allowed).toBe(false);
+    expect(evaluate(any, update()).allowed).toBe(false);
+    const noneOf = allowing("ForAllValues:StringNotEquals");
+    expect(evaluate(noneOf, update(["price"])).allowed).toBe(true);
+    expect(evaluate(noneOf, update(["price", "stock"])).allowed).toBe(false);
+    expect(() =>
+      identity([
+        {
+          Effect: "Allow",
+          Action: "*",
+          Resource: "*",
+          Condition: { "ForAllValues:Bool": { "aws:SecureTransport": "true" } },
+        },
+      ]),
+    ).toThrow(PolicyError);
+  });
+
   it("denies what no identity policy allows, in AWS's words", () => {
     const decision = evaluate(role([{ Effect: "Allow", Action: "dynamodb:GetItem", Resource: TABLE }]), {
       action: "dynamodb:BatchGetItem",
