@@ -38,6 +38,30 @@ export function openApiDocument() {
     headers: { Location: { description: "Where to read the order", schema: { type: "string" } } },
     ...jsonContent("OrderAccepted"),
   };
+  const getOrder = (operationId: string, summary: string) => ({
+    operationId,
+    summary,
+    parameters: [orderIdParameter],
+    responses: {
+      "200": { description: "The order", ...jsonContent("OrderView") },
+      "404": error("No such order (or another caller's)"),
+      "500": error("Unexpected failure; safe to retry"),
+    },
+  });
+  const cancelOrder = (operationId: string, summary: string) => ({
+    operationId,
+    summary,
+    parameters: [orderIdParameter],
+    requestBody: { required: false, ...jsonContent("CancelOrderRequest") },
+    responses: {
+      "202": { ...accepted, description: "Cancelled; OrderCancelled is recorded and published" },
+      "400": error("Body not JSON, or reason too long"),
+      "404": error("No such order (or another caller's)"),
+      "409": error("Inventory rejected the order (out of stock): there is nothing to cancel"),
+      "415": error("A body whose Content-Type is not application/json"),
+      "500": error("Unexpected failure; safe to retry"),
+    },
+  });
   return {
     openapi: "3.1.0",
     info: {
@@ -78,32 +102,16 @@ export function openApiDocument() {
         },
       },
       "/orders/{orderId}": {
-        get: {
-          operationId: "getOrder",
-          summary: "Read an order and its fulfilment per service",
-          parameters: [orderIdParameter],
-          responses: {
-            "200": { description: "The order", ...jsonContent("OrderView") },
-            "404": error("No such order"),
-            "500": error("Unexpected failure; safe to retry"),
-          },
-        },
+        get: getOrder("getOrder", "Read one of the caller's orders and its fulfilment per service"),
       },
       "/orders/{orderId}/cancel": {
-        post: {
-          operationId: "cancelOrder",
-          summary: "Cancel a placed order (a second cancel is a no-op)",
-          parameters: [orderIdParameter],
-          requestBody: { required: false, ...jsonContent("CancelOrderRequest") },
-          responses: {
-            "202": { ...accepted, description: "Cancelled; OrderCancelled is recorded and published" },
-            "400": error("Body not JSON, or reason too long"),
-            "404": error("No such order"),
-            "409": error("Inventory rejected the order (out of stock): there is nothing to cancel"),
-            "415": error("A body whose Content-Type is not application/json"),
-            "500": error("Unexpected failure; safe to retry"),
-          },
-        },
+        post: cancelOrder("cancelOrder", "Cancel one of the caller's placed orders (a second cancel is a no-op)"),
+      },
+      "/operator/orders/{orderId}": {
+        get: getOrder("operatorGetOrder", "Read any order (callers holding the operator policy)"),
+      },
+      "/operator/orders/{orderId}/cancel": {
+        post: cancelOrder("operatorCancelOrder", "Cancel any placed order (callers holding the operator policy)"),
       },
     },
     components: { schemas: components },

@@ -119,7 +119,10 @@ export class FanoutStack extends TerraformStack {
     new TerraformOutput(this, "api_url", { value: api.url });
     for (const [capability, policy] of Object.entries(api.invokePolicies ?? {})) {
       new TerraformOutput(this, `${capability}_policy_arn`, {
-        description: `Attach to the roles that may ${capability} orders; they sign requests with SigV4`,
+        description:
+          capability === "operator"
+            ? "Attach to the operators' roles: they read and cancel any order on /operator/orders; they sign requests with SigV4"
+            : `Attach to the roles that may ${capability} their own orders; they sign requests with SigV4`,
         value: policy.arn,
       });
     }

@@ -105,6 +105,29 @@ describe("orders belong to the caller API Gateway verified", () => {
     expect(own.statusCode).toBe(200);
     expect(bodyOf(own).owner).toBeUndefined();
   });
+
+  it("lets an operator read and cancel any order on the operator routes (API Gateway admits only the operator policy)", async () => {
+    await placeAs(alice);
+    const stored = ddbMock.commandCalls(PutCommand)[0].args[0].input.Item as OrderRecord;
+    ddbMock.on(GetCommand).resolves({ Item: stored });
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { ...stored, status: "CANCELLED" } });
+    const operator = "arn:aws:sts::123456789012:assumed-role/support-operator/jo";
+    const read = await api(
+      apiRequest("GET /operator/orders/{orderId}", { orderId: stored.orderId, callerArn: operator }),
+    );
+    expect(read.statusCode).toBe(200);
+    expect(bodyOf(read).orderId).toBe(stored.orderId);
+    const cancel = await api(
+      apiRequest("POST /operator/orders/{orderId}/cancel", {
+        orderId: stored.orderId,
+        callerArn: operator,
+        body: { reason: "fraud" },
+      }),
+    );
+    expect(cancel.statusCode).toBe(202);
+    const cancelled = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues ?? {});
+    expect(cancelled).toContainEqual(expect.objectContaining({ ":cancelled": "CANCELLED", ":reason": "fraud" }));
+  });
 });
 
 describe("POST /orders", () => {

@@ -126,11 +126,17 @@ describe.each(AWS_ENVIRONMENTS)("order-fanout-%s on AWS", (name) => {
         .exec(text)![1]
         .replace(`\${aws_apigatewayv2_api.${api}.execution_arn}/*`, "");
     };
-    expect(policies).toHaveLength(3);
+    expect(policies).toHaveLength(4);
     expect(routeOf("place")).toBe('"/POST/orders"');
     expect(routeOf("read")).toBe('"/GET/orders/*"');
     expect(routeOf("cancel")).toBe('"/POST/orders/*/cancel"');
-    for (const capability of ["place", "read", "cancel"])
+    // The operator policy reaches only the operator routes, which read and cancel any order.
+    expect(
+      routeOf("operator")
+        .replaceAll(`\${aws_apigatewayv2_api.`, "")
+        .replace(/[\w-]+\.execution_arn}\/\*/g, ""),
+    ).toBe('"/GET/operator/orders/*","/POST/operator/orders/*/cancel"');
+    for (const capability of ["place", "read", "cancel", "operator"])
       expect((plan.output as any)[`${capability}_policy_arn`].value).toMatch(/aws_iam_policy\.[\w-]+\.arn/);
   });
 

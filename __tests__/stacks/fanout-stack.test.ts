@@ -242,10 +242,16 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
     for (const a of dlqAlarms) expect(a.dimensions.QueueName).toMatch(/-dlq_\w+\.name|dlq/);
   });
 
-  it("serves the three order routes with the configured authorization and access logs", () => {
+  it("serves the order routes and the operator's with the configured authorization and access logs", () => {
     const routes = Object.values(resourcesOf(plan, "aws_apigatewayv2_route"));
     expect(routes.map((r) => r.route_key).sort()).toEqual(
-      ["GET /orders/{orderId}", "POST /orders", "POST /orders/{orderId}/cancel"].sort(),
+      [
+        "GET /orders/{orderId}",
+        "POST /orders",
+        "POST /orders/{orderId}/cancel",
+        "GET /operator/orders/{orderId}",
+        "POST /operator/orders/{orderId}/cancel",
+      ].sort(),
     );
     for (const r of routes) expect(r.authorization_type).toBe(settings.apiAuthorization);
     const [integration] = Object.values(resourcesOf(plan, "aws_apigatewayv2_integration"));
@@ -283,7 +289,9 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name) => {
 
   it("outputs the API URL, its invoke policies where callers sign, topic, queues, tables and bucket", () => {
     const signed =
-      settings.apiAuthorization === "AWS_IAM" ? ["place_policy_arn", "read_policy_arn", "cancel_policy_arn"] : [];
+      settings.apiAuthorization === "AWS_IAM"
+        ? ["place_policy_arn", "read_policy_arn", "cancel_policy_arn", "operator_policy_arn"]
+        : [];
     const onAws = settings.name === "local" ? [] : ["dashboard_url"]; // see dashboard.test.ts
     expect(Object.keys(plan.output ?? {}).sort()).toEqual(
       ["api_url", "documents_bucket", "queue_urls", "table_names", "topic_arn", ...signed, ...onAws].sort(),

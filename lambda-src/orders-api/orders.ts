@@ -52,10 +52,16 @@ async function findOrder(deps: OrdersDeps, orderId: string): Promise<OrderRecord
  * The caller's order. Another caller's is answered as one that does not exist: its existence is
  * none of their business either.
  */
-async function requireOrder(deps: OrdersDeps, orderId: string, caller: string): Promise<OrderRecord> {
+/**
+ * Whose orders a request may see: a caller's own (`{ caller }`), or every order, for the
+ * operator routes API Gateway admits only callers holding the operator policy to.
+ */
+export type Reader = { caller: string } | { operator: true };
+
+async function requireOrder(deps: OrdersDeps, orderId: string, reader: Reader): Promise<OrderRecord> {
   const order = await findOrder(deps, orderId);
-  if (!order || (order.owner ?? ANONYMOUS_CALLER) !== caller)
-    throw new ApiError(404, "OrderNotFound", `order ${orderId} does not exist`);
+  const visible = order && ("operator" in reader || (order.owner ?? ANONYMOUS_CALLER) === reader.caller);
+  if (!visible) throw new ApiError(404, "OrderNotFound", `order ${orderId} does not exist`);
   return order;
 }
 
@@ -181,7 +187,9 @@ export async function placeOrder(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     // A retry, or a concurrent send of the same request that stored it first.
-    const stored = error.Item ? OrderRecord.parse(unmarshall(error.Item)) : await requireOrder(deps, orderId, caller);
+    const stored = error.Item
+      ? OrderRecord.parse(unmarshall(error.Item))
+      : await requireOrder(deps, orderId, { caller });
     return replay(stored);
   }
   count(ORDERS_PLACED_METRIC);
@@ -192,9 +200,9 @@ export async function placeOrder(
 export async function getOrder(
   deps: OrdersDeps,
   orderId: string,
-  caller: string = ANONYMOUS_CALLER,
+  reader: Reader = { caller: ANONYMOUS_CALLER },
 ): Promise<OrderView> {
-  const order = await requireOrder(deps, orderId, caller);
+  const order = await requireOrder(deps, orderId, reader);
   return OrderView.parse(order);
 }
 
@@ -207,9 +215,9 @@ export async function cancelOrder(
   deps: OrdersDeps,
   orderId: string,
   reason: string,
-  caller: string = ANONYMOUS_CALLER,
+  reader: Reader = { caller: ANONYMOUS_CALLER },
 ): Promise<OrderRecord> {
-  let order = await requireOrder(deps, orderId, caller);
+  let order = await requireOrder(deps, orderId, reader);
   if (order.status === "PLACED") {
     const cancelledAt = now(deps);
     const cancelled: OrderCancelled = {
@@ -243,7 +251,7 @@ export async function cancelOrder(
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Cancelled by a concurrent request, or rejected by inventory meanwhile: read what it is now.
-      order = await requireOrder(deps, orderId, caller);
+      order = await requireOrder(deps, orderId, reader);
     }
   }
   if (order.status === "REJECTED") {

@@ -11,18 +11,26 @@ import { BundledFunction } from "./bundled-function";
 import { policyDocument } from "./policy";
 
 /** The routes of the orders API, all served by one function. */
-export const ORDER_ROUTES = ["POST /orders", "GET /orders/{orderId}", "POST /orders/{orderId}/cancel"] as const;
+export const ORDER_ROUTES = [
+  "POST /orders",
+  "GET /orders/{orderId}",
+  "POST /orders/{orderId}/cancel",
+  "GET /operator/orders/{orderId}",
+  "POST /operator/orders/{orderId}/cancel",
+] as const;
 
 /**
  * What a caller may be allowed, one managed policy each: a storefront places and reads, a support
  * tool reads and cancels, a reporting job only reads. The handler lets a caller read and cancel
- * only its own orders (lambda-src/orders-api/router.ts, callerOf).
+ * only its own orders (lambda-src/orders-api/router.ts, callerOf); the operator policy reaches
+ * the operator routes, which read and cancel any order.
  */
 export const CAPABILITIES = {
-  place: "POST /orders",
-  read: "GET /orders/{orderId}",
-  cancel: "POST /orders/{orderId}/cancel",
-} as const satisfies Record<string, (typeof ORDER_ROUTES)[number]>;
+  place: ["POST /orders"],
+  read: ["GET /orders/{orderId}"],
+  cancel: ["POST /orders/{orderId}/cancel"],
+  operator: ["GET /operator/orders/{orderId}", "POST /operator/orders/{orderId}/cancel"],
+} as const satisfies Record<string, readonly (typeof ORDER_ROUTES)[number][]>;
 export type Capability = keyof typeof CAPABILITIES;
 
 export interface OrdersApiProps {
@@ -112,16 +120,21 @@ export class OrdersApi extends Construct {
       const policyFor = (capability: Capability) =>
         new IamPolicy(this, `${capability}-policy`, {
           name: `${props.name}-${capability}`,
-          description: `Calls ${CAPABILITIES[capability]} on the ${props.name} API`,
+          description: `Calls ${CAPABILITIES[capability].join(" and ")} on the ${props.name} API`,
           policy: policyDocument([
             {
               sid: `Invoke${capability[0].toUpperCase()}${capability.slice(1)}`,
               actions: ["execute-api:Invoke"],
-              resources: [routeResource(this.api.executionArn, CAPABILITIES[capability])],
+              resources: CAPABILITIES[capability].map((route) => routeResource(this.api.executionArn, route)),
             },
           ]),
         });
-      this.invokePolicies = { place: policyFor("place"), read: policyFor("read"), cancel: policyFor("cancel") };
+      this.invokePolicies = {
+        place: policyFor("place"),
+        read: policyFor("read"),
+        cancel: policyFor("cancel"),
+        operator: policyFor("operator"),
+      };
     }
   }
 }

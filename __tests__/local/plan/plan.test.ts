@@ -26,7 +26,9 @@ describe("the local plan loader", () => {
     expect(model.tables.find((t) => t.name.endsWith("idempotency"))!.ttlAttribute).toBe("expiration");
     expect(model.buckets).toEqual(["order-fanout-local-documents-000000000000"]);
     expect(model.routes.map((r) => r.routeKey).sort()).toEqual([
+      "GET /operator/orders/{orderId}",
       "GET /orders/{orderId}",
+      "POST /operator/orders/{orderId}/cancel",
       "POST /orders",
       "POST /orders/{orderId}/cancel",
     ]);
