@@ -1,6 +1,6 @@
 /**
  * `npm run smoke -- --env <local|dev|staging|prod> [--sku <sku>] [--email <address>]`, or
- * `npm run smoke -- --url <api base> [--sku KB-01] [--iam] [--region eu-west-1]`: checks a
+ * `npm run smoke -- --url <api base> [--sku SMOKE-01] [--iam] [--region eu-west-1]`: checks a
  * deployment (local or AWS) keeps the contract: refusals answer their 4xx, an order is accepted,
  * readable, and reaches inventory, billing and notification; then it is cancelled, and each of them
  * compensates (stock given back, the charge credited, the cancellation e-mailed), so a smoke test
@@ -8,9 +8,11 @@
  *
  * With --env the API is found by the name the stack gives it (API Gateway's GetApis in the
  * environment's region), requests are SigV4-signed with the usual AWS credential chain (the caller
- * needs the stack's place, read and cancel policies), and without --sku the first product in stock
- * is ordered. The customer is SES's mailbox simulator, which accepts mail even in the SES sandbox.
- * With --url, --iam (or a 403) turns signing on.
+ * needs the stack's place, read and cancel policies), and it orders a product the catalogue marks
+ * for smoke tests (`"smokeTest": true`): the first in stock, or --sku if that one is marked; never a
+ * real product. The customer is SES's mailbox simulator, which accepts mail even in the SES
+ * sandbox. With --url (no table to look in) it orders --sku, default SMOKE-01 (the local
+ * catalogue's smoke product); --iam (or a 403) turns signing on.
  */
 import { parseArgs } from "node:util";
 import { ApiGatewayV2Client, GetApisCommand } from "@aws-sdk/client-apigatewayv2";
@@ -146,23 +148,34 @@ async function apiUrlOf(target: OpsTarget): Promise<string> {
   throw new Error(`no API named ${name} in ${target.description}: deploy order-fanout-${target.settings.name} first`);
 }
 
-/** A SKU with stock to order: the first found in the environment's products table. */
-async function skuInStock(target: OpsTarget): Promise<string> {
+/** The smoke-test product to order: `wanted` if it is one, else the first marked with stock. */
+async function smokeTestSku(target: OpsTarget, wanted?: string): Promise<string> {
   const ddb = documentClientFor(target);
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await ddb.send(new ScanCommand({ TableName: target.tables.products, ExclusiveStartKey }));
     // A shard item (lambda-src/shared/product.ts) is not a product: its key is no SKU.
-    const product = page.Items?.find((item) => item[SHARD_OF] === undefined && Number(item.stock) >= 1);
-    if (product) {
-      console.log(`ordering ${String(product.sku)} (${String(product.name)}, ${Number(product.stock)} in stock)`);
-      return String(product.sku);
+    const products = (page.Items ?? []).filter((item) => item[SHARD_OF] === undefined);
+    if (wanted !== undefined) {
+      const named = products.find((item) => item.sku === wanted);
+      if (named && named.smokeTest !== true)
+        throw new Error(
+          `${wanted} is a real product, not marked for smoke tests ("smokeTest": true): order one that is`,
+        );
+      if (named) return wanted;
+    } else {
+      const product = products.find((item) => item.smokeTest === true && Number(item.stock) >= 1);
+      if (product) {
+        console.log(`ordering ${String(product.sku)} (${String(product.name)}, ${Number(product.stock)} in stock)`);
+        return String(product.sku);
+      }
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   throw new Error(
-    `no product in stock in ${target.tables.products} (${target.description}): import a catalogue first, ` +
-      `e.g. npm run catalogue -- import local/fixtures/products.json --env ${target.settings.name}`,
+    `${wanted === undefined ? "no product marked for smoke tests with stock" : `no product ${wanted}`} in ` +
+      `${target.tables.products} (${target.description}): add one with "smokeTest": true to the catalogue, e.g. ` +
+      `{"sku": "SMOKE-01", "name": "Smoke test item", "unitPriceCents": 100, "currency": "EUR", "stock": 1000, "smokeTest": true}`,
   );
 }
 
@@ -190,7 +203,7 @@ async function main(): Promise<number> {
       email = values.email ?? SIMULATOR_RECIPIENT;
     }
     console.log(`smoke test of ${target.description}: ${client.baseUrl}`);
-    sku ??= await skuInStock(target);
+    sku = await smokeTestSku(target, sku);
   } else {
     if (!values.url) throw new Error("--env or --url is required, e.g. --env dev or --url http://localhost:3000");
     const region = values.region ?? process.env.AWS_REGION ?? "eu-west-1";
@@ -200,7 +213,7 @@ async function main(): Promise<number> {
       client = new OrdersClient(values.url, sigV4(region));
     }
   }
-  const checks = await smoke(client, sku ?? "KB-01", email);
+  const checks = await smoke(client, sku ?? "SMOKE-01", email);
   for (const c of checks) console.log(`${c.ok ? "✓" : "✗"} ${c.name}${c.ok ? "" : `: ${c.detail}`}`);
   const failed = checks.filter((c) => !c.ok).length;
   console.log(`${checks.length - failed} passed, ${failed} failed`);

@@ -100,7 +100,9 @@ describe("classification", () => {
     expect(updateCalls().map((u) => u.Key)).toEqual([{ sku: "PRICE" }, { sku: "EXTRA" }]);
     for (const u of updateCalls()) {
       expect(u.ConditionExpression).toBe("attribute_exists(sku)");
-      expect(u.UpdateExpression).toBe("SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency");
+      expect(u.UpdateExpression).toBe(
+        "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency REMOVE #smokeTest",
+      );
       expect(Object.values(u.ExpressionAttributeNames!)).not.toContain("stock");
       expect(Object.keys(u.ExpressionAttributeValues!)).not.toContain(":stock");
     }
@@ -121,7 +123,7 @@ describe("classification", () => {
     });
     for (const u of updateCalls()) {
       expect(u.UpdateExpression).toBe(
-        "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stock = :stock",
+        "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stock = :stock REMOVE #smokeTest",
       );
     }
     expect(updateCalls()[1].ExpressionAttributeValues).toMatchObject({ ":stock": 99 });
@@ -186,7 +188,7 @@ describe("sharded SKUs", () => {
     expect(await importCatalogue(ddb, TABLE, renamed, FAST)).toMatchObject({ updated: ["FLASH"] });
     expect(writes()).toEqual(["Update FLASH"]);
     expect(updateCalls()[0].UpdateExpression).toBe(
-      "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency",
+      "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency REMOVE #smokeTest",
     );
   });
 
@@ -231,7 +233,7 @@ describe("sharded SKUs", () => {
     ]);
     expect(updateCalls().at(-1)).toMatchObject({
       UpdateExpression:
-        "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stockShards = :stockShards REMOVE #stock",
+        "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stockShards = :stockShards REMOVE #smokeTest, #stock",
       ExpressionAttributeValues: { ":stockShards": 2 },
     });
   });
@@ -246,7 +248,7 @@ describe("sharded SKUs", () => {
         .flatMap(putItems)
         .map((i) => i.stock),
     ).toEqual([3, 2, 2]);
-    expect(updateCalls().at(-1)!.UpdateExpression).toMatch(/#stockShards = :stockShards REMOVE #stock$/);
+    expect(updateCalls().at(-1)!.UpdateExpression).toMatch(/#stockShards = :stockShards REMOVE #smokeTest, #stock$/);
   });
 
   it("with setStock, a sharded SKU becoming unsharded: the product item takes the stock, then the shards go", async () => {
@@ -256,7 +258,7 @@ describe("sharded SKUs", () => {
     expect(emptied()).toEqual(["FLASH#0", "FLASH#1"]);
     expect(updateCalls()[2]).toMatchObject({
       UpdateExpression:
-        "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stock = :stock REMOVE #stockShards",
+        "SET #name = :name, #unitPriceCents = :unitPriceCents, #currency = :currency, #stock = :stock REMOVE #smokeTest, #stockShards",
       ExpressionAttributeValues: { ":stock": 6 },
     });
   });

@@ -69,7 +69,7 @@ describe("JSON", () => {
 
   it("refuses unknown fields, naming them", () => {
     expect(problems(JSON.stringify([{ ...KEYBOARD, colour: "black", weight: 1 }]), "json")).toEqual([
-      'row 1: unknown fields "colour", "weight"; the fields are sku, name, unitPriceCents, currency, stock and optionally stockShards',
+      'row 1: unknown fields "colour", "weight"; the fields are sku, name, unitPriceCents, currency, stock and optionally stockShards, smokeTest',
     ]);
   });
 
@@ -115,6 +115,23 @@ describe("CSV", () => {
     expect(load(`\uFEFF${text.replace(/\n/g, "\r\n")}`, "csv")).toEqual([
       { sku: "KB-01", name: 'Keyboard, mechanical "pro"', unitPriceCents: 8900, currency: "EUR", stock: 1000 },
       { sku: "MS-02", name: "Wireless mouse", unitPriceCents: 3500, currency: "USD", stock: 0 },
+    ]);
+  });
+
+  it("takes an optional smokeTest column: true or false, empty meaning not marked, and refuses anything else", () => {
+    const header = `${HEADER},smokeTest`;
+    expect(
+      load(
+        `${header}\nSMOKE-01,Smoke item,100,EUR,10,true\nKB-01,Keyboard,8900,EUR,1000,\nMS-02,Mouse,1,EUR,1,false\n`,
+        "csv",
+      ),
+    ).toEqual([
+      { sku: "SMOKE-01", name: "Smoke item", unitPriceCents: 100, currency: "EUR", stock: 10, smokeTest: true },
+      { sku: "KB-01", name: "Keyboard", unitPriceCents: 8900, currency: "EUR", stock: 1000 },
+      { sku: "MS-02", name: "Mouse", unitPriceCents: 1, currency: "EUR", stock: 1, smokeTest: false },
+    ]);
+    expect(problems(`${header}\nSMOKE-01,Smoke item,100,EUR,10,yes\n`, "csv")).toEqual([
+      'row 1 (line 2): smokeTest: expected a boolean, got "yes"',
     ]);
   });
 
@@ -177,7 +194,7 @@ describe("CSV", () => {
   });
 
   it("refuses unknown, repeated and missing columns, naming them", () => {
-    const columns = "the columns are sku, name, unitPriceCents, currency, stock and optionally stockShards";
+    const columns = "the columns are sku, name, unitPriceCents, currency, stock and optionally stockShards, smokeTest";
     expect(problems("sku,name,price,currency,colour,sku\nKB-01,Keyboard,1,EUR,black,KB-01\n", "csv")).toEqual([
       `header (line 1): unknown columns "price", "colour"; ${columns}`,
       `header (line 1): column "sku" more than once; ${columns}`,

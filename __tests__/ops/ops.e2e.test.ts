@@ -126,6 +126,11 @@ it("smoke-tests the deployment and leaves no live order: the order is cancelled 
   expect(run.status).toBe(0);
   for (const service of ["inventory", "billing", "notification"])
     expect(run.stdout).toContain(`✓ ${service} compensated the cancellation`);
+
+  // It orders the catalogue's smoke-test product, never a real one.
+  const real = await command("ops/smoke.ts", "--env", "local", "--sku", "KB-01");
+  expect(real.status).toBe(1);
+  expect(real.stderr).toContain('KB-01 is a real product, not marked for smoke tests ("smokeTest": true)');
 }, 90_000);
 
 it("loses no order when the relay gives its stream record up: the scheduled sweep publishes it, outbox list shows both, replay settles the record", async () => {

@@ -39,15 +39,26 @@ export const Product = z.object({
   stock: WholeNumber,
   /** How many items the stock is split over; absent means 1 (the product's own item). */
   stockShards: z.int(SHARDS).min(1, SHARDS).max(MAX_STOCK_SHARDS, SHARDS).optional(),
+  /**
+   * A product for smoke tests only: `npm run smoke` orders one of these and nothing else, so a
+   * check of production never takes a real product's stock (it cancels its order, and inventory
+   * gives the stock back). A storefront should not list it. Absent means false.
+   */
+  smokeTest: z.boolean().optional(),
 });
 export type Product = z.infer<typeof Product>;
 
 /** The fields a catalogue import owns; stock belongs to inventory once a product exists. */
-export const CATALOGUE_FIELDS = ["name", "unitPriceCents", "currency"] as const satisfies readonly (keyof Product)[];
+export const CATALOGUE_FIELDS = [
+  "name",
+  "unitPriceCents",
+  "currency",
+  "smokeTest",
+] as const satisfies readonly (keyof Product)[];
 
 export const PRODUCT_FIELDS = Object.keys(Product.shape) as (keyof Product)[];
 /** The fields a file may leave out. */
-export const OPTIONAL_FIELDS: readonly (keyof Product)[] = ["stockShards"];
+export const OPTIONAL_FIELDS: readonly (keyof Product)[] = ["stockShards", "smokeTest"];
 export const REQUIRED_FIELDS = PRODUCT_FIELDS.filter((f) => !OPTIONAL_FIELDS.includes(f));
 
 /** The attribute that marks a shard item and names its SKU. */

@@ -88,7 +88,13 @@ async function readStored(
   skus: string[],
   retry: RetryPolicy,
 ): Promise<Map<string, Stored>> {
-  const stored = await getItems(ddb, table, skus, "sku, #name, unitPriceCents, currency, stock, stockShards", retry);
+  const stored = await getItems(
+    ddb,
+    table,
+    skus,
+    "sku, #name, unitPriceCents, currency, stock, stockShards, smokeTest",
+    retry,
+  );
   const sharded = [...stored].filter(([, product]) => shardsOf(product) > 1);
   const keys = sharded.flatMap(([sku, product]) => stockItemKeys(sku, shardsOf(product)));
   const shards = await getItems(ddb, table, keys, "sku, stock", retry);
@@ -180,8 +186,11 @@ async function updateProduct(
   setStock: boolean,
   readStock?: number,
 ) {
-  const set: Partial<Product> = Object.fromEntries(CATALOGUE_FIELDS.map((f) => [f, product[f]]));
-  const remove: (keyof Product)[] = [];
+  // A catalogue field the row leaves out (smokeTest) is removed: the file says what the product is.
+  const set: Partial<Product> = Object.fromEntries(
+    CATALOGUE_FIELDS.filter((f) => product[f] !== undefined).map((f) => [f, product[f]]),
+  );
+  const remove: (keyof Product)[] = CATALOGUE_FIELDS.filter((f) => product[f] === undefined);
   if (setStock && shardsOf(product) > 1) {
     set.stockShards = shardsOf(product);
     remove.push("stock");

@@ -3,7 +3,7 @@
  * (the shape of local/fixtures/products.json), `.csv` a header row naming the product fields and
  * one row per product. CSV cells are text; the whole-number columns become numbers only when they
  * are decimal digits, so "12.5", "1e3" or an empty cell reach validation as they are and are refused.
- * An optional column (stockShards) may be left out, and an empty cell in it means the default.
+ * An optional column (stockShards, smokeTest) may be left out, and an empty cell in it means the default.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -76,8 +76,14 @@ function parseJson(text: string, file: string): SourceRow[] {
 
 const WHOLE_NUMBER_COLUMNS: ReadonlySet<string> = new Set(["unitPriceCents", "stock", "stockShards"]);
 
-/** Decimal digits only; anything else stays text for validation to refuse with its value. */
-function cell(column: string, value: string): string | number {
+const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(["smokeTest"]);
+
+/**
+ * Decimal digits only, or true/false in a yes-or-no column; anything else stays text for
+ * validation to refuse with its value.
+ */
+function cell(column: string, value: string): string | number | boolean {
+  if (BOOLEAN_COLUMNS.has(column) && (value === "true" || value === "false")) return value === "true";
   if (!WHOLE_NUMBER_COLUMNS.has(column) || !/^\d+$/.test(value)) return value;
   const number = Number(value);
   return Number.isSafeInteger(number) ? number : value;
