@@ -10,7 +10,10 @@ import type { ConsumerService } from "../lambda-src/shared/services";
  *
  *   ORDER_FANOUT_STATE_BUCKET              state bucket for every AWS environment
  *   ORDER_FANOUT_<ENV>_ACCOUNT_IDS         comma-separated 12-digit ids, e.g. ORDER_FANOUT_PROD_ACCOUNT_IDS
- *   ORDER_FANOUT_<ENV>_ROLE_ARN            role the provider and the state backend assume (another account)
+ *   ORDER_FANOUT_<ENV>_ROLE_ARN            role the provider and the state backend assume (another account;
+ *                                          an engineer's deploy, never CI's)
+ *   ORDER_FANOUT_<ENV>_PLAN_ROLE_ARN       CI's read-only plan role: the state bucket lets it read the state
+ *   ORDER_FANOUT_<ENV>_APPLY_ROLE_ARN      CI's deploy role (protected environment): it may keep the state
  *   ORDER_FANOUT_<ENV>_ALARM_EMAIL         where the ops topic sends alarm e-mails (required to deploy)
  *   ORDER_FANOUT_<ENV>_SENDER_EMAIL        the address the notification service sends from (required to deploy)
  *   ORDER_FANOUT_<ENV>_SENDER_IDENTITY     `address` (default: SES verifies that one address) or `domain`
@@ -376,22 +379,35 @@ export function environmentSettings(name: EnvironmentName, env: NodeJS.ProcessEn
   };
 }
 
-/** A role that keeps one environment's state: it may read and write only under that key's folder. */
+/**
+ * A role that keeps one environment's state: it may read, and unless `readOnly` write, only under
+ * that key's folder.
+ */
 export interface StateAccessRole {
   readonly roleArn: string;
   /** e.g. `order-fanout/dev/` */
   readonly keyPrefix: string;
+  /** A plan role: it reads the state and takes no lock. */
+  readonly readOnly: boolean;
 }
 
 /**
  * Settings of the state-bootstrap stack: the bucket every AWS environment keeps its state in, and
- * the roles (ORDER_FANOUT_<ENV>_ROLE_ARN) that reach it from other accounts.
+ * the roles that reach it from other accounts: ORDER_FANOUT_<ENV>_ROLE_ARN (an engineer's deploy
+ * through the provider's assume_role) and ORDER_FANOUT_<ENV>_APPLY_ROLE_ARN (CI's apply) read and
+ * write, ORDER_FANOUT_<ENV>_PLAN_ROLE_ARN (CI's plans) only reads.
  */
 export function stateBootstrapSettings(env: NodeJS.ProcessEnv = process.env) {
   const accessRoles: StateAccessRole[] = ENVIRONMENT_NAMES.filter((name) => name !== "local").flatMap((name) => {
     const settings = environmentSettings(name, env);
-    if (!settings.roleArn || settings.state.kind !== "s3") return [];
-    return [{ roleArn: settings.roleArn, keyPrefix: settings.state.key.replace(/[^/]+$/, "") }];
+    if (settings.state.kind !== "s3") return [];
+    const keyPrefix = settings.state.key.replace(/[^/]+$/, "");
+    const role = (kind: string) => roleArnFrom(variableName(name, kind), given(env, variableName(name, kind)));
+    return [
+      { roleArn: settings.roleArn, readOnly: false },
+      { roleArn: role("APPLY_ROLE_ARN"), readOnly: false },
+      { roleArn: role("PLAN_ROLE_ARN"), readOnly: true },
+    ].flatMap(({ roleArn, readOnly }) => (roleArn ? [{ roleArn, keyPrefix, readOnly }] : []));
   });
   return {
     bucket: stateBucket(env, "the state-bootstrap stack"),

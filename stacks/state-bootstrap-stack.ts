@@ -13,7 +13,10 @@ export interface StateBootstrapProps {
   readonly tags: Record<string, string>;
 }
 
-/** What Terraform's S3 backend does with one state key and its lock file, and nothing else. */
+/**
+ * What Terraform's S3 backend does with one state key and its lock file, and nothing else; a
+ * read-only (plan) role only lists and reads.
+ */
 function stateAccess(bucketArn: string, role: StateAccessRole, index: number): PolicyStatement[] {
   const principals = { AWS: [role.roleArn] };
   return [
@@ -25,9 +28,9 @@ function stateAccess(bucketArn: string, role: StateAccessRole, index: number): P
       conditions: { StringLike: { "s3:prefix": [`${role.keyPrefix}*`] } },
     },
     {
-      sid: `KeepOwnState${index}`,
+      sid: `${role.readOnly ? "ReadOwnState" : "KeepOwnState"}${index}`,
       principals,
-      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      actions: role.readOnly ? ["s3:GetObject"] : ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
       resources: [`${bucketArn}/${role.keyPrefix}*`],
     },
   ];

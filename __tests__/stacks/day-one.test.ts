@@ -250,6 +250,25 @@ describe("what differs per environment", () => {
     }
     expect(text).not.toContain("order-fanout/staging/");
   });
+
+  it("lets CI's plan role only read its environment's state, and its apply role keep it", () => {
+    const planRole = "arn:aws:iam::111111111111:role/order-fanout-plan";
+    const applyRole = "arn:aws:iam::111111111111:role/order-fanout-apply";
+    const settings = stateBootstrapSettings({
+      ORDER_FANOUT_DEV_PLAN_ROLE_ARN: planRole,
+      ORDER_FANOUT_DEV_APPLY_ROLE_ARN: applyRole,
+    });
+    const plan = synthJson(new StateBootstrapStack(Testing.app(), "state-bootstrap", settings));
+    const text = compact(Object.values(resourcesOf(plan, "aws_s3_bucket_policy"))[0].policy);
+    expect(text).toMatch(new RegExp(`"Principal"=\\{"AWS"=\\["${planRole}"\\]\\},"Action"=\\["s3:GetObject"\\],`));
+    expect(text).not.toMatch(new RegExp(`"Principal"=\\{"AWS"=\\["${planRole}"\\]\\},"Action"=\\[[^\\]]*s3:PutObject`));
+    expect(text).toContain(
+      `"Principal"={"AWS"=["${applyRole}"]},"Action"=["s3:GetObject","s3:PutObject","s3:DeleteObject"]`,
+    );
+    expect(() => stateBootstrapSettings({ ORDER_FANOUT_DEV_PLAN_ROLE_ARN: "order-fanout-plan" })).toThrow(
+      "ORDER_FANOUT_DEV_PLAN_ROLE_ARN",
+    );
+  });
 });
 
 describe("synth refuses settings that are wrong wherever they are deployed", () => {

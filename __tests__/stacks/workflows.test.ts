@@ -13,7 +13,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Document, isPair, isScalar, parseDocument, visit } from "yaml";
 import { LAMBDA_NODE_MAJOR } from "../../stacks/bundles";
-import { ENVIRONMENT_NAMES, environmentSettings, stateBootstrapSettings } from "../../stacks/environments";
+import {
+  ENVIRONMENT_NAMES,
+  environmentSettings,
+  stateBootstrapSettings,
+  variableName,
+} from "../../stacks/environments";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORKFLOWS = ".github/workflows";
@@ -40,6 +45,10 @@ interface Unit {
   readonly matrix?: any;
   /** The job's permissions, else the workflow's; undefined for a composite action. */
   readonly permissions?: unknown;
+  /** The job's GitHub environment (its protection rules), if any. */
+  readonly environment?: unknown;
+  /** The jobs this one waits for. */
+  readonly needs?: string[];
   /** For a composite action: the folder a step names in `uses: ./<folder>`. */
   readonly actionDir?: string;
   readonly inputDefaults?: Record<string, unknown>;
@@ -90,6 +99,8 @@ function loadProject(replaced: Record<string, string> = {}): Project {
         env: { ...w.data?.env, ...job?.env },
         matrix: job?.strategy?.matrix,
         permissions: job?.permissions ?? w.data?.permissions,
+        environment: job?.environment,
+        needs: job?.needs === undefined ? [] : [job.needs].flat(),
       })),
     ),
     ...actions.map((a) => ({
@@ -307,6 +318,51 @@ function oidcProblems(project: Project): string[] {
     .map((unit) => `${unit.file}, ${unit.where}: configures AWS credentials without permissions id-token: write`);
 }
 
+/** The variable a job's configure-aws-credentials step assumes, for each matrix entry. */
+function assumedRoles(unit: Unit): string[] {
+  return unit.steps
+    .filter((step) => isAwsCredentials(step?.uses))
+    .flatMap((step) =>
+      ((unit.matrix?.include ?? [{}]) as Record<string, unknown>[]).map((entry) =>
+        evaluate(String(step.with?.["role-to-assume"] ?? ""), entry),
+      ),
+    )
+    .map((value) => (value ?? "?").replace(/^vars:/, ""));
+}
+
+/**
+ * (g) Code from a branch never runs with a deploy role: every job assumes an environment's
+ * `_PLAN_ROLE_ARN` (read-only), except a job in a GitHub environment (its protection rules) that
+ * waits for a plan job and applies the plan file that job saved, which may assume that
+ * environment's `_APPLY_ROLE_ARN`, and runs no terraform plan of its own.
+ */
+function roleProblems(project: Project): string[] {
+  const problems: string[] = [];
+  for (const unit of project.units.filter((u) => u.actionDir === undefined)) {
+    const where = `${unit.file}, ${unit.where}`;
+    for (const role of assumedRoles(unit)) {
+      const apply = /^ORDER_FANOUT_([A-Z]+)_APPLY_ROLE_ARN$/.exec(role);
+      if (/^ORDER_FANOUT_[A-Z]+_PLAN_ROLE_ARN$/.test(role)) continue;
+      if (!apply) {
+        problems.push(`${where}: assumes ${role}, neither an environment's plan role nor its apply role`);
+        continue;
+      }
+      const environment = apply[1].toLowerCase();
+      if (unit.environment !== environment)
+        problems.push(`${where}: assumes ${role} outside the protected GitHub environment ${environment}`);
+      const runs = unit.steps.map((step) => String(step?.run ?? "")).join("\n");
+      const usesPlan = unit.steps.some((step) => String(step?.uses ?? "").includes("terraform-plan"));
+      if (usesPlan || /\bterraform\b.*\bplan\b/.test(runs))
+        problems.push(`${where}: plans with ${role}; only the plan job plans, with the read-only role`);
+      if (!/\bapply\b[^\n]*\btfplan\b/.test(runs)) problems.push(`${where}: does not apply the saved plan tfplan`);
+      if (!unit.steps.some((step) => String(step?.uses ?? "").startsWith("actions/download-artifact@")))
+        problems.push(`${where}: does not download the plan job's reviewed plan`);
+      if (unit.needs?.length === 0) problems.push(`${where}: waits for no plan job`);
+    }
+  }
+  return problems;
+}
+
 /** (d) The pull request's plan matrix is exactly the AWS environments, each with its name in capitals. */
 function planMatrixProblems(project: Project): string[] {
   const file = `${WORKFLOWS}/pull-request.yml`;
@@ -488,8 +544,16 @@ function synthVariableProblems(project: Project): string[] {
           problems.push(`${where}: ${variable} for ${environment} comes from ${value.replace(/^vars:/, "vars.")}`);
         }
       }
+      // The provider's assume_role is for engineers' deploys: CI's jobs act with the role they
+      // assumed themselves (the plan role, or the apply role in a protected environment).
+      const providerRole = variableName(environment, "ROLE_ARN");
+      if (exported.has(providerRole))
+        problems.push(
+          `${where}: synth for ${environment} is given ${providerRole}, so the job would act with that role`,
+        );
       for (const variable of variablesRead(environment)) {
-        if (!exported.has(variable)) problems.push(`${where}: synth for ${environment} is not given ${variable}`);
+        if (variable !== providerRole && !exported.has(variable))
+          problems.push(`${where}: synth for ${environment} is not given ${variable}`);
       }
     }
   }
@@ -518,6 +582,10 @@ describe("GitHub workflows", () => {
   it("lets every job that configures AWS credentials ask for an OIDC token", () => {
     expect(project.units.some((unit) => usesAwsCredentials(project, unit))).toBe(true);
     expect(oidcProblems(project)).toEqual([]);
+  });
+
+  it("runs branch code only with read-only plan roles, and applies only the reviewed plan, in a protected environment", () => {
+    expect(roleProblems(project)).toEqual([]);
   });
 
   it("plans exactly the AWS environments", () => {
@@ -606,10 +674,42 @@ describe("the workflow checks fail on a broken copy", () => {
     [
       "AWS credentials without id-token: write",
       oidcProblems,
-      applyDev,
+      pullRequest,
       "      id-token: write\n",
       "",
-      "apply-dev.yml, job apply",
+      "pull-request.yml, job plan",
+    ],
+    [
+      "a plan with the deploy role",
+      roleProblems,
+      pullRequest,
+      "role-to-assume: ${{ vars[format('ORDER_FANOUT_{0}_PLAN_ROLE_ARN', matrix.upper)] }}",
+      "role-to-assume: ${{ vars[format('ORDER_FANOUT_{0}_APPLY_ROLE_ARN', matrix.upper)] }}",
+      "assumes ORDER_FANOUT_DEV_APPLY_ROLE_ARN outside the protected GitHub environment dev",
+    ],
+    [
+      "an apply outside its protected environment",
+      roleProblems,
+      applyDev,
+      "    timeout-minutes: 60\n    environment: dev\n",
+      "    timeout-minutes: 60\n",
+      "outside the protected GitHub environment dev",
+    ],
+    [
+      "an apply of a fresh plan instead of the reviewed one",
+      roleProblems,
+      applyDev,
+      "apply -input=false -lock-timeout=5m tfplan",
+      "apply -input=false -lock-timeout=5m -auto-approve",
+      "does not apply the saved plan tfplan",
+    ],
+    [
+      "synth given the provider's role",
+      synthVariableProblems,
+      synth,
+      '        [ -z "${PLAN_ROLE_ARN}" ] || export "${prefix}_PLAN_ROLE_ARN=${PLAN_ROLE_ARN}"\n',
+      '        [ -z "${PLAN_ROLE_ARN}" ] || export "${prefix}_PLAN_ROLE_ARN=${PLAN_ROLE_ARN}" "${prefix}_ROLE_ARN=${PLAN_ROLE_ARN}"\n',
+      "is given ORDER_FANOUT_DEV_ROLE_ARN",
     ],
     [
       "a plan matrix without prod",
