@@ -2,10 +2,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { mockClient } from "aws-sdk-client-mock";
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   BatchGetCommandInput,
+  TransactWriteCommand,
   BatchWriteCommand,
   BatchWriteCommandInput,
   DynamoDBDocumentClient,
@@ -159,6 +164,29 @@ describe("sharded SKUs", () => {
     stored.set(sku, { ...item, stockShards: stocks.length });
     stocks.forEach((stock, i) => stored.set(`${sku}#${i}`, { sku: `${sku}#${i}`, shardOf: sku, stock }));
   }
+
+  it("with setStock and the same shards, writes every shard in one transaction, each only if it holds what was read", async () => {
+    storeSharded("FLASH", [3, 0, 2]);
+    await importCatalogue(ddb, TABLE, [product("FLASH", { stock: 9, stockShards: 3 })], { ...FAST, setStock: true });
+    const [transaction] = ddbMock.commandCalls(TransactWriteCommand).map((c) => c.args[0].input.TransactItems!);
+    expect(
+      transaction.map((t) => [t.Update!.Key!.sku, t.Update!.ConditionExpression, t.Update!.ExpressionAttributeValues]),
+    ).toEqual([
+      ["FLASH#0", "stock = :read", { ":stock": 3, ":sku": "FLASH", ":read": 3 }],
+      ["FLASH#1", "stock = :read", { ":stock": 3, ":sku": "FLASH", ":read": 0 }],
+      ["FLASH#2", "stock = :read", { ":stock": 3, ":sku": "FLASH", ":read": 2 }],
+    ]);
+    expect(writeCalls().flatMap(putItems)).toEqual([]);
+
+    ddbMock
+      .on(TransactWriteCommand)
+      .rejects(new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: [] }));
+    await expect(
+      importCatalogue(ddb, TABLE, [product("FLASH", { stock: 9, stockShards: 3 })], { ...FAST, setStock: true }),
+    ).rejects.toThrow(
+      "FLASH: its stock changed while the import ran (read 5 over 3 shards): reservations were made meanwhile",
+    );
+  });
 
   it("creates a sharded SKU's shards, the stock split evenly, before the product item that names them", async () => {
     const result = await importCatalogue(ddb, TABLE, [product("FLASH", { stock: 10, stockShards: 4 })], FAST);

@@ -183,6 +183,18 @@ describe("a sharded SKU: its stock over shards, ordered from, exported once, res
     expect(run.stdout).toContain(`created 0, updated 0, unchanged ${exported.length}`);
   });
 
+  it("with --set-stock and the same shards, sets each shard's part of the file's stock (one conditional transaction)", async () => {
+    const restocked = file("restocked.csv", `${header}\nCAT-D-1,Flash sale,1500,EUR,20,4\n`);
+    const run = await catalogue("import", restocked, "--env", "local", "--set-stock");
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain("created 0, updated 1, unchanged 0");
+    expect(await shardStocks("CAT-D-1", 4)).toEqual([5, 5, 5, 5]);
+    // Back to the stock the next test starts from.
+    const back = file("back.csv", `${header}\nCAT-D-1,Flash sale,1500,EUR,8,4\n`);
+    expect((await catalogue("import", back, "--env", "local", "--set-stock")).status).toBe(0);
+    expect(await shardStocks("CAT-D-1", 4)).toEqual([2, 2, 2, 2]);
+  });
+
   it("refuses another stockShards without --set-stock, writing nothing; with it, splits the file's stock over the new shards", async () => {
     const reshaped = file("reshaped.csv", `${header}\nCAT-D-1,Flash sale,1500,EUR,10,2\n`);
     const refused = await catalogue("import", reshaped, "--env", "local");

@@ -5,8 +5,14 @@
  * by running it again. A sharded SKU (stockShards > 1) is its product item and its shard items
  * (lambda-src/shared/product.ts); its stock, read or set, is theirs.
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import {
   CATALOGUE_FIELDS,
   Product,
@@ -43,8 +49,8 @@ const WRITE_BATCH = 25;
 /** Single-item updates in flight at once. */
 const UPDATES_IN_PARALLEL = 25;
 
-/** A stored product; a sharded one's stock is the sum of its shards'. */
-type Stored = Partial<Product>;
+/** A stored product; a sharded one's stock is the sum of its shards', each shard's as read. */
+type Stored = Partial<Product> & { shardStocks?: (number | undefined)[] };
 type Item = Record<string, unknown>;
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: { sku: string } } };
 
@@ -99,10 +105,12 @@ async function readStored(
   const keys = sharded.flatMap(([sku, product]) => stockItemKeys(sku, shardsOf(product)));
   const shards = await getItems(ddb, table, keys, "sku, stock", retry);
   for (const [sku, product] of sharded) {
-    product.stock = stockItemKeys(sku, shardsOf(product)).reduce(
-      (sum, k) => sum + Number(shards.get(k)?.stock ?? 0),
-      0,
-    );
+    const read: Stored = product;
+    read.shardStocks = stockItemKeys(sku, shardsOf(product)).map((k) => {
+      const stock = shards.get(k)?.stock;
+      return stock === undefined ? undefined : Number(stock);
+    });
+    read.stock = read.shardStocks.reduce<number>((sum, stock) => sum + (stock ?? 0), 0);
   }
   return stored;
 }
@@ -221,12 +229,17 @@ async function updateProduct(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     if (!error.Item) throw new Error(`${product.sku} was deleted while the import ran`, { cause: error });
-    throw new Error(
-      `${product.sku}: its stock changed while the import ran (read ${readStock}, now ${String(error.Item.stock?.N ?? "?")}): ` +
-        "reservations were made meanwhile, and --set-stock would have overwritten them; nothing of it was written",
-      { cause: error },
-    );
+    throw stockChanged(product.sku, `read ${readStock}, now ${String(error.Item.stock?.N ?? "?")}`, error);
   }
+}
+
+/** A SKU --set-stock refuses: inventory reserved from it between the import's read and its write. */
+function stockChanged(sku: string, what: string, cause: Error): Error {
+  return new Error(
+    `${sku}: its stock changed while the import ran (${what}): reservations were made meanwhile, ` +
+      "and --set-stock would have overwritten them; nothing of it was written",
+    { cause },
+  );
 }
 
 /**
@@ -269,19 +282,63 @@ async function update(
   ddb: DynamoDBDocumentClient,
   table: string,
   product: Product,
-  storedShards: number,
+  stored: Stored | undefined,
   options: { setStock: boolean; retry: RetryPolicy },
-  readStock?: number,
 ) {
+  const storedShards = shardsOf(stored);
   if (!options.setStock) return updateProduct(ddb, table, product, storedShards, false);
   const shards = shardsOf(product);
+  if (shards > 1 && shards === storedShards && stored?.shardStocks) {
+    await setShardStock(ddb, table, product, stored.shardStocks);
+    return updateProduct(ddb, table, product, storedShards, false);
+  }
   const kept = stockItemKeys(product.sku, shards);
   const removed = storedShards > 1 ? stockItemKeys(product.sku, storedShards).filter((k) => !kept.includes(k)) : [];
   await emptyRetiringItems(ddb, table, [...(storedShards <= 1 && shards > 1 ? [product.sku] : []), ...removed]);
   const first = shards > 1 ? [...puts(shardItems(product.sku, product.stock, shards)), ...deletes(removed)] : [];
   await write(ddb, table, "stock shards", first, options.retry);
-  await updateProduct(ddb, table, product, storedShards, true, readStock);
+  await updateProduct(ddb, table, product, storedShards, true, stored?.stock);
   await write(ddb, table, "stock shards", shards > 1 ? [] : deletes(removed), options.retry);
+}
+
+/**
+ * A sharded SKU keeping its shard count: every shard gets its part of the file's stock in one
+ * transaction, each only if it still holds what the import read (a shard never written, nothing).
+ * A reservation made in between cancels the whole transaction and the SKU is refused by name, as
+ * for an unsharded one. At most 100 shards: one transaction holds 100 writes.
+ */
+async function setShardStock(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  product: Product,
+  readStocks: (number | undefined)[],
+) {
+  const split = splitStock(product.stock, readStocks.length);
+  const keys = stockItemKeys(product.sku, readStocks.length);
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: keys.map((key, i) => ({
+          Update: {
+            TableName: table,
+            Key: { sku: key },
+            UpdateExpression: "SET stock = :stock, #shardOf = :sku",
+            ConditionExpression: readStocks[i] === undefined ? "attribute_not_exists(sku)" : "stock = :read",
+            ExpressionAttributeNames: { "#shardOf": SHARD_OF },
+            ExpressionAttributeValues: {
+              ":stock": split[i],
+              ":sku": product.sku,
+              ...(readStocks[i] === undefined ? {} : { ":read": readStocks[i] }),
+            },
+          },
+        })),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const read = readStocks.reduce<number>((sum, stock) => sum + (stock ?? 0), 0);
+    throw stockChanged(product.sku, `read ${read} over ${readStocks.length} shards`, error);
+  }
 }
 
 async function updateAll(
@@ -292,9 +349,7 @@ async function updateAll(
   options: { setStock: boolean; retry: RetryPolicy },
 ) {
   for (const group of chunks(products, UPDATES_IN_PARALLEL)) {
-    const outcomes = await Promise.allSettled(
-      group.map((p) => update(ddb, table, p, shardsOf(stored.get(p.sku)), options, stored.get(p.sku)?.stock)),
-    );
+    const outcomes = await Promise.allSettled(group.map((p) => update(ddb, table, p, stored.get(p.sku), options)));
     const failures = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason as Error] : []));
     if (failures.length > 0) {
       const [first] = failures;
