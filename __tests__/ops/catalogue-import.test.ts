@@ -298,7 +298,7 @@ describe("sharded SKUs", () => {
     ddbMock.on(ScanCommand).resolves({ Items: [...stored.values()] });
     const products = await exportCatalogue(ddb, TABLE);
     expect(products).toEqual([product("FLASH", { stock: 7, stockShards: 3 }), product("PLAIN")]);
-    expect(catalogueJson(products)).toContain('"stock":7,"stockShards":3}');
+    expect(catalogueJson(products)).toContain('"stock":7,"stockShards":3,"stockWas":7}');
   });
 });
 
@@ -442,6 +442,32 @@ describe("a file", () => {
   });
 });
 
+describe("a count made on an export", () => {
+  it("with setStock, refuses every SKU whose stock is no longer the file's stockWas, naming it, and writes nothing", async () => {
+    stored.set("KB-01", product("KB-01", { stock: 90 }));
+    stored.set("MS-02", product("MS-02", { stock: 40 }));
+    const counted = [
+      { ...product("KB-01", { stock: 150 }), stockWas: 100 },
+      { ...product("MS-02", { stock: 60 }), stockWas: 40 },
+    ];
+    await expect(importCatalogue(ddb, TABLE, counted, { ...FAST, setStock: true })).rejects.toMatchObject({
+      problems: [
+        "row 1: stockWas: KB-01 holds 90 now, the file says it held 100: orders reserved or gave back stock since, " +
+          "and --set-stock to 150 would overwrite that; export again and redo the count, or set stockWas to what the count started from",
+      ],
+    });
+    expect(writeCalls()).toHaveLength(0);
+    expect(updateCalls()).toHaveLength(0);
+
+    // What still holds the exported stock is counted; stockWas is never stored.
+    await importCatalogue(ddb, TABLE, [counted[1]], { ...FAST, setStock: true });
+    expect(updateCalls()[0].ExpressionAttributeValues).toMatchObject({ ":stock": 60, ":read": 40 });
+    expect(JSON.stringify(updateCalls())).not.toContain("stockWas");
+    await importCatalogue(ddb, TABLE, [{ ...product("NEW-1"), stockWas: 3 }], FAST);
+    expect(JSON.stringify(writeCalls())).not.toContain("stockWas");
+  });
+});
+
 describe("export", () => {
   it("scans every page, sorts by SKU and leaves out attributes that are not the catalogue's", async () => {
     const pages = [
@@ -459,8 +485,10 @@ describe("export", () => {
       { TableName: TABLE, ConsistentRead: true, ExclusiveStartKey: undefined, Limit: undefined },
       { TableName: TABLE, ConsistentRead: true, ExclusiveStartKey: { sku: "KB-01" }, Limit: undefined },
     ]);
-    // The export is a file the import reads back as the same products.
-    expect(validateCatalogue(parseCatalogue(catalogueJson(products), "json"), "export")).toEqual(products);
+    // The export is a file the import reads back as the same products, each with the stock it held.
+    expect(validateCatalogue(parseCatalogue(catalogueJson(products), "json"), "export")).toEqual(
+      products.map((p) => ({ ...p, stockWas: p.stock })),
+    );
   });
 
   it("reports a stored item that is not a valid product by its SKU, and exports nothing", async () => {

@@ -69,7 +69,7 @@ describe("JSON", () => {
 
   it("refuses unknown fields, naming them", () => {
     expect(problems(JSON.stringify([{ ...KEYBOARD, colour: "black", weight: 1 }]), "json")).toEqual([
-      'row 1: unknown fields "colour", "weight"; the fields are sku, name, unitPriceCents, currency, stock and optionally stockShards, smokeTest',
+      'row 1: unknown fields "colour", "weight"; the fields are sku, name, unitPriceCents, currency, stock and optionally stockShards, smokeTest, stockWas',
     ]);
   });
 
@@ -194,7 +194,8 @@ describe("CSV", () => {
   });
 
   it("refuses unknown, repeated and missing columns, naming them", () => {
-    const columns = "the columns are sku, name, unitPriceCents, currency, stock and optionally stockShards, smokeTest";
+    const columns =
+      "the columns are sku, name, unitPriceCents, currency, stock and optionally stockShards, smokeTest, stockWas";
     expect(problems("sku,name,price,currency,colour,sku\nKB-01,Keyboard,1,EUR,black,KB-01\n", "csv")).toEqual([
       `header (line 1): unknown columns "price", "colour"; ${columns}`,
       `header (line 1): column "sku" more than once; ${columns}`,

@@ -177,10 +177,35 @@ describe("a sharded SKU: its stock over shards, ordered from, exported once, res
       ...product("CAT-D-1", 8),
       name: "Flash sale",
       stockShards: 4,
+      stockWas: 8,
     });
     expect(exported.filter((p) => p.sku.includes("#"))).toEqual([]);
     const run = await catalogue("import", out, "--env", "local");
     expect(run.stdout).toContain(`created 0, updated 0, unchanged ${exported.length}`);
+
+    // A count made on that export, imported after an order reserved from the SKU, is refused.
+    const placed = await placeOrder(runtime, `catalogue-after-export-${process.pid}`, [
+      { sku: "CAT-D-1", quantity: 1 },
+    ]);
+    await waitFor("inventory to reserve", () => orderReserved(placed.body.orderId), 20_000);
+    const counted = path.join(dir, "counted.json");
+    fs.writeFileSync(counted, JSON.stringify(exported.map((p) => (p.sku === "CAT-D-1" ? { ...p, stock: 30 } : p))));
+    const refused = await catalogue("import", counted, "--env", "local", "--set-stock");
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("stockWas: CAT-D-1 holds 7 now, the file says it held 8");
+    expect((await shardStocks("CAT-D-1", 4)).reduce((sum, s) => sum + s, 0)).toBe(7);
+    // Give the unit back for the tests after this one (it is the stock they start from).
+    expect(
+      (
+        await catalogue(
+          "import",
+          file("one-back.csv", `${header}\nCAT-D-1,Flash sale,1500,EUR,8,4\n`),
+          "--env",
+          "local",
+          "--set-stock",
+        )
+      ).status,
+    ).toBe(0);
   });
 
   it("with --set-stock and the same shards, sets each shard's part of the file's stock (one conditional transaction)", async () => {

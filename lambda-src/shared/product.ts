@@ -11,7 +11,7 @@
 import * as z from "zod";
 import { Currency, Sku } from "./events";
 
-const WholeNumber = z.int({ error: "expected an integer ≥ 0" }).min(0, { error: "expected an integer ≥ 0" });
+export const WholeNumber = z.int({ error: "expected an integer ≥ 0" }).min(0, { error: "expected an integer ≥ 0" });
 
 /** Characters a product name may have. */
 export const MAX_NAME_LENGTH = 200;

@@ -36,7 +36,12 @@ export async function exportCatalogue(ddb: DynamoDBDocumentClient, table: string
   return products.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 
-/** A JSON array with one product a line, like local/fixtures/products.json. */
+/**
+ * A JSON array with one product a line, like local/fixtures/products.json, each with `stockWas`:
+ * the stock exported, which an import with --set-stock checks before it writes a new count
+ * (ops/catalogue/row.ts).
+ */
 export function catalogueJson(products: Product[]): string {
-  return products.length === 0 ? "[]\n" : `[\n${products.map((p) => `  ${JSON.stringify(p)}`).join(",\n")}\n]\n`;
+  const rows = products.map((p) => `  ${JSON.stringify({ ...p, stockWas: p.stock })}`);
+  return products.length === 0 ? "[]\n" : `[\n${rows.join(",\n")}\n]\n`;
 }

@@ -23,6 +23,7 @@ import {
 } from "../../lambda-src/shared/product";
 import { chunks, DEFAULT_RETRY, RetryPolicy, untilDrained } from "../batches";
 import { CatalogueError, readCatalogue } from "./read";
+import { CatalogueEntry, productOf } from "./row";
 import { validateCatalogue, whereIs } from "./validate";
 
 export interface ImportOptions {
@@ -143,7 +144,8 @@ function shardItems(sku: string, stock: number, shards: number): Item[] {
 }
 
 /** A new product's item: an unsharded one holds its stock, a sharded one names its shards. */
-function productItem({ stock, stockShards, ...catalogue }: Product): Item {
+function productItem(entry: CatalogueEntry): Item {
+  const { stock, stockShards, ...catalogue } = productOf(entry);
   return shardsOf({ stockShards }) > 1 ? { ...catalogue, stockShards } : { ...catalogue, stock };
 }
 
@@ -359,22 +361,36 @@ async function updateAll(
   }
 }
 
+/**
+ * With --set-stock, the rows whose `stockWas` is no longer the SKU's stock: orders reserved from it
+ * since the file was exported, and the file's count would overwrite those reservations.
+ */
+function staleCounts(products: CatalogueEntry[], stored: Map<string, Stored>, rows: (i: number) => string): string[] {
+  return products.flatMap(({ sku, stock, stockWas }, i) => {
+    const current = stored.get(sku)?.stock;
+    if (stockWas === undefined || current === undefined || current === stockWas || stock === current) return [];
+    return [
+      `${rows(i)}: stockWas: ${sku} holds ${current} now, the file says it held ${stockWas}: orders reserved or ` +
+        `gave back stock since, and --set-stock to ${stock} would overwrite that; export again and redo the count, ` +
+        "or set stockWas to what the count started from",
+    ];
+  });
+}
+
 /** The domain function: validated products into `table`. */
 export async function importCatalogue(
   ddb: DynamoDBDocumentClient,
   table: string,
-  products: Product[],
+  products: CatalogueEntry[],
   options: ImportOptions = {},
 ): Promise<ImportResult> {
   const setStock = options.setStock ?? false;
   const retry = options.retry ?? DEFAULT_RETRY;
   const skus = products.map((p) => p.sku);
   const stored = await readStored(ddb, table, skus, retry);
-  if (!setStock) {
-    const rows = (i: number) => options.source?.rows[i] ?? `row ${i + 1}`;
-    const problems = shardChanges(products, stored, rows);
-    if (problems.length > 0) throw new CatalogueError(options.source?.file ?? table, problems);
-  }
+  const rows = (i: number) => options.source?.rows[i] ?? `row ${i + 1}`;
+  const problems = setStock ? staleCounts(products, stored, rows) : shardChanges(products, stored, rows);
+  if (problems.length > 0) throw new CatalogueError(options.source?.file ?? table, problems);
   const toCreate: Product[] = [];
   const toUpdate: Product[] = [];
   const unchanged: string[] = [];

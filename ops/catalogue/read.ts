@@ -3,17 +3,17 @@
  * (the shape of local/fixtures/products.json), `.csv` a header row naming the product fields and
  * one row per product. CSV cells are text; the whole-number columns become numbers only when they
  * are decimal digits, so "12.5", "1e3" or an empty cell reach validation as they are and are refused.
- * An optional column (stockShards, smokeTest) may be left out, and an empty cell in it means the default.
+ * An optional column (stockShards, smokeTest, stockWas) may be left out, and an empty cell in it means the default.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "csv-parse/sync";
-import { OPTIONAL_FIELDS, PRODUCT_FIELDS, REQUIRED_FIELDS } from "../../lambda-src/shared/product";
+import { FILE_FIELDS, FILE_OPTIONAL_FIELDS, REQUIRED_FIELDS } from "./row";
 
 export type CatalogueFormat = "json" | "csv";
 
 /** The fields, as the messages name them. */
-export const FIELD_NAMES = `${REQUIRED_FIELDS.join(", ")} and optionally ${OPTIONAL_FIELDS.join(", ")}`;
+export const FIELD_NAMES = `${REQUIRED_FIELDS.join(", ")} and optionally ${FILE_OPTIONAL_FIELDS.join(", ")}`;
 
 /** One product row of a file, not yet validated. */
 export interface SourceRow {
@@ -74,7 +74,7 @@ function parseJson(text: string, file: string): SourceRow[] {
   return document.map((fields: unknown, i) => ({ row: i + 1, fields }));
 }
 
-const WHOLE_NUMBER_COLUMNS: ReadonlySet<string> = new Set(["unitPriceCents", "stock", "stockShards"]);
+const WHOLE_NUMBER_COLUMNS: ReadonlySet<string> = new Set(["unitPriceCents", "stock", "stockShards", "stockWas"]);
 
 const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(["smokeTest"]);
 
@@ -91,7 +91,7 @@ function cell(column: string, value: string): string | number | boolean {
 
 function headerProblems(header: string[], line: number): string[] {
   const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
-  const unknown = header.filter((c) => !(PRODUCT_FIELDS as string[]).includes(c));
+  const unknown = header.filter((c) => !FILE_FIELDS.includes(c));
   const repeated = [...new Set(header.filter((c, i) => header.indexOf(c) !== i))];
   const missing = REQUIRED_FIELDS.filter((f) => !header.includes(f));
   return [
@@ -101,7 +101,7 @@ function headerProblems(header: string[], line: number): string[] {
   ].map((problem) => `header (line ${line}): ${problem}; the columns are ${FIELD_NAMES}`);
 }
 
-const isOptional = (column: string) => (OPTIONAL_FIELDS as string[]).includes(column);
+const isOptional = (column: string) => FILE_OPTIONAL_FIELDS.includes(column);
 
 const CR = 0x0d;
 const LF = 0x0a;

@@ -6,9 +6,10 @@
 import * as z from "zod";
 import { Product, REQUIRED_FIELDS } from "../../lambda-src/shared/product";
 import { CatalogueError, FIELD_NAMES, SourceRow } from "./read";
+import { CatalogueEntry, CatalogueRow } from "./row";
 
 /** A row names every required product field, perhaps the optional ones, and nothing else. */
-const ProductRow = Product.strict();
+const ProductRow = CatalogueRow;
 
 /** zod's default wording where the schema has none of its own (the SKU rule, the counts have). */
 const operatorWording: z.core.$ZodErrorMap = (issue) => {
@@ -55,9 +56,9 @@ function rowProblems(row: SourceRow): string[] {
 }
 
 /** The products of a file in its order; throws CatalogueError with every problem when any row is invalid. */
-export function validateCatalogue(rows: SourceRow[], file: string): Product[] {
+export function validateCatalogue(rows: SourceRow[], file: string): CatalogueEntry[] {
   const problems: string[] = [];
-  const products: Product[] = [];
+  const products: CatalogueEntry[] = [];
   const firstRowOf = new Map<string, SourceRow>();
   for (const row of rows) {
     const found = rowProblems(row);
