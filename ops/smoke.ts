@@ -22,7 +22,7 @@ import { Hash } from "@smithy/hash-node";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { OrdersClient, Signer } from "./orders-client";
 import { ConsumerService, UNFILTERED_SERVICES } from "../lambda-src/shared/services";
-import { SHARD_OF } from "../lambda-src/shared/product";
+import { SHARD_OF, shardsOf } from "../lambda-src/shared/product";
 import { documentClientFor, OpsTarget, resolveTarget } from "./target";
 import { DEFAULT_PORTS } from "../local/runtime/ports";
 
@@ -164,7 +164,10 @@ async function smokeTestSku(target: OpsTarget, wanted?: string): Promise<string>
         );
       if (named) return wanted;
     } else {
-      const product = products.find((item) => item.smokeTest === true && Number(item.stock) >= 1);
+      // A sharded product keeps its stock on its shards: its item holds none to look at.
+      const product = products.find(
+        (item) => item.smokeTest === true && (Number(item.stock) >= 1 || shardsOf(item) > 1),
+      );
       if (product) {
         console.log(`ordering ${String(product.sku)} (${String(product.name)}, ${Number(product.stock)} in stock)`);
         return String(product.sku);

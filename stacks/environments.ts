@@ -97,6 +97,11 @@ export interface EnvironmentSettings {
   readonly notification: NotificationSettings;
   /** Orders whose events are unpublished for less than this are left to the relay by the sweep. */
   readonly outboxSweepGraceSeconds: number;
+  /**
+   * How long the relay retries a failing stream record before giving it up to its failures queue
+   * (the sweep then publishes its order): retries, and the record's age (-1: until it expires).
+   */
+  readonly outboxRelayRetry: { readonly maxRetryAttempts: number; readonly maxRecordAgeSeconds: number };
   readonly tags: Record<string, string>;
 }
 
@@ -148,6 +153,10 @@ const COMMON = {
   deletionProtection: false,
   // The relay publishes within seconds; the sweep is for what its stream missed.
   outboxSweepGraceSeconds: 120,
+  // Only a service failing makes the relay fail (an entry it cannot publish is refused and logged):
+  // it rides out an hour of SNS or KMS trouble itself, every shard in parallel, before the sweep,
+  // which drains far slower, takes over.
+  outboxRelayRetry: { maxRetryAttempts: 10_000, maxRecordAgeSeconds: 3600 },
 } as const;
 
 /**
@@ -249,8 +258,10 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
     // No account rate locally: high enough that pacing never holds the local flow up.
     notification: { ...ses(1000), senderEmail: "orders@localhost" },
-    // Shorter, so that a fault lifted in a local scenario is swept within a minute or so.
+    // Shorter, so that a fault lifted in a local scenario is swept within a minute or so, and a
+    // refused publish reaches the failures queue within half a minute.
     outboxSweepGraceSeconds: 15,
+    outboxRelayRetry: { maxRetryAttempts: 10, maxRecordAgeSeconds: -1 },
     tags: { project: "order-fanout", environment: "local" },
   },
 };

@@ -351,6 +351,8 @@ export class FanoutStack extends TerraformStack {
       logRetentionDays: s.logRetentionDays,
       environment: { ...this.powertools("outbox-relay"), ORDERS_TABLE: data.orders.name },
       alarms: messaging.alarms,
+      maxRetryAttempts: s.outboxRelayRetry.maxRetryAttempts,
+      maxRecordAgeSeconds: s.outboxRelayRetry.maxRecordAgeSeconds,
     });
   }
 

@@ -118,7 +118,9 @@ describe("the outbox sweep", () => {
           {},
         )),
     );
-    expect(result!.failed).toHaveLength(5);
+    // Four partitions are swept side by side: the ones already under way when it stops fail too.
+    expect(result!.failed.length).toBeGreaterThanOrEqual(5);
+    expect(result!.failed.length).toBeLessThanOrEqual(8);
     expect(down).toContainEqual(expect.objectContaining({ message: "sweep stopped after 5 orders failed in a row" }));
   });
 
@@ -129,6 +131,17 @@ describe("the outbox sweep", () => {
     expect(published).toEqual([id(3)]);
     await sweep(deps(published), { graceSeconds: 0 });
     expect(published.sort()).toEqual([id(3), id(3), id(4)]);
+  });
+
+  it("starts each run at another partition, so the same ones are not always left for later", async () => {
+    index({});
+    const firstQueried = async (minute: number) => {
+      ddbMock.resetHistory();
+      await sweep({ ...deps([]), now: () => new Date(NOW.getTime() + minute * 60_000) }, {});
+      return ddbMock.commandCalls(QueryCommand)[0].args[0].input.ExpressionAttributeValues![":shard"];
+    };
+    expect(await firstQueried(0)).toBe("00");
+    expect(await firstQueried(5)).toBe("05");
   });
 
   it("stops before the invocation's timeout, leaving the rest to the next run", async () => {

@@ -78,6 +78,25 @@ describe("the outbox publisher checks what it publishes in an order's name", () 
     expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
+  it.each([
+    ["an unpublished type with no entry", { outbox: {}, unpublished: new Set(["OrderPlaced"]) }],
+    [
+      "an entry that is no event",
+      { outbox: { OrderPlaced: { event: { nope: 1 } } }, unpublished: new Set(["OrderPlaced"]) },
+    ],
+    ["a type this code does not know", { outbox: {}, unpublished: new Set(["OrderShipped"]) }],
+  ])("refuses %s without throwing: retrying cannot fix what is stored", async (_, stored) => {
+    ddbMock.on(GetCommand).resolves({ Item: stored });
+    const published: OrderEvent[] = [];
+    let answer: unknown;
+    const logs = await logsOf(async () => (answer = await publishPending(deps(published), ORDER)));
+    expect(answer).toEqual([]);
+    expect(published).toEqual([]);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: "ERROR", message: "outbox entry refused: not published", orderId: ORDER }),
+    );
+  });
+
   it("reads only the order's outbox: an outcome it does not know (a newer consumer's) stops nothing", async () => {
     const stored = { ...order({ OrderPlaced: placed() }), fulfilment: { billing: { status: "SHIPPED" } } };
     ddbMock.on(GetCommand).resolves({ Item: stored });

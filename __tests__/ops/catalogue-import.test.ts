@@ -178,9 +178,13 @@ describe("sharded SKUs", () => {
     ]);
     expect(writeCalls().flatMap(putItems)).toEqual([]);
 
-    ddbMock
-      .on(TransactWriteCommand)
-      .rejects(new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: [] }));
+    ddbMock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: "cancelled",
+        $metadata: {},
+        CancellationReasons: [{ Code: "None" }, { Code: "ConditionalCheckFailed" }, { Code: "None" }],
+      }),
+    );
     await expect(
       importCatalogue(ddb, TABLE, [product("FLASH", { stock: 9, stockShards: 3 })], { ...FAST, setStock: true }),
     ).rejects.toThrow(

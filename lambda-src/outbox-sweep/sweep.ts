@@ -2,8 +2,8 @@
  * The outbox sweep: publishes what the relay's stream missed. The relay is fed by the orders
  * table's stream, which keeps a record 24 hours, and gives a record up after bounded retries (to
  * its on-failure queue); an order whose events were never published stays listed in the outbox
- * index (shared/outbox-index.ts) until they are. On its schedule the sweep reads the index, oldest
- * first in each partition, and publishes each listed order's events through `publishPending`,
+ * index (shared/outbox-index.ts) until they are. On its schedule the sweep reads the index, a few
+ * partitions at a time, oldest first in each, and publishes each listed order's events through `publishPending`,
  * the one path to the topic, in lifecycle order: OrderPlaced before the event that ends the order.
  *
  * Orders listed for less than the grace are left to the relay, which publishes within seconds.
@@ -13,7 +13,7 @@
  */
 import * as z from "zod";
 import { OutboxDeps, publishPending } from "../shared/outbox";
-import { listedOrders, oldestListed } from "../shared/outbox-listing";
+import { allShards, listedIn, oldestListed } from "../shared/outbox-listing";
 import { logger } from "../shared/logger";
 
 export interface SweepDeps extends OutboxDeps {
@@ -48,21 +48,34 @@ const TIME_RESERVE_MS = 10_000;
 const MAX_CONSECUTIVE_FAILURES = 5;
 
 /** Publishes the given orders' pending events, or every order listed past the grace. */
+/** Partitions swept side by side: a backlog drains several times faster than one at a time. */
+const PARTITIONS_AT_ONCE = 4;
+
+/**
+ * Publishes the given orders' pending events, or every order listed past the grace. Partitions are
+ * swept PARTITIONS_AT_ONCE at a time, starting each run at another one (by the minute), so that
+ * when time runs out or SNS fails, the same partitions are not always the ones left for later.
+ */
 export async function sweep(deps: SweepDeps, request: SweepRequest): Promise<SweepResult> {
   const now = (deps.now ?? (() => new Date()))();
   const result: SweepResult = { orders: 0, published: 0, failed: [], oldestUnpublishedAgeSeconds: 0 };
   const graceSeconds = ("graceSeconds" in request ? request.graceSeconds : undefined) ?? deps.graceSeconds;
   const until = new Date(now.getTime() - graceSeconds * 1000).toISOString();
-  const orders = "orderIds" in request ? request.orderIds.map((orderId) => ({ orderId })) : listedOrders(deps, until);
   let consecutiveFailures = 0;
-  for await (const { orderId } of orders) {
+  let stopped = false;
+
+  /** Publishes one order; answers false once the run must stop. */
+  async function publishOne(orderId: string): Promise<boolean> {
+    if (stopped) return false;
     if (deps.remainingMs() < TIME_RESERVE_MS) {
       logger.warn("sweep stopped before the function's timeout; the next run goes on", { orders: result.orders });
-      break;
+      stopped = true;
+      return false;
     }
     result.orders++;
     try {
-      result.published += (await publishPending(deps, orderId)).length;
+      const published = await publishPending(deps, orderId);
+      result.published += published.length;
       consecutiveFailures = 0;
     } catch (error) {
       logger.error("sweep could not publish an order's events; the next run retries", {
@@ -70,11 +83,26 @@ export async function sweep(deps: SweepDeps, request: SweepRequest): Promise<Swe
         error: error as Error,
       });
       result.failed.push(orderId);
-      if (++consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
+      if (++consecutiveFailures >= MAX_CONSECUTIVE_FAILURES && !stopped) {
         logger.error(`sweep stopped after ${MAX_CONSECUTIVE_FAILURES} orders failed in a row`);
-        break;
+        stopped = true;
       }
     }
+    return !stopped;
+  }
+
+  if ("orderIds" in request) {
+    for (const orderId of request.orderIds) if (!(await publishOne(orderId))) break;
+  } else {
+    const shards = allShards();
+    const first = now.getUTCMinutes() % shards.length;
+    const waiting = [...shards.slice(first), ...shards.slice(0, first)];
+    const sweepPartitions = async () => {
+      for (let shard = waiting.shift(); shard !== undefined && !stopped; shard = waiting.shift()) {
+        for await (const { orderId } of listedIn(deps, shard, until)) if (!(await publishOne(orderId))) break;
+      }
+    };
+    await Promise.all(Array.from({ length: PARTITIONS_AT_ONCE }, sweepPartitions));
   }
   const oldest = await oldestListed(deps);
   if (oldest) result.oldestUnpublishedAgeSeconds = Math.max(0, Math.round((now.getTime() - Date.parse(oldest)) / 1000));

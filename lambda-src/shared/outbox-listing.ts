@@ -17,7 +17,12 @@ export interface Listed {
 }
 
 /** The orders of one index partition listed no later than `until` (every one when absent), oldest first. */
-async function* listedIn(deps: IndexReader, shard: string, until?: string, limit?: number): AsyncGenerator<Listed> {
+export async function* listedIn(
+  deps: IndexReader,
+  shard: string,
+  until?: string,
+  limit?: number,
+): AsyncGenerator<Listed> {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await deps.ddb.send(
@@ -54,7 +59,7 @@ export async function oldestListed(deps: IndexReader): Promise<string | undefine
   return oldest;
 }
 
-/** Every order listed in the index no later than `until`, partition by partition, oldest first in each. */
-export async function* listedOrders(deps: IndexReader, until?: string): AsyncGenerator<Listed> {
-  for (const shard of allShards()) yield* listedIn(deps, shard, until);
+/** Every order the index lists, partition by partition, oldest first in each. */
+export async function* listedOrders(deps: IndexReader): AsyncGenerator<Listed> {
+  for (const shard of allShards()) yield* listedIn(deps, shard);
 }

@@ -124,7 +124,29 @@ async function findPending(deps: OutboxDeps, orderId: string): Promise<Pending |
       ProjectionExpression: "outbox, unpublished",
     }),
   );
-  return Item ? PendingItem.parse(Item) : undefined;
+  if (!Item) return undefined;
+  const parsed = PendingItem.safeParse(Item);
+  if (parsed.success) return parsed.data;
+  refuse(orderId, undefined, `its outbox cannot be read: ${parsed.error.issues[0]?.message}`);
+  return undefined;
+}
+
+/**
+ * An order whose outbox cannot be published as it stands is logged at ERROR and left as it is,
+ * without throwing: retrying cannot fix what is stored, and a throw would hold the relay's stream
+ * shard and count against the sweep's run. It stays listed in the outbox index, so the age alarm
+ * pages until an operator looks at it.
+ */
+function refuse(orderId: string, eventType: EventType | undefined, reason: string): void {
+  logger.error("outbox entry refused: not published", { orderId, eventType, reason });
+}
+
+/** The entry to publish for this slot, or why there is none that may be published. */
+function entryFor(orderId: string, eventType: EventType, stored: unknown): OutboxEntry | string {
+  if (!stored) return `${eventType} is listed as unpublished but the outbox has no such entry`;
+  const parsed = OutboxEntry.safeParse(stored);
+  if (!parsed.success) return `the entry is not an event this code can publish: ${parsed.error.issues[0]?.message}`;
+  return entryMismatch(orderId, eventType, parsed.data.event) ?? parsed.data;
 }
 
 /**
@@ -142,11 +164,11 @@ export function entryMismatch(orderId: string, eventType: EventType, event: Orde
 /**
  * Publishes every unpublished event of the order, in lifecycle order, marking each published
  * before the next; stops at the first failure, so a later event never reaches the topic before an
- * earlier one. An entry that does not match its slot (entryMismatch) is not published, nor any
- * event after it: it stays unpublished with an ERROR log line, and the call returns without
- * throwing, so a forged entry cannot block the stream the relay reads. SNS drops a repeat of an eventId within five minutes; after that, consumers are
- * idempotent on it. The order is read (strongly consistent) unless the caller holds the image its
- * own write produced. Answers what it published.
+ * earlier one. Only a service failing (SNS, KMS, DynamoDB) throws. An entry that cannot be
+ * published as stored (missing, unreadable, or not matching its slot: entryMismatch) is refused
+ * (see refuse), and nothing after it is published. SNS drops a repeat of an eventId within five
+ * minutes; after that, consumers are idempotent on it. The order is read (strongly consistent)
+ * unless the caller holds the image its own write produced. Answers what it published.
  */
 export async function publishPending(
   deps: OutboxDeps,
@@ -158,12 +180,9 @@ export async function publishPending(
   const published: EventType[] = [];
   const pending = inLifecycleOrder(order.unpublished ?? []);
   for (const [position, eventType] of pending.entries()) {
-    const stored = order.outbox[eventType];
-    if (!stored) throw new Error(`order ${orderId} lists ${eventType} as unpublished but has no such outbox entry`);
-    const entry = OutboxEntry.parse(stored);
-    const mismatch = entryMismatch(orderId, eventType, entry.event);
-    if (mismatch) {
-      logger.error("outbox entry refused: not published", { orderId, eventType, reason: mismatch });
+    const entry = entryFor(orderId, eventType, order.outbox[eventType]);
+    if (typeof entry === "string") {
+      refuse(orderId, eventType, entry);
       break;
     }
     await deps.publisher.publish(entry.event, entry.attributes);

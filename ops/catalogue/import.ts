@@ -337,7 +337,11 @@ async function setShardStock(
       }),
     );
   } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
+    // Cancelled for another reason (a conflict with another transaction, throttling): not a refusal.
+    const conditionFailed = (error as TransactionCanceledException).CancellationReasons?.some(
+      (reason) => reason.Code === "ConditionalCheckFailed",
+    );
+    if (!(error instanceof TransactionCanceledException) || !conditionFailed) throw error;
     const read = readStocks.reduce<number>((sum, stock) => sum + (stock ?? 0), 0);
     throw stockChanged(product.sku, `read ${read} over ${readStocks.length} shards`, error);
   }

@@ -17,13 +17,16 @@ export interface OutboxRelayProps extends OutboxPublisherProps {
   readonly maxIteratorAgeSeconds?: number;
   /** Retries of a failing record before it is given up to the failures queue, 0 to 10000. Default: 10. */
   readonly maxRetryAttempts?: number;
+  /** Age past which a failing record is given up, 60 to 604800 s, or -1 (until it expires). Default: -1. */
+  readonly maxRecordAgeSeconds?: number;
 }
 
 /**
  * The outbox relay (lambda-src/outbox-relay): a function fed by the orders table's stream, whose
  * filter invokes it only for images with unpublished events, that publishes them to the topic.
- * A failed batch is retried from the failed record (bisected on error) a bounded number of times,
- * so one record that keeps failing blocks its shard for minutes, not the stream's 24 hours; then
+ * A failed batch is retried from the failed record (bisected on error), within bounds (retries and
+ * record age), so a failure that does not end blocks its shard for at most that long, not the
+ * stream's 24 hours; then
  * Lambda sends where it was (shard and sequence numbers, not the order) to the failures queue,
  * which pages and which `npm run ops -- outbox list` shows. Nothing is lost by giving up: the
  * order stays listed in the outbox index until its events are published, and the outbox sweep
@@ -50,6 +53,12 @@ export class OutboxRelay extends Construct {
     if (!Number.isInteger(maxRetryAttempts) || maxRetryAttempts < 0 || maxRetryAttempts > 10_000) {
       throw new Error(
         `OutboxRelay "${props.functionName}": maxRetryAttempts must be 0 to 10000, got ${maxRetryAttempts}`,
+      );
+    }
+    const maxRecordAgeSeconds = props.maxRecordAgeSeconds ?? -1;
+    if (maxRecordAgeSeconds !== -1 && !(maxRecordAgeSeconds >= 60 && maxRecordAgeSeconds <= 604_800)) {
+      throw new Error(
+        `OutboxRelay "${props.functionName}": maxRecordAgeSeconds must be 60 to 604800 or -1, got ${maxRecordAgeSeconds}`,
       );
     }
     // Only shard IDs and sequence numbers, no order data: SQS's own encryption is enough.
@@ -93,7 +102,7 @@ export class OutboxRelay extends Construct {
       batchSize: 10,
       bisectBatchOnFunctionError: true,
       maximumRetryAttempts: maxRetryAttempts,
-      maximumRecordAgeInSeconds: -1,
+      maximumRecordAgeInSeconds: maxRecordAgeSeconds,
       destinationConfig: { onFailure: { destinationArn: this.failures.arn } },
       functionResponseTypes: ["ReportBatchItemFailures"],
       // Only images that still list an unpublished event (a DynamoDB string set: any element matches).
