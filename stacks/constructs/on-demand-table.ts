@@ -17,7 +17,7 @@ export interface OnDemandTableProps {
   /**
    * Global secondary indexes with string keys that hold only the keys (KEYS_ONLY): an item is in
    * one while it has both key attributes, so an index is as small as the items that set them.
-   * Each gets the table's warm throughput. Default: none.
+   * Default: none.
    */
   readonly indexes?: readonly KeysOnlyIndex[];
 }
@@ -26,6 +26,8 @@ export interface KeysOnlyIndex {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey: string;
+  /** Units/s the index serves from the start; billed, so sized for the index's own writes. Default: none. */
+  readonly warmThroughput?: { readonly readUnitsPerSecond: number; readonly writeUnitsPerSecond: number };
 }
 
 /** A DynamoDB table billed per request, encrypted, with a string partition key and optional key-only indexes. */
@@ -50,7 +52,7 @@ export class OnDemandTable extends Construct {
         hashKey: i.partitionKey,
         rangeKey: i.sortKey,
         projectionType: "KEYS_ONLY",
-        ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
+        ...(i.warmThroughput ? { warmThroughput: i.warmThroughput } : {}),
       })),
       serverSideEncryption: { enabled: true },
       pointInTimeRecovery: { enabled: props.protect },
