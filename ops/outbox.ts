@@ -25,6 +25,7 @@ import { listedOrders } from "../lambda-src/shared/outbox-listing";
 import type { SweepResult } from "../lambda-src/outbox-sweep/sweep";
 import { documentClientFor, OpsTarget, outboxNames, resolveTarget, UnknownEnvironmentError } from "./target";
 import { makeVisible, receiveAll } from "./dlq";
+import { backfillOutboxIndex } from "./outbox-backfill";
 import { queueUrlOf } from "./status";
 import { parseCommandLine, UsageError } from "./cli";
 
@@ -34,12 +35,16 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 export const OUTBOX_USAGE = `Usage:
   npm run ops -- outbox list --env <env> [--json]
   npm run ops -- outbox replay --env <env>
+  npm run ops -- outbox backfill --env <env>
 
 list     The orders whose events are not published yet, oldest first, and the stream records the
          relay gave up (its failures queue; read, then made visible again: nothing is deleted).
 replay   Runs the outbox sweep now for every unpublished order, then deletes the failure records
          whose orders are all published. Events go out in each order's lifecycle order; consumers
          are idempotent on eventId, so an event published twice changes nothing.
+backfill Lists in the outbox index the orders written before it existed that still have unpublished
+         events (a Scan of the orders table; run once after deploying the index to an environment
+         that holds orders), then replay publishes them.
   --env <env>   ${ENVIRONMENT_NAMES.join(", ")}. AWS environments use the default credential chain and the
                 environment's region; local uses the runtime of \`npm start\` (AWS_ENDPOINT_URL_SQS,
                 default http://localhost:4566, also answers Lambda's Invoke).
@@ -198,9 +203,11 @@ export async function outboxCommand(argv: string[]): Promise<number> {
       return 0;
     }
     const [command, ...rest] = args.positionals;
-    if (command !== "list" && command !== "replay")
+    if (command !== "list" && command !== "replay" && command !== "backfill")
       throw new UsageError(
-        command ? `unknown command "outbox ${command}": use list or replay` : "outbox needs list or replay",
+        command
+          ? `unknown command "outbox ${command}": use list, replay or backfill`
+          : "outbox needs list, replay or backfill",
       );
     if (rest.length > 0) throw new UsageError(`outbox ${command} takes no operand`);
     if (args.values.json && command !== "list") throw new UsageError("--json is for outbox list");
@@ -208,6 +215,11 @@ export async function outboxCommand(argv: string[]): Promise<number> {
     target = resolveTarget(args.values.env);
     const sqs = new SQSClient(target.sqs);
     if (command === "replay") return await replay(target, sqs);
+    if (command === "backfill") {
+      const { found, listed } = await backfillOutboxIndex(documentClientFor(target), target.tables.orders);
+      console.log(`${found} orders with unpublished events were not in the outbox index; ${listed} listed now`);
+      return 0;
+    }
     const report = await outboxReport(target, sqs);
     console.log(args.values.json ? JSON.stringify(report, null, 2) : formatOutboxReport(report, target));
     return 0;

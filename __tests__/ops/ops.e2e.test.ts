@@ -7,7 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { orderIdFor } from "../../lambda-src/orders-api/orders";
 import {
@@ -180,5 +180,31 @@ it("loses no order when the relay gives its stream record up: the scheduled swee
 
   const usage = await ops("outbox", "resend", "--env", "local");
   expect(usage.status).toBe(2);
-  expect(usage.stderr).toContain('unknown command "outbox resend": use list or replay');
+  expect(usage.stderr).toContain('unknown command "outbox resend": use list, replay or backfill');
+
+  // An order written before the index existed: unpublished, and not listed. backfill lists it.
+  const legacyKey = "ops-outbox-legacy";
+  const legacy = orderIdFor(legacyKey);
+  const held = await addFault(runtime, { publish: "refuse", orderId: legacy });
+  expect((await placeOrder(runtime, legacyKey, [{ sku: "KB-01", quantity: 1 }])).status).toBe(202);
+  await runtime.clients.documents.send(
+    new UpdateCommand({
+      TableName: ORDERS,
+      Key: { orderId: legacy },
+      UpdateExpression: "REMOVE outboxShard, outboxSince",
+    }),
+  );
+  const backfilled = await ops("outbox", "backfill", "--env", "local");
+  expect(backfilled.stderr).toBe("");
+  expect(backfilled.stdout).toContain("1 orders with unpublished events were not in the outbox index; 1 listed now");
+  expect(await storedItem(runtime, ORDERS, { orderId: legacy })).toMatchObject({
+    outboxShard: expect.any(String),
+    outboxSince: expect.any(String),
+  });
+  await removeFault(runtime, held);
+  await waitFor(
+    "the backfilled order to be published",
+    async () => (await storedItem(runtime, ORDERS, { orderId: legacy }))?.fulfilment?.inventory?.status === "RESERVED",
+    150_000,
+  );
 }, 300_000);
