@@ -13,7 +13,7 @@ import { itemBytes } from "./item-size";
 import { localClients } from "../local/emulation/aws-clients";
 import { environmentSettings, tableName } from "../stacks/environments";
 import { startChildRuntime } from "../local/runtime/child-runtime";
-import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
+import { CONSUMER_SERVICES } from "../contract/services";
 
 /** Ports apart from `npm start`'s and the tests', so a bench can run beside either. */
 export const BENCH_PORTS = { api: 3800, aws: 5466, dynamodb: 8800 };

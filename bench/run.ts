@@ -23,7 +23,7 @@ import { measureSynth } from "./synth";
 import { measureBundles } from "./bundles";
 import { startChildRuntime } from "../local/runtime/child-runtime";
 import { BENCH_PORTS, fanOutRun, FanOutRun } from "./fanout";
-import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
+import { CONSUMER_SERVICES } from "../contract/services";
 
 const ROOT = path.resolve(__dirname, "..");
 const PARTS = ["synth", "tests", "bundles", "startup", "fanout"] as const;

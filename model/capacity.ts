@@ -3,7 +3,7 @@
  * limit, from the synthesized plan (topology.ts), AWS's published quotas (quotas.ts) and measured
  * handler times (costs.ts); and the quotas an environment's design peak needs raised.
  */
-import type { ConsumerService } from "../lambda-src/shared/services";
+import type { ConsumerService } from "../contract/services";
 import { count } from "./format";
 import { Quota, QUOTAS } from "./quotas";
 import type { Costs } from "./simulation";
@@ -38,7 +38,7 @@ const seconds = (ms: number) => ms / 1000;
 /**
  * Seconds one message holds an execution environment in full batches (a backlog's): its handler
  * time plus its share of the invocation's own, or for a paced sender at least its share of the
- * SES rate (lambda-src/notification/pacing.ts).
+ * SES rate (contract/send-pace.ts).
  */
 function messageSeconds(consumer: ConsumerTopology, costs: Costs, ms: number): number {
   const pace = consumer.sendIntervalSeconds;

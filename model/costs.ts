@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import { CloudWatchClient, GetMetricDataCommand, MetricDataQuery } from "@aws-sdk/client-cloudwatch";
-import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
+import { CONSUMER_SERVICES, ConsumerService } from "../contract/services";
 import type { ConsumerCost, Costs, Timing } from "./simulation";
 import type { Topology } from "./topology";
 

@@ -16,7 +16,7 @@ import { Clock, DedicatedProcessor, logNormalSampler, Processor, seededRandom, S
 import { Histogram } from "./histogram";
 import { curveSeconds, CurveProfile, offeredRate, Profile } from "./profile";
 import { ConsumerTopology, Topology } from "./topology";
-import type { ConsumerService } from "../lambda-src/shared/services";
+import type { ConsumerService } from "../contract/services";
 
 /** A measured time: median and 95th percentile, in milliseconds. */
 export interface Timing {
@@ -267,7 +267,7 @@ class ConsumerPool {
     private readonly onFree: () => void,
   ) {
     const sample = logNormalSampler(timing.p50Ms / 1000, timing.p95Ms / 1000, random);
-    // A paced sender takes a message no sooner than its interval after the last (lambda-src/notification/pacing.ts).
+    // A paced sender takes a message no sooner than its interval after the last (contract/send-pace.ts).
     const pace = topology.sendIntervalSeconds;
     this.messageSeconds = pace > 0 ? () => Math.max(pace, sample()) : sample;
     this.invocationSeconds = timing.invocationMs / 1000;

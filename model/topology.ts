@@ -10,9 +10,9 @@ import { Testing } from "cdktf";
 import { EnvironmentName, environmentSettings, tableName } from "../stacks/environments";
 import { FanoutStack } from "../stacks/fanout-stack";
 import { deploymentPackage } from "../stacks/bundles";
-import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../lambda-src/shared/services";
+import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../contract/services";
 import { QUOTAS } from "./quotas";
-import { sendIntervalMs } from "../lambda-src/notification/pacing";
+import { sendIntervalMs } from "../contract/send-pace";
 
 /** The parts of a synthesized stack the model reads. */
 interface PlanResources {

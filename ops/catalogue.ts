@@ -10,7 +10,7 @@ import { documentClientFor, OpsTarget, resolveTarget, UnknownEnvironmentError } 
 import { CatalogueError } from "./catalogue/read";
 import { importCatalogueFile, ImportResult } from "./catalogue/import";
 import { catalogueJson, exportCatalogue } from "./catalogue/export";
-import { MAX_STOCK_SHARDS } from "../lambda-src/shared/product";
+import { MAX_STOCK_SHARDS } from "../contract/product";
 import { parseCommandLine, UsageError } from "./cli";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.

@@ -9,7 +9,7 @@ import { OrdersClient } from "./orders-client";
 import { orderIdFor } from "../lambda-src/orders-api/orders";
 import { startRuntime } from "../local/runtime/runtime";
 import { DEFAULT_PORTS } from "../local/runtime/ports";
-import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
+import { CONSUMER_SERVICES, ConsumerService } from "../contract/services";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 

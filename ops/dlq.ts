@@ -16,7 +16,7 @@ import {
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { ConsumerService } from "../lambda-src/shared/services";
+import { ConsumerService } from "../contract/services";
 import { deadLetterQueueName, functionName, OpsTarget, queueName } from "./target";
 import { queueUrlOf } from "./status";
 

@@ -4,7 +4,7 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { ENVIRONMENT_NAMES } from "../stacks/environments";
-import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
+import { CONSUMER_SERVICES } from "../contract/services";
 import { MAX_MESSAGES_PER_SECOND } from "../local/emulation/move-tasks";
 import { OpsTarget, requireService, resolveTarget, UnknownEnvironmentError, UnknownServiceError } from "./target";
 import { collectStatus, formatStatus } from "./status";

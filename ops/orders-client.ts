@@ -1,6 +1,6 @@
 /** A small HTTP client of the orders API, for the demo and the smoke test. */
 import type { ErrorBody, OrderView } from "../lambda-src/orders-api/contract";
-import type { ConsumerService } from "../lambda-src/shared/services";
+import type { ConsumerService } from "../contract/services";
 
 export type Signer = (request: {
   method: string;

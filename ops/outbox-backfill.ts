@@ -12,7 +12,7 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, paginateScan, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { OUTBOX_INDEX, outboxShardOf } from "../lambda-src/shared/outbox-index";
+import { OUTBOX_INDEX, outboxShardOf } from "../contract/outbox-index";
 
 export interface BackfillResult {
   /** Orders found with unpublished events and no place in the index. */

@@ -34,7 +34,7 @@ import {
   SNSClientConfig,
 } from "@aws-sdk/client-sns";
 import { emailRecordDays, ENVIRONMENT_NAMES } from "../stacks/environments";
-import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
+import { CONSUMER_SERVICES, ConsumerService } from "../contract/services";
 import {
   OpsTarget,
   queueName,

@@ -21,8 +21,8 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { Hash } from "@smithy/hash-node";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { OrdersClient, Signer } from "./orders-client";
-import { ConsumerService, UNFILTERED_SERVICES } from "../lambda-src/shared/services";
-import { SHARD_OF, shardsOf } from "../lambda-src/shared/product";
+import { ConsumerService, UNFILTERED_SERVICES } from "../contract/services";
+import { SHARD_OF, shardsOf } from "../contract/product";
 import { documentClientFor, OpsTarget, resolveTarget } from "./target";
 import { DEFAULT_PORTS } from "../local/runtime/ports";
 
@@ -154,7 +154,7 @@ async function smokeTestSku(target: OpsTarget, wanted?: string): Promise<string>
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await ddb.send(new ScanCommand({ TableName: target.tables.products, ExclusiveStartKey }));
-    // A shard item (lambda-src/shared/product.ts) is not a product: its key is no SKU.
+    // A shard item (contract/product.ts) is not a product: its key is no SKU.
     const products = (page.Items ?? []).filter((item) => item[SHARD_OF] === undefined);
     if (wanted !== undefined) {
       const named = products.find((item) => item.sku === wanted);

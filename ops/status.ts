@@ -10,7 +10,7 @@ import {
   GetMetricDataCommand,
   MetricDataQuery,
 } from "@aws-sdk/client-cloudwatch";
-import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
+import { CONSUMER_SERVICES, ConsumerService } from "../contract/services";
 import { deadLetterQueueName, functionName, OpsTarget, queueName } from "./target";
 
 export interface QueueStatus {

@@ -18,7 +18,7 @@ import {
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/emulation/aws-clients";
 import { DEFAULT_PORTS } from "../local/runtime/ports";
 import { deadLetterName } from "../stacks/constructs/fifo";
-import { CONSUMER_SERVICES, ConsumerService } from "../lambda-src/shared/services";
+import { CONSUMER_SERVICES, ConsumerService } from "../contract/services";
 
 export interface OpsTarget {
   readonly settings: EnvironmentSettings;

@@ -14,7 +14,7 @@ import {
   OrderView,
   PlaceOrderRequest,
 } from "../lambda-src/orders-api/contract";
-import { OrderId } from "../lambda-src/shared/events";
+import { OrderId } from "../contract/events";
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const jsonContent = (id: string) => ({ content: { "application/json": { schema: ref(id) } } });

@@ -1,6 +1,6 @@
 import { undeliverableReason } from "./email-address";
-import type { Currency } from "../lambda-src/shared/events";
-import type { ConsumerService } from "../lambda-src/shared/services";
+import type { Currency } from "../contract/events";
+import type { ConsumerService } from "../contract/services";
 
 /**
  * Every setting that differs between environments lives here and nowhere else.

@@ -27,12 +27,12 @@ import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
 import { SenderIdentity } from "./constructs/sender-identity";
 import { accountIdsInput, emailInput } from "./constructs/deployment-input";
 import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
-import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../lambda-src/shared/services";
-import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../lambda-src/shared/metrics";
-import { OUTBOX_INDEX } from "../lambda-src/shared/outbox-index";
-import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../lambda-src/shared/order-writes";
+import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../contract/services";
+import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../contract/metrics";
+import { OUTBOX_INDEX } from "../contract/outbox-index";
+import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../contract/order-writes";
 import { Dashboard } from "./constructs/dashboard";
-import type { Currency } from "../lambda-src/shared/events";
+import type { Currency } from "../contract/events";
 
 /**
  * E-mail is held to the SES rate, so a peak backs it up for hours by design (docs/scale.md): its
@@ -339,7 +339,7 @@ export class FanoutStack extends TerraformStack {
   }
 
   /**
-   * The notification service sends at its share of the SES rate (lambda-src/notification/pacing.ts),
+   * The notification service sends at its share of the SES rate (contract/send-pace.ts),
    * so a batch of n takes n ÷ that share; the batch is held to what fits in half the function's
    * timeout, or paced sends would time out the invocation and spend the messages' receives.
    */

@@ -1,7 +1,7 @@
 import { EnvironmentSettings, SettingsError, variableName } from "./environments";
-import { CONSUMER_SERVICES } from "../lambda-src/shared/services";
-import { NUMERIC_FILTER_LIMIT } from "../lambda-src/shared/events";
-import { sendIntervalMs } from "../lambda-src/notification/pacing";
+import { CONSUMER_SERVICES } from "../contract/services";
+import { NUMERIC_FILTER_LIMIT } from "../contract/events";
+import { sendIntervalMs } from "../contract/send-pace";
 
 /**
  * Lambda keeps this much of the account's concurrency unreserved: "You can reserve up to the
@@ -55,7 +55,7 @@ export function checkSettings(s: EnvironmentSettings): void {
 
 /**
  * E-mails one notification environment sends in half its function's timeout, paced to its share
- * of the SES rate by the handler's own rule (lambda-src/notification/pacing.ts); 0 for a rate of 0.
+ * of the SES rate by the handler's own rule (contract/send-pace.ts); 0 for a rate of 0.
  */
 export function emailsPerHalfTimeout(s: EnvironmentSettings, maxSendRate: number): number {
   if (!(maxSendRate > 0)) return 0;

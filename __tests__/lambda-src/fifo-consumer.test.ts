@@ -1,5 +1,5 @@
 import { fifoConsumer } from "../../lambda-src/shared/fifo-consumer";
-import { OrderEvent } from "../../lambda-src/shared/events";
+import { OrderEvent } from "../../contract/events";
 import { logsOf } from "../support/logs";
 import { definitionsOf, emfDocumentsOf } from "../support/emf";
 import { lambdaContext, ORDER_A, ORDER_B, orderCancelled, orderPlaced, sqsEvent, sqsRecord } from "../support/events";

@@ -4,7 +4,7 @@
  * fails that load with the variable's name.
  */
 import { committedSettings, fanoutStack, resourcesOf, synthJson } from "../support/synth";
-import { FUNCTION_BUNDLES } from "../../lambda-src/shared/services";
+import { FUNCTION_BUNDLES } from "../../contract/services";
 
 async function loadWith(environment: Record<string, string>, handler: string): Promise<unknown> {
   const saved = process.env;

@@ -20,7 +20,7 @@ import { invoiceKey, creditNoteKey } from "../../lambda-src/billing/documents";
 import { notify, onceIdempotent } from "../../lambda-src/notification/notify";
 import { Delivery } from "../../lambda-src/notification/email";
 import { review } from "../../lambda-src/review/review";
-import { EventType, OrderEvent } from "../../lambda-src/shared/events";
+import { EventType, OrderEvent } from "../../contract/events";
 import { OrderRecord } from "../../lambda-src/shared/order-record";
 import { itemsToTry } from "../../lambda-src/inventory/stock-items";
 import { importCatalogue } from "../../ops/catalogue/import";

@@ -7,7 +7,7 @@ import { ordersApi } from "../../lambda-src/orders-api/router";
 import { orderIdFor } from "../../lambda-src/orders-api/orders";
 import { snsPublisher } from "../../lambda-src/shared/publisher";
 import { OrderRecord } from "../../lambda-src/shared/order-record";
-import { outboxShardOf } from "../../lambda-src/shared/outbox-index";
+import { outboxShardOf } from "../../contract/outbox-index";
 import { apiRequest } from "../support/events";
 import { marshall } from "@aws-sdk/util-dynamodb";
 

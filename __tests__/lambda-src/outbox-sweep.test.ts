@@ -2,8 +2,8 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { sweep, SweepRequest } from "../../lambda-src/outbox-sweep/sweep";
-import { OUTBOX_INDEX_SHARDS, outboxShardOf } from "../../lambda-src/shared/outbox-index";
-import { OrderEvent } from "../../lambda-src/shared/events";
+import { OUTBOX_INDEX_SHARDS, outboxShardOf } from "../../contract/outbox-index";
+import { OrderEvent } from "../../contract/events";
 import { logsOf } from "../support/logs";
 
 const ddbMock = mockClient(DynamoDBDocumentClient);

@@ -2,8 +2,8 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { attributesOf, newOutbox, publishPending, recordEvent } from "../../lambda-src/shared/outbox";
-import { OUTBOX_INDEX_SHARDS, outboxShardOf } from "../../lambda-src/shared/outbox-index";
-import { OrderEvent } from "../../lambda-src/shared/events";
+import { OUTBOX_INDEX_SHARDS, outboxShardOf } from "../../contract/outbox-index";
+import { OrderEvent } from "../../contract/events";
 import { OrderRecord } from "../../lambda-src/shared/order-record";
 import { logsOf } from "../support/logs";
 

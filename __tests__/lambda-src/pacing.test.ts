@@ -1,4 +1,5 @@
-import { paced, sendIntervalMs } from "../../lambda-src/notification/pacing";
+import { paced } from "../../lambda-src/notification/pacing";
+import { sendIntervalMs } from "../../contract/send-pace";
 
 describe("sending inside the SES rate", () => {
   it("gives each execution environment its share of the account's rate", () => {

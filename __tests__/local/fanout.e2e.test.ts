@@ -10,8 +10,8 @@
  * failures.e2e.test.ts, on a runtime of their own.
  */
 import { orderIdFor } from "../../lambda-src/orders-api/orders";
-import { UNFILTERED_SERVICES } from "../../lambda-src/shared/services";
-import { stockItemKeys } from "../../lambda-src/shared/product";
+import { UNFILTERED_SERVICES } from "../../contract/services";
+import { stockItemKeys } from "../../contract/product";
 import { importCatalogue } from "../../ops/catalogue/import";
 import { addFault, call, placeOrder, processed, removeFault, storedItem } from "../support/local-runtime";
 import { countFor, FanoutWorld, PRODUCTS, SCENARIO_TIMEOUT_MS, THRESHOLD } from "../support/fanout-world";

@@ -1,7 +1,7 @@
 import { simulate, SimulationOptions, Costs } from "../../model/simulation";
 import { Topology, ConsumerTopology } from "../../model/topology";
 import { Profile } from "../../model/profile";
-import { CONSUMER_SERVICES, ConsumerService } from "../../lambda-src/shared/services";
+import { CONSUMER_SERVICES, ConsumerService } from "../../contract/services";
 
 const fixed = (ms: number) => ({ p50Ms: ms, p95Ms: ms, invocationMs: 0 });
 

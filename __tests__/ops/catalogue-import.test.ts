@@ -18,7 +18,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { Product } from "../../lambda-src/shared/product";
+import { Product } from "../../contract/product";
 import { importCatalogue, importCatalogueFile } from "../../ops/catalogue/import";
 import { catalogueJson, exportCatalogue } from "../../ops/catalogue/export";
 import { CatalogueError, parseCatalogue } from "../../ops/catalogue/read";

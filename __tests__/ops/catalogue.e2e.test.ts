@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Product } from "../../lambda-src/shared/product";
+import { Product } from "../../contract/product";
 import { call, placeOrder, RunningRuntime, startLocalRuntime, storedItem, waitFor } from "../support/local-runtime";
 
 const ROOT = path.resolve(__dirname, "../..");

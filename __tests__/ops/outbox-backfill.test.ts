@@ -2,7 +2,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { backfillOutboxIndex } from "../../ops/outbox-backfill";
-import { outboxShardOf } from "../../lambda-src/shared/outbox-index";
+import { outboxShardOf } from "../../contract/outbox-index";
 
 const TABLE = "order-fanout-dev-orders";
 const ddbMock = mockClient(DynamoDBDocumentClient);

@@ -1,7 +1,7 @@
 /** The CloudWatch dashboard of each AWS environment: what it shows, and that the local stack has none. */
 import { EnvironmentName, metricsNamespace } from "../../stacks/environments";
-import { BUSINESS_METRICS, PROCESSING_TIME_METRIC } from "../../lambda-src/shared/metrics";
-import { CONSUMER_SERVICES, FUNCTION_BUNDLES } from "../../lambda-src/shared/services";
+import { BUSINESS_METRICS, PROCESSING_TIME_METRIC } from "../../contract/metrics";
+import { CONSUMER_SERVICES, FUNCTION_BUNDLES } from "../../contract/services";
 import { committedSettings, fanoutStack, Plan, resourcesOf, synthJson } from "../support/synth";
 
 const plans = Object.fromEntries(

@@ -17,7 +17,7 @@ import {
 import { FifoTopic } from "../../stacks/constructs/fifo-topic";
 import { SubscriberQueue, subscribeQueue } from "../../stacks/constructs/subscriber-queue";
 import { StateBootstrapStack } from "../../stacks/state-bootstrap-stack";
-import { CONSUMER_SERVICES } from "../../lambda-src/shared/services";
+import { CONSUMER_SERVICES } from "../../contract/services";
 import { committedSettings, fanoutStack, Plan, referencedName, resourcesOf, synthJson } from "../support/synth";
 
 const AWS_ENVIRONMENTS = ["dev", "staging", "prod"] as const;

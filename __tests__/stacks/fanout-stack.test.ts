@@ -1,5 +1,5 @@
 import { ENVIRONMENT_NAMES, EnvironmentName } from "../../stacks/environments";
-import { CONSUMER_SERVICES } from "../../lambda-src/shared/services";
+import { CONSUMER_SERVICES } from "../../contract/services";
 import { committedSettings, fanoutStack, Plan, referencedName, resourcesOf, synthJson } from "../support/synth";
 
 const plans = Object.fromEntries(

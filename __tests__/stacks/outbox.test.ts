@@ -3,7 +3,7 @@
  * its failures queue, the scheduled sweep, and who may publish.
  */
 import { ENVIRONMENT_NAMES, EnvironmentName } from "../../stacks/environments";
-import { EVENT_TYPES } from "../../lambda-src/shared/events";
+import { EVENT_TYPES } from "../../contract/events";
 import { committedSettings, fanoutStack, Plan, referencedName, resourcesOf, synthJson } from "../support/synth";
 
 const compact = (text: string) => text.replace(/\s+/g, "");

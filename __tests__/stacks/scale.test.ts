@@ -3,7 +3,7 @@
  * warm tables, and the notification service paced to the SES rate. docs/scale.md explains the figures.
  */
 import { environmentSettings } from "../../stacks/environments";
-import { CONSUMER_SERVICES } from "../../lambda-src/shared/services";
+import { CONSUMER_SERVICES } from "../../contract/services";
 import { committedSettings, fanoutStack, resourcesOf, synthJson } from "../support/synth";
 
 const prod = committedSettings("prod");

@@ -1,6 +1,6 @@
 /** Real event shapes: SQS FIFO records as Lambda delivers them, API Gateway v2 payload 2.0 requests. */
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { eventIdFor, OrderCancelled, OrderPlaced } from "../../lambda-src/shared/events";
+import { eventIdFor, OrderCancelled, OrderPlaced } from "../../contract/events";
 
 export const ORDER_A = "ord_aaaaaaaaaaaaaaaaaaaaaaaa";
 export const ORDER_B = "ord_bbbbbbbbbbbbbbbbbbbbbbbb";

@@ -15,7 +15,7 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from "@aws-sdk/client-sqs";
-import { CONSUMER_SERVICES } from "../../lambda-src/shared/services";
+import { CONSUMER_SERVICES } from "../../contract/services";
 import { EMAIL_SENT } from "../../lambda-src/notification/email";
 import { LocalOverrides } from "../../local/plan/synth-plan";
 import { call, processed, RunningRuntime, startLocalRuntime, status, storedItem, waitFor } from "./local-runtime";

@@ -11,7 +11,7 @@ import {
 } from "../../stacks/environments";
 import { FanoutStack } from "../../stacks/fanout-stack";
 import { StateBootstrapStack } from "../../stacks/state-bootstrap-stack";
-import { FUNCTION_BUNDLES } from "../../lambda-src/shared/services";
+import { FUNCTION_BUNDLES } from "../../contract/services";
 import { deploymentPackage } from "../../stacks/bundles";
 import { synthLocalPlan, TerraformPlan } from "../../local/plan/synth-plan";
 

@@ -1,6 +1,6 @@
 import { HeadObjectCommand, NotFound, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { OrderCancelled, OrderEvent, OrderPlaced, OrderRejected } from "../shared/events";
+import { OrderCancelled, OrderEvent, OrderPlaced, OrderRejected } from "../../contract/events";
 import { FulfilmentStatus } from "../shared/order-record";
 import { recordFulfilment } from "../shared/fulfilment";
 import { loadOrder } from "../shared/orders";

@@ -4,7 +4,7 @@
  * writing it again on a redelivery produces the same object: the effect is idempotent by content.
  */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { OrderCancelled, OrderPlaced, OrderRejected } from "../shared/events";
+import { OrderCancelled, OrderPlaced, OrderRejected } from "../../contract/events";
 import { OrderRecord } from "../shared/order-record";
 
 export interface Invoice {

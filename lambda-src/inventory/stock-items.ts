@@ -1,11 +1,11 @@
 /**
- * Which items hold a SKU's stock (the layout in lambda-src/shared/product.ts): the product's own
+ * Which items hold a SKU's stock (the layout in contract/product.ts): the product's own
  * item, or for a sharded SKU its shard items. Inventory reads the product items to know which, and
  * spreads concurrent orders for a sharded SKU over its shards.
  */
 import { createHash } from "node:crypto";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { shardsOf, stockItemKeys } from "../shared/product";
+import { shardsOf, stockItemKeys } from "../../contract/product";
 import { getProductItems, ProductReader } from "../shared/product-reads";
 
 /** Each SKU's shard count, as its product item says (1: unsharded, or no such product). */

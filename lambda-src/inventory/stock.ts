@@ -7,7 +7,7 @@
  */
 import { DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { eventIdFor, OrderCancelled, OrderEvent, OrderPlaced, OrderRejected, ShortLine } from "../shared/events";
+import { eventIdFor, OrderCancelled, OrderEvent, OrderPlaced, OrderRejected, ShortLine } from "../../contract/events";
 import { attributesOf, recordEvent } from "../shared/outbox";
 import { recordFulfilment } from "../shared/fulfilment";
 import { FulfilmentStatus, Reservation } from "../shared/order-record";

@@ -1,6 +1,6 @@
 /** The e-mails the notification service sends, and how it sends them: SES v2. */
 import { SendEmailCommand, SESv2Client } from "@aws-sdk/client-sesv2";
-import { OrderEvent } from "../shared/events";
+import { OrderEvent } from "../../contract/events";
 import { OrderRecord } from "../shared/order-record";
 
 export interface EmailMessage {

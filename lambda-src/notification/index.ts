@@ -3,7 +3,8 @@ import { documentClient, dynamoDbClient, sesClient } from "../shared/clients";
 import { readEnvironment } from "../shared/environment";
 import { logged, sesTransport } from "./email";
 import { logger } from "../shared/logger";
-import { paced, sendIntervalMs } from "./pacing";
+import { paced } from "./pacing";
+import { sendIntervalMs } from "../../contract/send-pace";
 import { notify, onceIdempotent } from "./notify";
 
 /**

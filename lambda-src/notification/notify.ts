@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
-import { OrderEvent } from "../shared/events";
+import { OrderEvent } from "../../contract/events";
 import { FulfilmentStatus } from "../shared/order-record";
 import { recordFulfilment } from "../shared/fulfilment";
 import { loadOrder } from "../shared/orders";

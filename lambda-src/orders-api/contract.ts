@@ -3,9 +3,9 @@
  * docs/openapi.yaml is generated from (scripts/generate-openapi.ts), so the two cannot drift.
  */
 import * as z from "zod";
-import { Cents, Currency, Customer, OrderId, OrderLine, Sku } from "../shared/events";
+import { Cents, Currency, Customer, OrderId, OrderLine, Sku } from "../../contract/events";
 import { Fulfilment, OrderStatus } from "../shared/order-record";
-import { CONSUMER_SERVICES } from "../shared/services";
+import { CONSUMER_SERVICES } from "../../contract/services";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, "1 to 128 printable ASCII characters");

@@ -4,7 +4,8 @@ import { documentClient, snsClient } from "../shared/clients";
 import { readEnvironment } from "../shared/environment";
 import { snsPublisher } from "../shared/publisher";
 import { logger } from "../shared/logger";
-import { EVENTS_SWEPT_METRIC, metrics, OLDEST_UNPUBLISHED_METRIC } from "../shared/metrics";
+import { metrics } from "../shared/metrics";
+import { EVENTS_SWEPT_METRIC, OLDEST_UNPUBLISHED_METRIC } from "../../contract/metrics";
 import { observeInvocation } from "../shared/tracing";
 import { sweep, SweepRequest, SweepResult } from "./sweep";
 

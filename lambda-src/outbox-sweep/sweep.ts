@@ -2,7 +2,7 @@
  * The outbox sweep: publishes what the relay's stream missed. The relay is fed by the orders
  * table's stream, which keeps a record 24 hours, and gives a record up after bounded retries (to
  * its on-failure queue); an order whose events were never published stays listed in the outbox
- * index (shared/outbox-index.ts) until they are. On its schedule the sweep reads the index, a few
+ * index (contract/outbox-index.ts) until they are. On its schedule the sweep reads the index, a few
  * partitions at a time, oldest first in each, and publishes each listed order's events through `publishPending`,
  * the one path to the topic, in lifecycle order: OrderPlaced before the event that ends the order.
  *

@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { Cents, Currency, OrderEvent, OrderPlaced } from "../shared/events";
+import { Cents, Currency, OrderEvent, OrderPlaced } from "../../contract/events";
 import { recordFulfilment } from "../shared/fulfilment";
 import { loadOrder } from "../shared/orders";
 import { logger } from "../shared/logger";

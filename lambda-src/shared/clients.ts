@@ -28,7 +28,7 @@ const SES_ATTEMPTS = 3;
 
 /**
  * A send SES throttles (TooManyRequestsException, 429) is retried twice, 100 then 200 ms later:
- * the service paces itself to the account's rate (notification/pacing.ts), so a throttle means
+ * the service paces itself to the account's rate (contract/send-pace.ts, notification/pacing.ts), so a throttle means
  * another sender in the account, and the SDK's default backoff (up to 20 s a retry) would run
  * a paced batch past its timeout and spend every message's receive.
  */

@@ -13,7 +13,7 @@
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { OrderEvent } from "./events";
+import { OrderEvent } from "../../contract/events";
 import { logger } from "./logger";
 import { countOutcome, recordProcessingTime } from "./metrics";
 import { annotate, inSubsegment, observeInvocation } from "./tracing";

@@ -1,8 +1,8 @@
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { EVENT_SEQUENCE, OrderEvent } from "./events";
+import { EVENT_SEQUENCE, OrderEvent } from "../../contract/events";
 import { FulfilmentStatus } from "./order-record";
-import { ConsumerService } from "./services";
+import { ConsumerService } from "../../contract/services";
 
 /**
  * Records a service's outcome on the order as `fulfilment.<service>`. The condition keeps a later

@@ -1,41 +1,6 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { OUTCOME_METRICS, PROCESSING_TIME_METRIC } from "../../contract/metrics";
 import type { FulfilmentStatus } from "./order-record";
-
-/** Orders stored whose event could not be published; the API's alarm watches it (FanoutStack). */
-export const ORDERS_NOT_PUBLISHED_METRIC = "OrdersNotPublished";
-/** New orders stored by the API (a client's retry of the same order is not counted again). */
-export const ORDERS_PLACED_METRIC = "OrdersPlaced";
-/** Events the outbox sweep published: each one the relay's stream missed or gave up. */
-export const EVENTS_SWEPT_METRIC = "EventsSwept";
-/** Seconds since the oldest event still unpublished after a sweep was recorded; its alarm pages. */
-export const OLDEST_UNPUBLISHED_METRIC = "OldestUnpublishedAgeSeconds";
-/** Milliseconds a handler spent on one record (consumers, relay) or one request (API). */
-export const PROCESSING_TIME_METRIC = "ProcessingTime";
-
-/** The count each recorded outcome adds to; an outcome not listed counts nothing. */
-const OUTCOME_METRICS = {
-  RESERVED: "OrdersReserved",
-  OUT_OF_STOCK: "OrdersOutOfStock",
-  INVOICED: "OrdersInvoiced",
-  CREDITED: "OrdersCredited",
-  CONFIRMATION_SENT: "EmailsSent",
-  CANCELLATION_SENT: "EmailsSent",
-  REJECTION_SENT: "EmailsSent",
-  PENDING_REVIEW: "ReviewsOpened",
-} as const satisfies Partial<Record<FulfilmentStatus, string>>;
-
-/**
- * The business counts by the service (dimension `service`) that emits them: what the dashboard
- * shows (stacks/constructs/dashboard.ts).
- */
-export const BUSINESS_METRICS: Readonly<Record<string, readonly string[]>> = {
-  "orders-api": [ORDERS_PLACED_METRIC, ORDERS_NOT_PUBLISHED_METRIC],
-  inventory: [OUTCOME_METRICS.RESERVED, OUTCOME_METRICS.OUT_OF_STOCK],
-  billing: [OUTCOME_METRICS.INVOICED, OUTCOME_METRICS.CREDITED],
-  notification: [OUTCOME_METRICS.CONFIRMATION_SENT],
-  review: [OUTCOME_METRICS.PENDING_REVIEW],
-  "outbox-sweep": [EVENTS_SWEPT_METRIC, OLDEST_UNPUBLISHED_METRIC],
-};
 
 /**
  * Business metrics as CloudWatch embedded metric format in the function's log, in the namespace
@@ -49,9 +14,13 @@ export function count(name: string): void {
   metrics.addMetric(name, MetricUnit.Count, 1);
 }
 
+/** The contract's outcome counts, each keyed by an outcome an order can record (a typo fails to compile). */
+const outcomeMetric: { readonly [S in keyof typeof OUTCOME_METRICS]: S extends FulfilmentStatus ? string : never } =
+  OUTCOME_METRICS;
+
 /** Counts a consumer's outcome, when it is one an operator counts. */
 export function countOutcome(outcome: string): void {
-  const name = (OUTCOME_METRICS as Partial<Record<string, string>>)[outcome];
+  const name = (outcomeMetric as Partial<Record<string, string>>)[outcome];
   if (name) count(name);
 }
 

@@ -1,7 +1,15 @@
 /** The order as stored in the orders table, and the outcome each service records on it. */
 import * as z from "zod";
-import { Currency, Customer, EVENT_TYPES, MessageAttributes, OrderEvent, OrderId, OrderLine } from "./events";
-import { CONSUMER_SERVICES } from "./services";
+import {
+  Currency,
+  Customer,
+  EVENT_TYPES,
+  MessageAttributes,
+  OrderEvent,
+  OrderId,
+  OrderLine,
+} from "../../contract/events";
+import { CONSUMER_SERVICES } from "../../contract/services";
 
 /**
  * What a service did for an event. The NOT_* outcomes are an OrderPlaced that arrived after the

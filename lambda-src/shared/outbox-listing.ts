@@ -4,7 +4,7 @@
  * shows it.
  */
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { OUTBOX_INDEX, OUTBOX_INDEX_SHARDS } from "./outbox-index";
+import { OUTBOX_INDEX, OUTBOX_INDEX_SHARDS } from "../../contract/outbox-index";
 
 export interface IndexReader {
   readonly ddb: DynamoDBDocumentClient;

@@ -9,11 +9,18 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
-import { EVENT_SEQUENCE, EVENT_TYPES, eventIdFor, EventType, MessageAttributes, OrderEvent } from "./events";
+import {
+  EVENT_SEQUENCE,
+  EVENT_TYPES,
+  eventIdFor,
+  EventType,
+  MessageAttributes,
+  OrderEvent,
+} from "../../contract/events";
 import { logger } from "./logger";
 import { OrderRecord, OutboxEntry } from "./order-record";
 import { EventPublisher } from "./publisher";
-import { outboxShardOf } from "./outbox-index";
+import { outboxShardOf } from "../../contract/outbox-index";
 
 export interface OutboxDeps {
   readonly ddb: DynamoDBDocumentClient;

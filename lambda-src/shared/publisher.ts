@@ -1,5 +1,5 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { MessageAttributes, NUMERIC_FILTER_LIMIT, OrderEvent } from "./events";
+import { MessageAttributes, NUMERIC_FILTER_LIMIT, OrderEvent } from "../../contract/events";
 
 export interface EventPublisher {
   publish(event: OrderEvent, attributes: MessageAttributes): Promise<void>;

@@ -17,7 +17,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { RuntimeState } from "../runtime/runtime";
 import { DeadLetter, listDeadLetters, MoveTaskRunningError, redrive } from "../../ops/dlq";
 import { deadLetterQueueName, functionName, OpsTarget, queueName, resolveTarget } from "../../ops/target";
-import { CONSUMER_SERVICES, ConsumerService, FILTERED_SERVICES } from "../../lambda-src/shared/services";
+import { CONSUMER_SERVICES, ConsumerService, FILTERED_SERVICES } from "../../contract/services";
 
 export interface ConsoleAnswer {
   status: number;

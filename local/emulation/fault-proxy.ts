@@ -13,7 +13,7 @@ import { escapeXml, Gate, snsXml } from "../authz/gate";
 import { randomUUID } from "node:crypto";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
-import { Faults } from "../runtime/faults";
+import { Faults } from "./faults";
 import { AddressInfo } from "node:net";
 import { loadFauxqsFilter, MessageAttribute, ReplayPolicyError, SnsArchive } from "./sns-archive";
 import { LocalModel } from "../plan/plan";

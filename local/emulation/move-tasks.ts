@@ -20,7 +20,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { redriveOf } from "../runtime/message-failures";
+import { redriveOf } from "../plan/redrive";
 
 /** A queue of the plan, as the move tasks need it. */
 export interface MoveTaskQueue {

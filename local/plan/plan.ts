@@ -6,7 +6,7 @@
  * resources are resolved to the local values they would have (ARNs in account 000000000000).
  */
 import { evaluateDeep, Value } from "./hcl-expression";
-import { FilterPattern, FilterPatternError, parseFilterPattern } from "../runtime/event-filter";
+import { FilterPattern, FilterPatternError, parseFilterPattern } from "./event-filter";
 import { TerraformPlan } from "./synth-plan";
 import { LOCAL_STREAM_LABEL, LocalAccount, PlanError, Resolver, resourcesOf, text } from "./resolver";
 import { LocalAccess, readAccess } from "./access";

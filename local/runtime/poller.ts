@@ -10,8 +10,9 @@ import type { SQSRecord } from "aws-lambda";
 import { DeleteMessageBatchCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { LocalEventSource, LocalQueue } from "../plan/plan";
 import { FunctionHost } from "./function-host";
-import { batchFailures, failureLine, INJECTED_INVOCATION_FAULT, Redrive, redriveOf } from "./message-failures";
-import { Faults } from "./faults";
+import { batchFailures, failureLine, INJECTED_INVOCATION_FAULT } from "./message-failures";
+import { Redrive, redriveOf } from "../plan/redrive";
+import { Faults } from "../emulation/faults";
 import { LOCAL_REGION } from "../emulation/aws-clients";
 
 export interface PollerStats {

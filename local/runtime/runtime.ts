@@ -22,7 +22,7 @@ import { bundlesByHash, FunctionHost, LogRecord } from "./function-host";
 import { DIST } from "../../stacks/bundles";
 import { QueuePoller } from "./poller";
 import { localStreamsClient, StreamBatchReport, StreamPoller } from "./stream-poller";
-import { Faults, FaultSpec } from "./faults";
+import { Faults, FaultSpec } from "../emulation/faults";
 import { localSnsArchive, startFaultProxy } from "../emulation/fault-proxy";
 import { MessageMoveTasks } from "../emulation/move-tasks";
 import { startAwsFront, startDynamoDbFront } from "../emulation/aws-front";

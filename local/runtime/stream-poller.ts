@@ -40,7 +40,7 @@ import {
   ShardIteratorType,
   TrimmedDataAccessException,
 } from "@aws-sdk/client-dynamodb-streams";
-import { matchesAnyFilter } from "./event-filter";
+import { matchesAnyFilter } from "../plan/event-filter";
 import { LocalStreamSource } from "../plan/plan";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../emulation/aws-clients";
 

@@ -5,7 +5,7 @@
  * are not products: a sharded SKU is exported once, with the sum of its shards' stock.
  */
 import { DynamoDBDocumentClient, paginateScan } from "@aws-sdk/lib-dynamodb";
-import { Product, SHARD_OF, shardsOf, stockItemKeys } from "../../lambda-src/shared/product";
+import { Product, SHARD_OF, shardsOf, stockItemKeys } from "../../contract/product";
 import { CatalogueError } from "./read";
 import { productProblems } from "./validate";
 

@@ -3,7 +3,7 @@
  * classifies each product as created, updated or unchanged, and writes only the difference.
  * Running the same import again changes nothing, so an import that stopped part-way is finished
  * by running it again. A sharded SKU (stockShards > 1) is its product item and its shard items
- * (lambda-src/shared/product.ts); its stock, read or set, is theirs.
+ * (contract/product.ts); its stock, read or set, is theirs.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import {
@@ -13,14 +13,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import {
-  CATALOGUE_FIELDS,
-  Product,
-  SHARD_OF,
-  shardsOf,
-  splitStock,
-  stockItemKeys,
-} from "../../lambda-src/shared/product";
+import { CATALOGUE_FIELDS, Product, SHARD_OF, shardsOf, splitStock, stockItemKeys } from "../../contract/product";
 import { chunks, DEFAULT_RETRY, RetryPolicy, untilDrained } from "../batches";
 import { CatalogueError, readCatalogue } from "./read";
 import { CatalogueEntry, productOf } from "./row";

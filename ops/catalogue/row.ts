@@ -1,17 +1,11 @@
 /**
- * A row of a catalogue file: a product (lambda-src/shared/product.ts), and optionally `stockWas`,
+ * A row of a catalogue file: a product (contract/product.ts), and optionally `stockWas`,
  * the stock the row's count replaces. `export` writes it (the stock it read), so that an export
  * edited and imported with --set-stock is refused, SKU by SKU, when orders reserved from it since
  * the export: the count would otherwise overwrite those reservations. It is never stored.
  */
 import * as z from "zod";
-import {
-  OPTIONAL_FIELDS,
-  Product,
-  PRODUCT_FIELDS,
-  REQUIRED_FIELDS,
-  WholeNumber,
-} from "../../lambda-src/shared/product";
+import { OPTIONAL_FIELDS, Product, PRODUCT_FIELDS, REQUIRED_FIELDS, WholeNumber } from "../../contract/product";
 
 export const CatalogueRow = Product.extend({ stockWas: WholeNumber.optional() }).strict();
 export type CatalogueEntry = z.infer<typeof CatalogueRow>;

@@ -4,7 +4,7 @@
  * field, e.g. `row 3 (line 4): unitPriceCents: expected an integer ≥ 0, got "12.5"`.
  */
 import * as z from "zod";
-import { Product, REQUIRED_FIELDS } from "../../lambda-src/shared/product";
+import { Product, REQUIRED_FIELDS } from "../../contract/product";
 import { CatalogueError, FIELD_NAMES, SourceRow } from "./read";
 import { CatalogueEntry, CatalogueRow } from "./row";
 

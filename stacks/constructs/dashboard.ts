@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
-import { PROCESSING_TIME_METRIC } from "../../lambda-src/shared/metrics";
+import { PROCESSING_TIME_METRIC } from "../../contract/metrics";
 
 /** A queue the dashboard shows, with its dead-letter queue (names; Terraform references are fine). */
 export interface DashboardQueue {

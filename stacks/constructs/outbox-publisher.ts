@@ -2,7 +2,7 @@ import { OnDemandTable } from "./on-demand-table";
 import { FifoTopic } from "./fifo-topic";
 import { OpsAlarms } from "./ops-alarms";
 import { PolicyStatement } from "./policy";
-import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../../lambda-src/shared/order-writes";
+import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../../contract/order-writes";
 
 /** What a function that publishes the outbox (the relay, the sweep) is given. */
 export interface OutboxPublisherProps {

@@ -8,7 +8,7 @@ import { MAX_RETENTION_SECONDS } from "./subscriber-queue";
 import { BundledFunction } from "./bundled-function";
 import { functionAlarms } from "./ops-alarms";
 import { OutboxPublisherProps, publishesOutbox } from "./outbox-publisher";
-import { EVENT_TYPES } from "../../lambda-src/shared/events";
+import { EVENT_TYPES } from "../../contract/events";
 
 /** The orders table (`table`) must have a stream with new images. */
 export interface OutboxRelayProps extends OutboxPublisherProps {

@@ -5,8 +5,8 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { BundledFunction } from "./bundled-function";
 import { functionAlarms } from "./ops-alarms";
 import { OutboxPublisherProps, publishesOutbox } from "./outbox-publisher";
-import { OUTBOX_INDEX } from "../../lambda-src/shared/outbox-index";
-import { OLDEST_UNPUBLISHED_METRIC } from "../../lambda-src/shared/metrics";
+import { OUTBOX_INDEX } from "../../contract/outbox-index";
+import { OLDEST_UNPUBLISHED_METRIC } from "../../contract/metrics";
 
 /** The orders table (`table`) must have the outbox index (OUTBOX_INDEX). */
 export interface OutboxSweepProps extends OutboxPublisherProps {

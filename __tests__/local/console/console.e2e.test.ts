@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import puppeteer, { Browser, Page } from "puppeteer-core";
-import { UNFILTERED_SERVICES } from "../../../lambda-src/shared/services";
+import { UNFILTERED_SERVICES } from "../../../contract/services";
 import { call, placeOrder, RunningRuntime, startLocalRuntime } from "../../support/local-runtime";
 
 /** The little of the DOM the page probes use: they run in the browser, this project compiles for Node. */

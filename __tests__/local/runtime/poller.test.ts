@@ -10,7 +10,7 @@ import { build } from "esbuild";
 import { DeleteMessageBatchCommand, Message, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { FunctionHost, LogRecord } from "../../../local/runtime/function-host";
 import { QueuePoller } from "../../../local/runtime/poller";
-import { Faults } from "../../../local/runtime/faults";
+import { Faults } from "../../../local/emulation/faults";
 import { LocalFunction } from "../../../local/plan/plan";
 import { ORDER_A, ORDER_B, orderCancelled, orderPlaced } from "../../support/events";
 

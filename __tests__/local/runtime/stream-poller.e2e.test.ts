@@ -14,7 +14,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { Emulator, freePort, startDynamoDbLocal } from "../../../local/emulation/emulators";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/emulation/aws-clients";
-import { parseFilterPattern } from "../../../local/runtime/event-filter";
+import { parseFilterPattern } from "../../../local/plan/event-filter";
 import { LocalStreamSource, LOCAL_STREAM_LABEL } from "../../../local/plan/plan";
 import {
   localStreamsClient,

@@ -1,4 +1,4 @@
-import { Faults, FaultSpecError } from "../../../local/runtime/faults";
+import { Faults, FaultSpecError } from "../../../local/emulation/faults";
 import { orderPlaced, ORDER_A, ORDER_B, sqsRecord } from "../../support/events";
 
 describe("Faults", () => {

@@ -3,7 +3,7 @@ import {
   matchesAnyFilter,
   matchesPattern,
   parseFilterPattern,
-} from "../../../local/runtime/event-filter";
+} from "../../../local/plan/event-filter";
 
 const matches = (pattern: unknown, record: unknown) =>
   matchesPattern(parseFilterPattern(JSON.stringify(pattern)), record);
