@@ -8,7 +8,7 @@ import { DIST } from "../stacks/bundles";
 import { synthLocalPlan } from "../local/plan/synth-plan";
 import { loadPlan } from "../local/plan/plan";
 import { bundlesByHash } from "../local/runtime/function-host";
-import { LOCAL_ACCOUNT, LOCAL_REGION } from "../local/emulation/aws-clients";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../contract/local-endpoints";
 
 /** The SDK's notice that it will need Node 22 says nothing about a bundle's start. */
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };

@@ -5,9 +5,8 @@
  *   --max-receive-count <n>       receives before a message moves to its DLQ, instead of the stack's own
  */
 import { parseArgs } from "node:util";
-import { LocalRuntime, startRuntime } from "./runtime/runtime";
-import { DEFAULT_PORTS } from "./runtime/ports";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./emulation/aws-clients";
+import { LocalRuntime, startRuntime } from "./local-runtime";
+import { DEFAULT_PORTS, LOCAL_CREDENTIALS, LOCAL_REGION } from "../contract/local-endpoints";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

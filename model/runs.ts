@@ -6,7 +6,7 @@
  */
 import { EnvironmentName, environmentSettings } from "../stacks/environments";
 import { quotaRequests } from "./capacity";
-import { API_ENVIRONMENTS } from "../local/runtime/runtime";
+import { API_ENVIRONMENTS } from "../local/local-runtime";
 import { benchCpuCosts, BenchFile } from "./costs";
 import type { Profile } from "./profile";
 import { QUOTAS } from "./quotas";

@@ -1,5 +1,5 @@
 /**
- * `npm run ops -- outbox list|replay --env <env>`: the outbox safety net from the operator's side
+ * `npm run ops -- outbox list|replay --env <env>` (bin/outbox.ts): the outbox safety net from the operator's side
  * (lambda-src/shared/outbox.ts, lambda-src/outbox-sweep). The same SDK calls for AWS and for the
  * local runtime.
  *
@@ -20,36 +20,11 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteMessageBatchCommand, Message, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
-import { ENVIRONMENT_NAMES } from "../stacks/environments";
 import { listedOrders } from "../lambda-src/shared/outbox-listing";
 import type { SweepResult } from "../lambda-src/outbox-sweep/sweep";
-import { documentClientFor, OpsTarget, outboxNames, resolveTarget, UnknownEnvironmentError } from "./target";
+import { documentClientFor, OpsTarget, outboxNames } from "./target";
 import { makeVisible, receiveAll } from "./dlq";
-import { backfillOutboxIndex } from "./outbox-backfill";
 import { queueUrlOf } from "./status";
-import { parseCommandLine, UsageError } from "./cli";
-
-// The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
-export const OUTBOX_USAGE = `Usage:
-  npm run ops -- outbox list --env <env> [--json]
-  npm run ops -- outbox replay --env <env>
-  npm run ops -- outbox backfill --env <env>
-
-list     The orders whose events are not published yet, oldest first, and the stream records the
-         relay gave up (its failures queue; read, then made visible again: nothing is deleted).
-replay   Runs the outbox sweep now for every unpublished order, then deletes the failure records
-         whose orders are all published. Events go out in each order's lifecycle order; consumers
-         are idempotent on eventId, so an event published twice changes nothing.
-backfill Lists in the outbox index the orders written before it existed that still have unpublished
-         events (a Scan of the orders table; run once after deploying the index to an environment
-         that holds orders), then replay publishes them.
-  --env <env>   ${ENVIRONMENT_NAMES.join(", ")}. AWS environments use the default credential chain and the
-                environment's region; local uses the runtime of \`npm start\` (AWS_ENDPOINT_URL_SQS,
-                default http://localhost:4566, also answers Lambda's Invoke).
-
-Exit status: 0 on success (list: also when something is pending), 1 when anything failed, 2 for a usage error.`;
 
 /** Orders shown by list; the count is always whole. */
 const SHOWN_ORDERS = 100;
@@ -179,7 +154,8 @@ async function settleFailures(target: OpsTarget, sqs: SQSClient, oldestPending?:
   return settled.length;
 }
 
-async function replay(target: OpsTarget, sqs: SQSClient): Promise<number> {
+/** Runs the sweep now and settles the failure records; answers the exit status (1 while anything stays unpublished). */
+export async function replayOutbox(target: OpsTarget, sqs: SQSClient): Promise<number> {
   const result = await sweepNow(target);
   console.log(
     `swept ${result.orders} orders: ${result.published} events published, ${result.failed.length} orders failed${result.failed.length ? ` (${result.failed.slice(0, 5).join(", ")}${result.failed.length > 5 ? ", …" : ""})` : ""}`,
@@ -192,43 +168,4 @@ async function replay(target: OpsTarget, sqs: SQSClient): Promise<number> {
     `${pending.total} orders still have unpublished events, the oldest since ${pending.oldest}: see the sweep's log for why`,
   );
   return 1;
-}
-
-export async function outboxCommand(argv: string[]): Promise<number> {
-  let target: OpsTarget | undefined;
-  try {
-    const args = parseCommandLine(argv, { env: { type: "string" }, json: { type: "boolean" } });
-    if (args.values.help) {
-      console.log(OUTBOX_USAGE);
-      return 0;
-    }
-    const [command, ...rest] = args.positionals;
-    if (command !== "list" && command !== "replay" && command !== "backfill")
-      throw new UsageError(
-        command
-          ? `unknown command "outbox ${command}": use list, replay or backfill`
-          : "outbox needs list, replay or backfill",
-      );
-    if (rest.length > 0) throw new UsageError(`outbox ${command} takes no operand`);
-    if (args.values.json && command !== "list") throw new UsageError("--json is for outbox list");
-    if (!args.values.env) throw new UsageError("--env is required");
-    target = resolveTarget(args.values.env);
-    const sqs = new SQSClient(target.sqs);
-    if (command === "replay") return await replay(target, sqs);
-    if (command === "backfill") {
-      const { found, listed } = await backfillOutboxIndex(documentClientFor(target), target.tables.orders);
-      console.log(`${found} orders with unpublished events were not in the outbox index; ${listed} listed now`);
-      return 0;
-    }
-    const report = await outboxReport(target, sqs);
-    console.log(args.values.json ? JSON.stringify(report, null, 2) : formatOutboxReport(report, target));
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof UnknownEnvironmentError) {
-      console.error(`outbox: ${error.message} (see --help)`);
-      return 2;
-    }
-    console.error(`outbox: ${(error as Error).message}`);
-    return 1;
-  }
 }

@@ -35,36 +35,9 @@ import {
 } from "@aws-sdk/client-sns";
 import { emailRecordDays, ENVIRONMENT_NAMES } from "../stacks/environments";
 import { CONSUMER_SERVICES, ConsumerService } from "../contract/services";
-import {
-  OpsTarget,
-  queueName,
-  requireService,
-  resolveTarget,
-  UnknownEnvironmentError,
-  UnknownServiceError,
-} from "./target";
-import { LOCAL_CREDENTIALS } from "../local/emulation/aws-clients";
-import { DEFAULT_PORTS, snsPort } from "../local/runtime/ports";
+import { OpsTarget, queueName, requireService, resolveTarget } from "./target";
+import { DEFAULT_PORTS, LOCAL_CREDENTIALS, snsPort } from "../contract/local-endpoints";
 import { parseCommandLine, UsageError } from "./cli";
-
-// The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
-export const REPLAY_USAGE = `Usage:
-  npm run ops -- replay <service> --from <time> --env <env>
-
-  <service>      ${CONSUMER_SERVICES.join(", ")}: the events the topic archived are redelivered to
-                 this service's queue only (filtered by its subscription's filter policy).
-  --from <time>  ISO 8601 with a zone, e.g. 2026-05-04T09:00:00Z; inside the topic's archive
-                 (staging 7 days, prod 30, local 1; dev keeps none).
-                 The replay runs up to now and the subscription carries on. (No --to: SNS does not
-                 document what a subscription receives after a replay that ends earlier.)
-  --env <env>    ${ENVIRONMENT_NAMES.join(", ")}. AWS environments use the default credential chain
-                 and the environment's region; local uses the runtime of \`npm start\`
-                 (AWS_ENDPOINT_URL_SNS, default http://localhost:${snsPort(DEFAULT_PORTS.aws)}).
-
-Consumers are idempotent on eventId: a replayed event that was already handled changes nothing.
-Exit status: 0 when the replay completed, 1 when it failed, 2 for a usage error.`;
 
 class ReplayError extends Error {}
 
@@ -240,44 +213,5 @@ export async function runReplay(request: ReplayRequest, options: ReplayOptions =
     if (status !== "Completed") throw new ReplayError(`the replay into ${queue} ended ${status}`);
   } finally {
     sns.destroy();
-  }
-}
-
-/** Errors whose SDK wording leaves an operator guessing, said in terms of the command. */
-function explained(error: Error, target: OpsTarget): string {
-  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
-  // The SDK wraps a refused connection ("AWS SDK error wrapper for Error: connect ECONNREFUSED ...").
-  const refused = code === "ECONNREFUSED" || /\bECONNREFUSED\b/.test(error.message);
-  if (refused && target.settings.name === "local")
-    return `nothing answers at ${snsConfig(target).endpoint}: start the local runtime (npm start), or point AWS_ENDPOINT_URL_SNS at its SNS endpoint`;
-  if (error.name === "CredentialsProviderError")
-    return `no AWS credentials for ${target.settings.name}: ${error.message}`;
-  if (error.name === "InvalidParameterException" || error.name === "InvalidParameter")
-    return `SNS refused the replay: ${error.message}`;
-  return error.message;
-}
-
-/** `replay ...` without the command word; answers the exit status. */
-export async function replayCommand(argv: string[], options: ReplayOptions = {}): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(REPLAY_USAGE);
-    return 0;
-  }
-  let request: ReplayRequest | undefined;
-  try {
-    request = replayRequest(argv, process.env, options.now?.() ?? new Date());
-    await runReplay(request, options);
-    return 0;
-  } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof UnknownEnvironmentError ||
-      error instanceof UnknownServiceError
-    ) {
-      console.error(`replay: ${error.message} (see --help)`);
-      return 2;
-    }
-    console.error(`replay: ${request ? explained(error as Error, request.target) : (error as Error).message}`);
-    return 1;
   }
 }

@@ -15,8 +15,7 @@ import {
   TableKind,
   tableName,
 } from "../stacks/environments";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/emulation/aws-clients";
-import { DEFAULT_PORTS } from "../local/runtime/ports";
+import { DEFAULT_PORTS, LOCAL_CREDENTIALS, LOCAL_REGION } from "../contract/local-endpoints";
 import { deadLetterName } from "../stacks/constructs/fifo";
 import { CONSUMER_SERVICES, ConsumerService } from "../contract/services";
 

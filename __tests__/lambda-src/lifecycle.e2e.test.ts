@@ -12,7 +12,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, Update
 import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Emulator, startDynamoDbLocal } from "../../local/emulation/emulators";
 import { startFauxqsProcess } from "../support/fauxqs-process";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/emulation/aws-clients";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../contract/local-endpoints";
 import { cancelOrder, placeOrder } from "../../lambda-src/orders-api/orders";
 import { handleInventoryEvent } from "../../lambda-src/inventory/stock";
 import { bill } from "../../lambda-src/billing/billing";

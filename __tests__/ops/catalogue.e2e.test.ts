@@ -42,7 +42,7 @@ function catalogue(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "ops/catalogue.ts", ...args],
+      ["--import", "tsx", "bin/catalogue.ts", ...args],
       { cwd: ROOT, env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: runtime.dynamodb } },
       (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );

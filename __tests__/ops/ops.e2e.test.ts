@@ -44,7 +44,7 @@ interface Run {
 }
 
 function ops(...args: string[]): Promise<Run> {
-  return command("ops/ops.ts", ...args);
+  return command("bin/ops.ts", ...args);
 }
 
 function command(script: string, ...args: string[]): Promise<Run> {
@@ -121,14 +121,14 @@ it("counts, lists and redrives a dead-lettered message", async () => {
 }, 150_000);
 
 it("smoke-tests the deployment and leaves no live order: the order is cancelled and every service compensates", async () => {
-  const run = await command("ops/smoke.ts", "--url", runtime.api);
+  const run = await command("bin/smoke.ts", "--url", runtime.api);
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
   for (const service of ["inventory", "billing", "notification"])
     expect(run.stdout).toContain(`✓ ${service} compensated the cancellation`);
 
   // It orders the catalogue's smoke-test product, never a real one.
-  const real = await command("ops/smoke.ts", "--env", "local", "--sku", "KB-01");
+  const real = await command("bin/smoke.ts", "--env", "local", "--sku", "KB-01");
   expect(real.status).toBe(1);
   expect(real.stderr).toContain('KB-01 is a real product, not marked for smoke tests ("smokeTest": true)');
 }, 90_000);

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { orderIdFor } from "../../lambda-src/orders-api/orders";
-import { snsPort } from "../../local/runtime/ports";
+import { snsPort } from "../../contract/local-endpoints";
 import { call, placeOrder, processed, RunningRuntime, startLocalRuntime, waitFor } from "../support/local-runtime";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 /** `npm run ops -- replay ...` as another engineer wires it: replayCommand's exit status is the process's. */
 function replay(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const script = `require("./ops/replay").replayCommand(${JSON.stringify(args)}).then((s) => (process.exitCode = s))`;
+  const script = `require("./bin/replay").replayCommand(${JSON.stringify(args)}).then((s) => (process.exitCode = s))`;
   return new Promise((resolve) => {
     execFile(
       process.execPath,

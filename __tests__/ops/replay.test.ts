@@ -1,4 +1,5 @@
-import { dedupeRefusal, replayCommand, replayRequest, snsConfig } from "../../ops/replay";
+import { dedupeRefusal, replayRequest, snsConfig } from "../../ops/replay";
+import { replayCommand } from "../../bin/replay";
 
 const NOW = new Date("2026-05-04T12:00:00Z");
 

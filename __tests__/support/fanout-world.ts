@@ -18,6 +18,7 @@ import {
 import { CONSUMER_SERVICES } from "../../contract/services";
 import { EMAIL_SENT } from "../../lambda-src/notification/email";
 import { LocalOverrides } from "../../local/plan/synth-plan";
+import { messageColumns } from "../../local/runtime/lines";
 import { call, processed, RunningRuntime, startLocalRuntime, status, storedItem, waitFor } from "./local-runtime";
 
 export const ORDERS = "order-fanout-local-orders";
@@ -292,7 +293,7 @@ export class FanoutWorld {
     const output = this.runtime.output().split("\n");
     const redelivered = (id: string) => {
       const [service, orderId, eventType] = id.split(" ");
-      const columns = `  ${service.padEnd(13)} ${orderId.padEnd(28)} ${eventType.padEnd(15)} `;
+      const columns = `${messageColumns(service, orderId, eventType)} `;
       return output.some((line) => line.startsWith(columns) && (line.includes(" FAILED ") || line.includes(" → ")));
     };
     expect([...seen].filter(([id, count]) => count > 1 && !this.duplicated.includes(id) && !redelivered(id))).toEqual(

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { localClients, LocalClients } from "../../local/emulation/aws-clients";
-import { ProcessedMessage } from "../../local/runtime/runtime";
+import { ProcessedMessage } from "../../local/runtime/lines";
 import { ChildRuntime, startChildRuntime } from "../../local/runtime/child-runtime";
 
 export interface RunningRuntime extends ChildRuntime {

@@ -14,16 +14,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import type { RuntimeState } from "../runtime/runtime";
+import type { RuntimeState } from "../runtime/state";
+import type { ConsoleAnswer } from "../runtime/gateway";
 import { DeadLetter, listDeadLetters, MoveTaskRunningError, redrive } from "../../ops/dlq";
 import { deadLetterQueueName, functionName, OpsTarget, queueName, resolveTarget } from "../../ops/target";
 import { CONSUMER_SERVICES, ConsumerService, FILTERED_SERVICES } from "../../contract/services";
-
-export interface ConsoleAnswer {
-  status: number;
-  headers: Record<string, string>;
-  body: string | Buffer;
-}
 
 const ASSETS = __dirname;
 const FILES: Record<string, { file: string; type: string }> = {

@@ -4,10 +4,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { S3Client } from "@aws-sdk/client-s3";
-
-export const LOCAL_REGION = "us-east-1";
-export const LOCAL_ACCOUNT = "000000000000";
-export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../contract/local-endpoints";
 
 export interface Endpoints {
   /** fauxqs: SNS, SQS and S3. */

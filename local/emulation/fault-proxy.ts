@@ -96,7 +96,7 @@ export async function localSnsArchive(
 
 /**
  * Listens on loopback, on `port` (0: a free one). The runtime serves it on its SNS port
- * (local/runtime/ports.ts) so operator commands reach the archive too.
+ * (contract/local-endpoints.ts) so operator commands reach the archive too.
  */
 export async function startFaultProxy(
   target: string,

@@ -21,6 +21,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { redriveOf } from "../plan/redrive";
+import { MAX_MESSAGES_PER_SECOND } from "../../ops/dlq";
 
 /** A queue of the plan, as the move tasks need it. */
 export interface MoveTaskQueue {
@@ -31,9 +32,6 @@ export interface MoveTaskQueue {
 }
 
 export type MoveTaskStatus = "RUNNING" | "COMPLETED" | "CANCELLING" | "CANCELLED" | "FAILED";
-
-/** SQS's documented ceiling for MaxNumberOfMessagesPerSecond. */
-export const MAX_MESSAGES_PER_SECOND = 500;
 
 /** An error SQS's JSON protocol answers: `__type` names the code the SDK throws as the error's name. */
 export class SqsApiError extends Error {

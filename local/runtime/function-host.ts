@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads";
 import { createHash } from "node:crypto";
 import { LocalFunction } from "../plan/plan";
 import { DIST } from "../../stacks/bundles";
-import { LOCAL_ACCOUNT, LOCAL_REGION } from "../emulation/aws-clients";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../../contract/local-endpoints";
 
 /** What a function logged through Powertools, one JSON object per line. */
 export type LogRecord = Record<string, unknown>;

@@ -10,8 +10,14 @@ import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { LocalRoute } from "../plan/plan";
 import { FunctionHost } from "./function-host";
-import { LOCAL_ACCOUNT } from "../emulation/aws-clients";
-import type { ConsoleAnswer } from "../console/server";
+import { LOCAL_ACCOUNT } from "../../contract/local-endpoints";
+
+/** An answer of a page the gateway serves for another part (the console). */
+export interface ConsoleAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
 
 interface CompiledRoute {
   routeKey: string;

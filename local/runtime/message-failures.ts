@@ -8,6 +8,7 @@
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import type { Invocation, LogRecord } from "./function-host";
 import type { Redrive } from "../plan/redrive";
+import { messageColumns, messageLine } from "./lines";
 
 /** Per messageId, the reason the function logged (at ERROR or WARN) for a record it did not process. */
 export function loggedReasons(logs: LogRecord[]): Map<string, string> {
@@ -105,11 +106,11 @@ function claimed(record: SQSRecord): { orderId: string; eventType: string } {
  */
 export function failureLine(service: string, record: SQSRecord, reason: string, redrive: Redrive | undefined): string {
   const { orderId, eventType } = claimed(record);
-  const columns = `  ${service.padEnd(13)} ${orderId.padEnd(28)} ${eventType.padEnd(15)}`;
   const receives = Number(record.attributes.ApproximateReceiveCount);
   if (redrive && movesToDeadLetter(record, redrive)) {
+    const columns = messageColumns(service, orderId, eventType);
     return `${columns} → ${redrive.deadLetterQueue} after ${receives} receive${receives === 1 ? "" : "s"}: ${reason}`;
   }
   const of = redrive ? ` of ${redrive.maxReceiveCount}` : "";
-  return `${columns} ${"FAILED".padEnd(20)} receive ${receives}${of}: ${reason}`;
+  return messageLine({ service, orderId, eventType }, "FAILED", `receive ${receives}${of}: ${reason}`);
 }

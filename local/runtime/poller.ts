@@ -13,7 +13,7 @@ import { FunctionHost } from "./function-host";
 import { batchFailures, failureLine, INJECTED_INVOCATION_FAULT } from "./message-failures";
 import { Redrive, redriveOf } from "../plan/redrive";
 import { Faults } from "../emulation/faults";
-import { LOCAL_REGION } from "../emulation/aws-clients";
+import { LOCAL_REGION } from "../../contract/local-endpoints";
 
 export interface PollerStats {
   batches: number;

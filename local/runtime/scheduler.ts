@@ -10,7 +10,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { LocalSchedule } from "../plan/plan";
-import { LOCAL_ACCOUNT, LOCAL_REGION } from "../emulation/aws-clients";
+import { LOCAL_ACCOUNT, LOCAL_REGION } from "../../contract/local-endpoints";
 
 export interface ScheduledRun {
   rule: string;

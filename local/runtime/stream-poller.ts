@@ -42,7 +42,7 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import { matchesAnyFilter } from "../plan/event-filter";
 import { LocalStreamSource } from "../plan/plan";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../emulation/aws-clients";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../contract/local-endpoints";
 
 /** How long DynamoDB Streams keeps a record: what "-1, until the record expires" means. */
 const STREAM_RETENTION_SECONDS = 24 * 60 * 60;

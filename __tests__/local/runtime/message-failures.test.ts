@@ -2,7 +2,7 @@ import type { SQSRecord } from "aws-lambda";
 import { batchFailures, failureLine, loggedReasons, movesToDeadLetter } from "../../../local/runtime/message-failures";
 import { redriveOf } from "../../../local/plan/redrive";
 import type { Invocation, LogRecord } from "../../../local/runtime/function-host";
-import { formatProcessed } from "../../../local/runtime/runtime";
+import { formatProcessed } from "../../../local/runtime/lines";
 import { ORDER_A, ORDER_B, orderCancelled, orderPlaced, sqsRecord } from "../../support/events";
 
 const DLQ = "order-fanout-local-billing-dlq.fifo";

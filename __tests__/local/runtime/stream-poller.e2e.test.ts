@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import { mockClient } from "aws-sdk-client-mock";
 import { Emulator, freePort, startDynamoDbLocal } from "../../../local/emulation/emulators";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/emulation/aws-clients";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../contract/local-endpoints";
 import { parseFilterPattern } from "../../../local/plan/event-filter";
 import { LocalStreamSource, LOCAL_STREAM_LABEL } from "../../../local/plan/plan";
 import {

@@ -1,20 +1,18 @@
 /**
  * `npm run catalogue`: the product catalogue of an environment, imported from and exported to a
- * file. The same code for AWS and for the local runtime (ops/target.ts); the local runtime seeds
+ * file (the work: ops/catalogue/). The same code for AWS and for the local runtime (ops/target.ts); the local runtime seeds
  * its own fixtures through the same import.
  */
 import * as fs from "node:fs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENVIRONMENT_NAMES } from "../stacks/environments";
-import { documentClientFor, OpsTarget, resolveTarget, UnknownEnvironmentError } from "./target";
-import { CatalogueError } from "./catalogue/read";
-import { importCatalogueFile, ImportResult } from "./catalogue/import";
-import { catalogueJson, exportCatalogue } from "./catalogue/export";
+import { documentClientFor, OpsTarget, resolveTarget } from "../ops/target";
+import { CatalogueError } from "../ops/catalogue/read";
+import { importCatalogueFile, ImportResult } from "../ops/catalogue/import";
+import { catalogueJson, exportCatalogue } from "../ops/catalogue/export";
 import { MAX_STOCK_SHARDS } from "../contract/product";
-import { parseCommandLine, UsageError } from "./cli";
-
-// The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+import { parseCommandLine, UsageError } from "../ops/cli";
+import { runAsMain, runCommand } from "./frame";
 
 export const USAGE = `Usage:
   npm run catalogue -- import <file> --env <env> [--dry-run] [--set-stock]
@@ -88,32 +86,25 @@ async function runExport(ddb: DynamoDBDocumentClient, target: OpsTarget, out: st
   );
 }
 
-/** Errors whose SDK wording leaves an operator guessing, said in terms of the command. */
-function explained(error: Error, target: OpsTarget): string {
-  const local = target.settings.name === "local";
-  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
-  if (error.name === "ResourceNotFoundException") {
-    const hint = local
-      ? "is this the local runtime's DynamoDB (npm start)?"
-      : `is the ${target.settings.name} stack deployed?`;
-    return `table ${target.tables.products} does not exist in ${target.description}: ${hint}`;
-  }
-  if (code === "ECONNREFUSED" && local)
-    return `nothing answers for ${target.description}: start the local runtime (npm start), or point AWS_ENDPOINT_URL_DYNAMODB at its DynamoDB`;
-  if (error.name === "CredentialsProviderError")
-    return `no AWS credentials for ${target.description}: ${error.message}`;
-  return error.message;
+/** A catalogue file's problems, one a line, and that nothing was written. */
+function catalogueProblems(error: CatalogueError, command: string | undefined): string[] {
+  const nothing = `nothing was ${command === "export" ? "exported" : "written"}`;
+  if (error.problems.length === 1) return [`catalogue: ${error.message}; ${nothing}`];
+  return [
+    ...error.problems.map((problem) => `  ${problem}`),
+    `catalogue: ${error.file}: ${error.problems.length} problems; ${nothing}`,
+  ];
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let target: OpsTarget | undefined;
   let command: string | undefined;
-  try {
+  const frame = {
+    name: "catalogue",
+    usage: USAGE,
+    describe: (error: unknown) => (error instanceof CatalogueError ? catalogueProblems(error, command) : undefined),
+  };
+  return runCommand(frame, argv, async (reached) => {
     const args = parse(argv);
-    if (args.values.help) {
-      console.log(USAGE);
-      return 0;
-    }
     const [first, ...operands] = args.positionals;
     command = first;
     const { env, out } = args.values;
@@ -126,7 +117,9 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "import" && out !== undefined) throw new UsageError("--out is for export");
     if (command === "export" && (args.values["dry-run"] || args.values["set-stock"]))
       throw new UsageError("--dry-run and --set-stock are for import");
-    target = resolveTarget(env);
+    const target = resolveTarget(env);
+    const endpoint = typeof target.dynamodb.endpoint === "string" ? target.dynamodb.endpoint : undefined;
+    reached({ target, service: "DYNAMODB", endpoint, resource: `table ${target.tables.products}` });
     const ddb = documentClientFor(target);
     try {
       if (command === "import") await runImport(ddb, target, operands[0], args);
@@ -135,26 +128,7 @@ export async function main(argv: string[]): Promise<number> {
       ddb.destroy();
     }
     return 0;
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof UnknownEnvironmentError) {
-      console.error(`catalogue: ${error.message} (see --help)`);
-      return 2;
-    }
-    if (error instanceof CatalogueError) {
-      const nothing = `nothing was ${command === "export" ? "exported" : "written"}`;
-      if (error.problems.length === 1) {
-        console.error(`catalogue: ${error.message}; ${nothing}`);
-        return 1;
-      }
-      for (const problem of error.problems) console.error(`  ${problem}`);
-      console.error(`catalogue: ${error.file}: ${error.problems.length} problems; ${nothing}`);
-      return 1;
-    }
-    console.error(`catalogue: ${target ? explained(error as Error, target) : (error as Error).message}`);
-    return 1;
-  }
+  });
 }
 
-if (require.main === module) {
-  void main(process.argv.slice(2)).then((status) => (process.exitCode = status));
-}
+runAsMain(module, main);

@@ -1,21 +1,19 @@
 /**
  * `npm run ops`: an environment's queues, functions and alarms, and its dead-letter queues. The
- * same code for AWS and for the local runtime (ops/target.ts); each command in its own module.
+ * same code for AWS and for the local runtime (ops/target.ts); each command in its own module, its
+ * work in ops/.
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { ENVIRONMENT_NAMES } from "../stacks/environments";
 import { CONSUMER_SERVICES } from "../contract/services";
-import { MAX_MESSAGES_PER_SECOND } from "../local/emulation/move-tasks";
-import { OpsTarget, requireService, resolveTarget, UnknownEnvironmentError, UnknownServiceError } from "./target";
-import { collectStatus, formatStatus } from "./status";
-import { formatDeadLetters, listDeadLetters, MoveTaskRunningError, redrive } from "./dlq";
+import { OpsTarget, requireService, resolveTarget } from "../ops/target";
+import { collectStatus, formatStatus } from "../ops/status";
+import { formatDeadLetters, listDeadLetters, MAX_MESSAGES_PER_SECOND, MoveTaskRunningError, redrive } from "../ops/dlq";
+import { parseCommandLine, UsageError } from "../ops/cli";
+import { runAsMain, runCommand } from "./frame";
 import { replayCommand } from "./replay";
 import { unusedGrantsCommand } from "./unused-grants";
 import { outboxCommand } from "./outbox";
-import { parseCommandLine, UsageError } from "./cli";
-
-// The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 export const USAGE = `Usage:
   npm run ops -- status --env <env> [--json]
@@ -94,23 +92,6 @@ function checkOptions(command: Command, args: Args): void {
     throw new UsageError("--data-dir is for dlq list");
 }
 
-/** Errors whose SDK wording leaves an operator guessing, said in terms of the command. */
-function explained(error: Error, target: OpsTarget): string {
-  const local = target.settings.name === "local";
-  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
-  if (error.name === "QueueDoesNotExist" || error.name === "AWS.SimpleQueueService.NonExistentQueue") {
-    const hint = local
-      ? "is the local runtime (npm start) the one answering?"
-      : `is the ${target.settings.name} stack deployed?`;
-    return `a queue of ${target.settings.namePrefix} does not exist in ${target.description}: ${hint}`;
-  }
-  if ((code === "ECONNREFUSED" || error.message.includes("ECONNREFUSED")) && local)
-    return `nothing answers at ${typeof target.sqs.endpoint === "string" ? target.sqs.endpoint : "its SQS endpoint"}: start the local runtime (npm start), or point AWS_ENDPOINT_URL_SQS at it`;
-  if (error.name === "CredentialsProviderError")
-    return `no AWS credentials for ${target.description}: ${error.message}`;
-  return error.message;
-}
-
 async function run(command: Command, args: Args, target: OpsTarget, sqs: SQSClient): Promise<number> {
   if (command.name === "status") {
     const report = await collectStatus(sqs, target);
@@ -131,50 +112,35 @@ async function run(command: Command, args: Args, target: OpsTarget, sqs: SQSClie
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // replay, unused-grants and outbox parse their own options: see ops/replay.ts, ops/unused-grants.ts, ops/outbox.ts.
+  // replay, unused-grants and outbox parse their own options: see bin/replay.ts, bin/unused-grants.ts, bin/outbox.ts.
   if (argv[0] === "replay") return replayCommand(argv.slice(1));
   if (argv[0] === "unused-grants") return unusedGrantsCommand(argv.slice(1));
   if (argv[0] === "outbox") return outboxCommand(argv.slice(1));
-  let target: OpsTarget | undefined;
-  try {
+  const frame = {
+    name: "ops",
+    usage: USAGE,
+    describe: (error: unknown) => (error instanceof MoveTaskRunningError ? [`ops: ${error.message}`] : undefined),
+  };
+  return runCommand(frame, argv, async (reached) => {
     const args = parse(argv);
-    if (args.values.help) {
-      console.log(USAGE);
-      return 0;
-    }
     const command = commandOf(args.positionals);
     checkOptions(command, args);
     if (command.service !== undefined) requireService(command.service);
     rateOf(args);
     const { env } = args.values;
     if (env === undefined) throw new UsageError(`--env is required: one of ${ENVIRONMENT_NAMES.join(", ")}`);
-    target = resolveTarget(env);
+    const target = resolveTarget(env);
     if (args.values["data-dir"] !== undefined && target.settings.name !== "local")
       throw new UsageError("--data-dir is for --env local (on AWS the reasons come from CloudWatch Logs)");
+    const endpoint = typeof target.sqs.endpoint === "string" ? target.sqs.endpoint : undefined;
+    reached({ target, service: "SQS", endpoint, resource: `a queue of ${target.settings.namePrefix}` });
     const sqs = new SQSClient(target.sqs);
     try {
       return await run(command, args, target, sqs);
     } finally {
       sqs.destroy();
     }
-  } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof UnknownEnvironmentError ||
-      error instanceof UnknownServiceError
-    ) {
-      console.error(`ops: ${error.message} (see --help)`);
-      return 2;
-    }
-    if (error instanceof MoveTaskRunningError) {
-      console.error(`ops: ${error.message}`);
-      return 1;
-    }
-    console.error(`ops: ${target ? explained(error as Error, target) : (error as Error).message}`);
-    return 1;
-  }
+  });
 }
 
-if (require.main === module) {
-  void main(process.argv.slice(2)).then((status) => (process.exitCode = status));
-}
+runAsMain(module, main);

@@ -1,5 +1,5 @@
 /** `npm run ops` argument errors: each names what was wrong and the valid choices, exit 2, no AWS call. */
-import { main } from "../../ops/ops";
+import { main } from "../../bin/ops";
 
 async function run(...argv: string[]) {
   const errors: string[] = [];

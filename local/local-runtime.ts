@@ -1,40 +1,44 @@
 /**
- * The embedded local runtime: emulators, the synthesized local stack created in them, one worker
- * per function running its bundle, one poller per event source mapping, and the HTTP gateway.
+ * The embedded local runtime, assembled: emulators, the synthesized local stack created in them, one
+ * worker per function running its bundle, one poller per event source mapping, the HTTP gateway and
+ * the console it serves.
  * The plan is the contract: what runs here is what `order-fanout-local` declares.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { freePort, startDynamoDbLocal, startFauxqs, requireFreePort } from "../emulation/emulators";
-import { DEFAULT_PORTS, snsPort } from "./ports";
-import { LocalOverrides, synthLocalPlan, TerraformPlan } from "../plan/synth-plan";
-import { loadPlan, LocalModel } from "../plan/plan";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { freePort, startDynamoDbLocal, startFauxqs, requireFreePort } from "./emulation/emulators";
+import { DEFAULT_PORTS, LOCAL_ACCOUNT, LOCAL_REGION, snsPort } from "../contract/local-endpoints";
+import { LocalOverrides, synthLocalPlan, TerraformPlan } from "./plan/synth-plan";
+import { loadPlan, LocalModel } from "./plan/plan";
+import { functionAwsEnvironment, localClients, LocalClients } from "./emulation/aws-clients";
+import { provision } from "./emulation/provision";
+import { bundlesByHash, FunctionHost } from "./runtime/function-host";
+import { DIST } from "../stacks/bundles";
+import { QueuePoller } from "./runtime/poller";
+import { localStreamsClient, StreamPoller } from "./runtime/stream-poller";
+import { Faults, FaultSpec } from "./emulation/faults";
+import { localSnsArchive, startFaultProxy } from "./emulation/fault-proxy";
+import { MessageMoveTasks } from "./emulation/move-tasks";
+import { startAwsFront, startDynamoDbFront } from "./emulation/aws-front";
+import { LocalSes } from "./emulation/ses";
+import { Authorizer, functionCredentials } from "./authz/authorizer";
+import { Gate } from "./authz/gate";
+import { RequestMapper } from "./authz/requests";
+import { grantsReport } from "./authz/grants";
+import { startGateway } from "./runtime/gateway";
+import { Scheduler } from "./runtime/scheduler";
+import { processedMessageOf, RuntimeParts, RuntimeState } from "./runtime/state";
 import {
-  functionAwsEnvironment,
-  LOCAL_ACCOUNT,
-  LOCAL_REGION,
-  localClients,
-  LocalClients,
-} from "../emulation/aws-clients";
-import { provision } from "../emulation/provision";
-import { bundlesByHash, FunctionHost, LogRecord } from "./function-host";
-import { DIST } from "../../stacks/bundles";
-import { QueuePoller } from "./poller";
-import { localStreamsClient, StreamBatchReport, StreamPoller } from "./stream-poller";
-import { Faults, FaultSpec } from "../emulation/faults";
-import { localSnsArchive, startFaultProxy } from "../emulation/fault-proxy";
-import { MessageMoveTasks } from "../emulation/move-tasks";
-import { startAwsFront, startDynamoDbFront } from "../emulation/aws-front";
-import { LocalSes, Mail } from "../emulation/ses";
-import { Authorizer, Denial, functionCredentials } from "../authz/authorizer";
-import { Gate } from "../authz/gate";
-import { RequestMapper } from "../authz/requests";
-import { grantsReport } from "../authz/grants";
-import { startGateway } from "./gateway";
-import { ScheduledRun, Scheduler } from "./scheduler";
-import { LocalConsole } from "../console/server";
-import { importCatalogueFile } from "../../ops/catalogue/import";
+  activityLine,
+  formatDenial,
+  formatProcessed,
+  formatScheduledRun,
+  formatStreamBatch,
+  ProcessedMessage,
+} from "./runtime/lines";
+import { LocalConsole } from "./console/server";
+import { importCatalogueFile } from "../ops/catalogue/import";
 
 export interface RuntimeOptions {
   apiPort?: number;
@@ -52,139 +56,6 @@ export interface RuntimeOptions {
   authorization?: boolean;
   /** Receives the console's lines: one per processed message and per API request. */
   print?: (line: string) => void;
-}
-
-export interface ProcessedMessage {
-  service: string;
-  orderId: string;
-  eventType: string;
-  outcome: string;
-  ms: number;
-  failed: boolean;
-  /** When the consumer logged it (ISO time). */
-  at: string;
-}
-
-/** The parts of a running runtime, each started before the runtime is assembled from them. */
-export interface RuntimeParts {
-  readonly model: LocalModel;
-  /** Clients of the emulators themselves (not through the fronts). */
-  readonly clients: LocalClients;
-  /** Where the functions and operator commands reach SNS/SQS/S3 (the SQS front) and DynamoDB. */
-  readonly endpoints: { aws: string; dynamodb: string };
-  /** Queue URLs as the emulator answered them, by queue name. */
-  readonly queueUrls: Map<string, string>;
-  readonly faults: Faults;
-  readonly hosts: Map<string, FunctionHost>;
-  readonly pollers: QueuePoller[];
-  readonly streamPollers: StreamPoller[];
-  /** Every message outcome the consumers logged, in order: for tests, the demo and the console. */
-  readonly processed: ProcessedMessage[];
-  /** Authorizes every call against the plan's policies; keeps the denials and the grants used. */
-  readonly authorizer: Authorizer;
-  /** What the local SES accepted. */
-  readonly mailbox: readonly Mail[];
-}
-
-/** What the runtime says about itself: for its /_local/ endpoints, its console and its owner. */
-export class RuntimeState {
-  constructor(private readonly parts: RuntimeParts) {}
-
-  get model(): LocalModel {
-    return this.parts.model;
-  }
-
-  get clients(): LocalClients {
-    return this.parts.clients;
-  }
-
-  get endpoints(): { aws: string; dynamodb: string } {
-    return this.parts.endpoints;
-  }
-
-  get faults(): Faults {
-    return this.parts.faults;
-  }
-
-  get processed(): ProcessedMessage[] {
-    return this.parts.processed;
-  }
-
-  get authorizer(): Authorizer {
-    return this.parts.authorizer;
-  }
-
-  /** The e-mails sent, oldest first; with `orderId`, those whose subject names that order. */
-  mails(orderId?: string): readonly Mail[] {
-    return orderId === undefined ? this.parts.mailbox : this.parts.mailbox.filter((m) => m.subject.includes(orderId));
-  }
-
-  /** Per principal (role name, or the service): how many calls were denied, and the last denial. */
-  denials(): Record<string, { count: number; last: Denial }> {
-    const byPrincipal: Record<string, { count: number; last: Denial }> = {};
-    for (const [principal, count] of this.authorizer.deniedByPrincipal) {
-      const last = [...this.authorizer.denials].reverse().find((d) => d.principal === principal);
-      if (last) byPrincipal[principal.split("/").pop()!] = { count, last };
-    }
-    return byPrincipal;
-  }
-
-  queueUrl(name: string): string {
-    const url = this.parts.queueUrls.get(name);
-    if (!url) throw new Error(`queue ${name} is not part of the local plan`);
-    return url;
-  }
-
-  /** Why a message last failed on its queue, as its poller saw it (also faults the function never saw). */
-  failureOf(messageId: string): { reason: string; at: string } | undefined {
-    for (const poller of this.parts.pollers) {
-      const failure = poller.failures.get(messageId);
-      if (failure) return failure;
-    }
-    return undefined;
-  }
-
-  async queueDepths(name: string): Promise<{ visible: number; inFlight: number }> {
-    const { Attributes = {} } = await this.clients.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: this.queueUrl(name),
-        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-      }),
-    );
-    return {
-      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    };
-  }
-
-  /**
-   * Per queue: visible, in flight, and its DLQ's depth; per function: invocations and outcomes, and
-   * what its queue poller (`messages`) or stream poller (`records`) did; per role, the calls denied.
-   */
-  async status() {
-    const queues: Record<string, unknown> = {};
-    for (const source of this.model.eventSources) {
-      const queue = this.model.queues.find((q) => q.name === source.queueName)!;
-      const depths = await this.queueDepths(queue.name);
-      const dlq = queue.deadLetterQueue ? await this.queueDepths(queue.deadLetterQueue) : undefined;
-      queues[queue.name] = { ...depths, deadLetter: dlq ? dlq.visible + dlq.inFlight : 0 };
-    }
-    const functions = Object.fromEntries(
-      [...this.parts.hosts].map(([name, host]) => {
-        const poller = this.parts.pollers.find((p) => p.source.functionName === name);
-        const streamPoller = this.parts.streamPollers.find((p) => p.source.functionName === name);
-        return [
-          name,
-          {
-            ...host.stats,
-            ...(poller ? { messages: { ...poller.stats } } : {}),
-            ...(streamPoller ? { records: { ...streamPoller.stats } } : {}),
-          },
-        ];
-      }),
-    );
-    return { queues, functions, denials: this.denials() };
-  }
 }
 
 /** Stops, in order, what was started: pollers first, then consumers of the emulators, then the emulators. */
@@ -234,44 +105,8 @@ export class LocalRuntime {
   }
 }
 
-/** A log line's key as text, or `fallback` when the function did not log it as a string or number. */
-function field(record: LogRecord, key: string, fallback = "?"): string {
-  const value = record[key];
-  return typeof value === "string" || typeof value === "number" ? String(value) : fallback;
-}
-
-function consoleLineFor(record: LogRecord): ProcessedMessage | undefined {
-  if (record.message !== "processed" && record.message !== "failed") return undefined;
-  const error = record.error as { message?: string } | undefined;
-  return {
-    service: field(record, "service"),
-    orderId: field(record, "orderId"),
-    eventType: field(record, "eventType"),
-    outcome: record.message === "processed" ? field(record, "outcome") : `FAILED: ${error?.message ?? "error"}`,
-    ms: Number(record.ms ?? 0),
-    failed: record.message === "failed",
-    at: field(record, "timestamp", new Date().toISOString()),
-  };
-}
-
-export function formatProcessed(p: ProcessedMessage): string {
-  return `  ${p.service.padEnd(13)} ${p.orderId.padEnd(28)} ${p.eventType.padEnd(15)} ${p.outcome.padEnd(20)} ${p.ms} ms`;
-}
-
 /** How a function's lines are labelled: its Powertools service name. */
 const serviceOf = (host: FunctionHost) => host.fn.environment.POWERTOOLS_SERVICE_NAME ?? host.fn.name;
-
-/** A scheduled invocation's line. */
-export function formatScheduledRun(service: string, run: ScheduledRun): string {
-  const outcome = run.error ? `FAILED: ${run.error}` : "ran";
-  return `  ${service.padEnd(13)} ${`scheduled by ${run.rule}`.padEnd(44)} ${outcome.padEnd(20)} ${run.ms} ms`;
-}
-
-/** A stream poller's line: one per invocation, and one per group of records given up. */
-export function formatStreamBatch(service: string, b: StreamBatchReport): string {
-  const records = `${b.records} record${b.records === 1 ? "" : "s"}`;
-  return `  ${service.padEnd(13)} ${records.padEnd(44)} ${b.outcome.padEnd(20)} ${b.ms} ms`;
-}
 
 /**
  * One stream poller per mapping on a table stream, invoking its function's host; a share fault
@@ -327,11 +162,6 @@ function onFailureDestination(
       );
     },
   };
-}
-
-/** The runtime's line for a denied call, at ERROR: who, what, and AWS's reason. */
-export function formatDenial(denial: Denial): string {
-  return `  ${"ERROR".padEnd(13)} access denied: ${denial.message}`;
 }
 
 /** What the request mapper needs of the model: keys of encrypted queues and topics, SES identities, subscriptions. */
@@ -420,7 +250,7 @@ async function startFunctions(options: FunctionsOptions, stops: Stops): Promise<
       },
       onLog: (record, raw) => {
         log.write(`${raw}\n`);
-        const line = consoleLineFor(record);
+        const line = processedMessageOf(record);
         if (!line) return;
         processed.push(line);
         if (!line.failed) print(formatProcessed(line)); // a failure's line comes from its poller
@@ -528,8 +358,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
         mailbox: (order) => [...state.mails(order)],
         console: (method, pathname) => localConsole.handle(method, pathname),
       },
-      log: ({ method, path: p, status, ms }) =>
-        print(`  ${"api".padEnd(13)} ${`${method} ${p}`.padEnd(44)} ${String(status).padEnd(20)} ${ms} ms`),
+      log: ({ method, path: p, status, ms }) => print(activityLine("api", `${method} ${p}`, String(status), ms)),
     });
     stops.add(() => gateway.stop());
     return new LocalRuntime({ state, apiUrl: gateway.url, startupMs: Date.now() - started, stops });
@@ -539,7 +368,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
   }
 }
 
-const PRODUCT_FIXTURES = path.join(__dirname, "..", "fixtures", "products.json");
+const PRODUCT_FIXTURES = path.join(__dirname, "fixtures", "products.json");
 
 /**
  * Products from local/fixtures/ into the table the orders API prices from, through the catalogue

@@ -1,5 +1,5 @@
 /**
- * `npm run ops -- unused-grants`: every grant of the local plan's policies (each action of each
+ * `npm run ops -- unused-grants` (bin/unused-grants.ts): every grant of the local plan's policies (each action of each
  * Allow statement of a role, queue, topic, bucket or key policy) that no authorized call used, like
  * IAM Access Analyzer's unused-access findings. Read from the running local runtime, or merged from
  * the reports the end-to-end suite saves (E2E_GRANTS=<dir>, one file per runtime). A grant that is
@@ -8,20 +8,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_PORTS } from "../local/runtime/ports";
-import { GrantReport, mergeGrantReports } from "../local/authz/grants";
-import { globMatches } from "../local/authz/policy";
-import { parseCommandLine, UsageError } from "./cli";
-
-export const UNUSED_GRANTS_USAGE = `Usage:
-  npm run ops -- unused-grants [--from <dir>] [--json]
-
-Lists the grants of the local plan's policies that no call used, with the reason when one is known;
-exits 1 when a grant is unused for no known reason.
-  (no --from)   from the running local runtime (LOCAL_API_URL, default http://localhost:${DEFAULT_PORTS.api}): what
-                this session used so far.
-  --from <dir>  from the reports the end-to-end suite saves with E2E_GRANTS=<dir> (npm run test:e2e).
-  --json        the grants and their uses as JSON.`;
+import { DEFAULT_PORTS } from "../../contract/local-endpoints";
+import { GrantReport, mergeGrantReports } from "./grants";
+import { globMatches } from "./policy";
 
 /**
  * Grants a local run cannot use, by action or by statement Sid, with why: what only AWS itself
@@ -44,7 +33,8 @@ function reasonFor(grant: GrantReport): string | undefined {
   return UNUSED_LOCALLY.find((known) => known.match === sid || globMatches(known.match, grant.action, true))?.reason;
 }
 
-async function fromRuntime(): Promise<GrantReport[]> {
+/** The grants of the running local runtime, as it used them so far. */
+export async function fromRuntime(): Promise<GrantReport[]> {
   const api = process.env.LOCAL_API_URL ?? `http://localhost:${DEFAULT_PORTS.api}`;
   let response: Response;
   try {
@@ -58,7 +48,8 @@ async function fromRuntime(): Promise<GrantReport[]> {
   return (await response.json()) as GrantReport[];
 }
 
-function fromReports(dir: string): GrantReport[] {
+/** The grants of the reports the end-to-end suite saved, merged. */
+export function fromReports(dir: string): GrantReport[] {
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")) : [];
   if (files.length === 0)
     throw new Error(`no grant reports in ${dir}: run the end-to-end suite with E2E_GRANTS=${dir}`);
@@ -83,34 +74,4 @@ export function formatUnusedGrants(grants: readonly GrantReport[]): { text: stri
     ].join("\n"),
     unexplained,
   };
-}
-
-export async function unusedGrantsCommand(argv: string[]): Promise<number> {
-  let values;
-  try {
-    const args = parseCommandLine(argv, { from: { type: "string" }, json: { type: "boolean" } });
-    if (args.positionals.length > 0) throw new UsageError(`unused-grants takes no operand, got ${args.positionals[0]}`);
-    values = args.values;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`ops: ${error.message} (see unused-grants --help)`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(UNUSED_GRANTS_USAGE);
-    return 0;
-  }
-  try {
-    const grants = values.from ? fromReports(values.from) : await fromRuntime();
-    if (values.json) {
-      console.log(JSON.stringify(grants, null, 2));
-      return 0;
-    }
-    const { text, unexplained } = formatUnusedGrants(grants);
-    console.log(text);
-    return unexplained > 0 ? 1 : 0;
-  } catch (error) {
-    console.error(`ops: ${(error as Error).message}`);
-    return 1;
-  }
 }

@@ -20,11 +20,11 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Hash } from "@smithy/hash-node";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { OrdersClient, Signer } from "./orders-client";
+import { OrdersClient, Signer } from "../ops/orders-client";
 import { ConsumerService, UNFILTERED_SERVICES } from "../contract/services";
 import { SHARD_OF, shardsOf } from "../contract/product";
-import { documentClientFor, OpsTarget, resolveTarget } from "./target";
-import { DEFAULT_PORTS } from "../local/runtime/ports";
+import { documentClientFor, OpsTarget, resolveTarget } from "../ops/target";
+import { DEFAULT_PORTS } from "../contract/local-endpoints";
 
 // The SDK warns per client on Node 20 (past end of life); Lambda runs Node 24.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -1,5 +1,5 @@
-import { formatUnusedGrants } from "../../ops/unused-grants";
-import { mergeGrantReports } from "../../local/authz/grants";
+import { formatUnusedGrants } from "../../../local/authz/unused-grants";
+import { mergeGrantReports } from "../../../local/authz/grants";
 
 const grant = (action: string, uses: number, statement = "aws_iam_role_policy.p statement #1") => ({
   owner: "arn:aws:iam::000000000000:role/app-role",

@@ -5,10 +5,10 @@
  * waits for the fan-out; prints each order's fulfilment per service; exits 1 if any differs.
  */
 import { parseArgs } from "node:util";
-import { OrdersClient } from "./orders-client";
+import { OrdersClient } from "../ops/orders-client";
 import { orderIdFor } from "../lambda-src/orders-api/orders";
-import { startRuntime } from "../local/runtime/runtime";
-import { DEFAULT_PORTS } from "../local/runtime/ports";
+import { startRuntime } from "../local/local-runtime";
+import { DEFAULT_PORTS } from "../contract/local-endpoints";
 import { CONSUMER_SERVICES, ConsumerService } from "../contract/services";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
