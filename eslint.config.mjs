@@ -5,6 +5,46 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 import globals from "globals";
+import { importX, createNodeResolver } from "eslint-plugin-import-x";
+
+/**
+ * Folders import one way (docs/architecture.md): each layer may import the layers listed after it,
+ * never one before it. contract/ is the bottom: the services, events, product, pace and names that
+ * stacks/ and lambda-src/ both keep to, so neither imports the other.
+ */
+const LAYERS = [
+  { folders: ["bin", "bench", "scripts", "main.ts"] },
+  { folders: ["model"] },
+  { folders: ["local"] },
+  { folders: ["ops"] },
+  { folders: ["stacks", "lambda-src"], apart: true },
+  { folders: ["contract"] },
+];
+/** Inside local/: the runtime's assembly on top, then the console, the runtime's parts, the emulators, the plan, authorization. */
+const LOCAL_LAYERS = [
+  { folders: ["local/main.ts", "local/local-runtime.ts"] },
+  { folders: ["local/console"] },
+  { folders: ["local/runtime"] },
+  { folders: ["local/emulation"] },
+  { folders: ["local/plan"] },
+  { folders: ["local/authz"] },
+];
+
+/** One zone per folder: it may not import a layer above its own, nor, in a layer kept apart, its sibling. */
+function zonesOf(layers) {
+  return layers
+    .flatMap(({ folders, apart }, i) =>
+      folders.map((folder) => ({
+        target: `./${folder}`,
+        from: [
+          ...layers.slice(0, i).flatMap((above) => above.folders),
+          ...(apart ? folders.filter((f) => f !== folder) : []),
+        ].map((f) => `./${f}`),
+        message: `${folder} may not import this: folders import one way (eslint.config.mjs, LAYERS)`,
+      })),
+    )
+    .filter((zone) => zone.from.length > 0);
+}
 
 export default defineConfig(
   {
@@ -28,6 +68,20 @@ export default defineConfig(
     rules: {
       // `const { omitted: _, ...rest } = value` is how a key is dropped from a copy.
       "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true }],
+    },
+  },
+  {
+    files: ["**/*.ts"],
+    ignores: ["__tests__/**"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts", ".js", ".cjs"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
+      "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".js", ".cjs", ".json"] })],
+    },
+    rules: {
+      "import-x/no-restricted-paths": ["error", { zones: [...zonesOf(LAYERS), ...zonesOf(LOCAL_LAYERS)] }],
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
     },
   },
   {
