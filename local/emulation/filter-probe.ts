@@ -19,47 +19,51 @@ import {
 import { LocalClients } from "./aws-clients";
 import { ArchivedMessage, ReplayFilter, sdkMessageAttributes, SubscriptionFilterPolicy } from "./sns-archive";
 
-/** Opens the probe of one replay; `clients` must reach fauxqs directly (not the archiving endpoint). */
-export async function openFilterProbe(
+/** A new topic and a new queue subscribed to it with `attributes`, both named `name`. */
+export async function subscribedQueue(
   clients: Pick<LocalClients, "sns" | "sqs">,
-  filter: SubscriptionFilterPolicy,
-): Promise<ReplayFilter> {
-  const name = `replay-filter-${randomUUID()}`;
+  name: string,
+  attributes: Record<string, string>,
+): Promise<{ topicArn: string; queueUrl: string }> {
   const { TopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: name }));
   const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
   const { Attributes = {} } = await clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }),
   );
   await clients.sns.send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: "sqs",
-      Endpoint: Attributes.QueueArn,
-      Attributes: {
-        FilterPolicy: filter.policy,
-        ...(filter.scope === undefined ? {} : { FilterPolicyScope: filter.scope }),
-      },
-    }),
+    new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: Attributes.QueueArn, Attributes: attributes }),
   );
+  return { topicArn: TopicArn!, queueUrl: QueueUrl! };
+}
+
+/** Opens the probe of one replay; `clients` must reach fauxqs directly (not the archiving endpoint). */
+export async function openFilterProbe(
+  clients: Pick<LocalClients, "sns" | "sqs">,
+  filter: SubscriptionFilterPolicy,
+): Promise<ReplayFilter> {
+  const { topicArn, queueUrl } = await subscribedQueue(clients, `replay-filter-${randomUUID()}`, {
+    FilterPolicy: filter.policy,
+    ...(filter.scope === undefined ? {} : { FilterPolicyScope: filter.scope }),
+  });
   return {
     async matches(message: ArchivedMessage) {
       await clients.sns.send(
         new PublishCommand({
-          TopicArn,
+          TopicArn: topicArn,
           Message: message.body,
           MessageAttributes: sdkMessageAttributes(message.attributes),
         }),
       );
       const { Messages = [] } = await clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 0 }),
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 0 }),
       );
       for (const received of Messages)
-        await clients.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: received.ReceiptHandle }));
+        await clients.sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: received.ReceiptHandle }));
       return Messages.length > 0;
     },
     async close() {
-      await clients.sns.send(new DeleteTopicCommand({ TopicArn }));
-      await clients.sqs.send(new DeleteQueueCommand({ QueueUrl }));
+      await clients.sns.send(new DeleteTopicCommand({ TopicArn: topicArn }));
+      await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
     },
   };
 }

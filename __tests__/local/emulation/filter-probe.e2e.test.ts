@@ -4,18 +4,11 @@
  * through exactly the messages live delivery did. The real case is the review subscription's
  * policy from the local plan; the others cover the operators and the MessageBody scope.
  */
-import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ListQueuesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
-import { ListTopicsCommand } from "@aws-sdk/client-sns";
+import { ListTopicsCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { ListQueuesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { Emulator } from "../../../local/emulation/emulators";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/emulation/aws-clients";
-import { openFilterProbe } from "../../../local/emulation/filter-probe";
+import { openFilterProbe, subscribedQueue } from "../../../local/emulation/filter-probe";
 import { ArchivedMessage, MessageAttribute, sdkMessageAttributes } from "../../../local/emulation/sns-archive";
 import { loadPlan } from "../../../local/plan/plan";
 import { startFauxqsProcess } from "../../support/fauxqs-process";
@@ -52,28 +45,24 @@ async function liveAndProbe(
   filter: { policy: string; scope?: string },
   messages: ArchivedMessage[],
 ): Promise<{ live: string[]; probe: string[] }> {
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `live-${name}` }));
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `live-${name}` }));
-  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: "sqs",
-      Endpoint: Attributes.QueueArn,
-      Attributes: {
-        FilterPolicy: filter.policy,
-        RawMessageDelivery: "true",
-        ...(filter.scope ? { FilterPolicyScope: filter.scope } : {}),
-      },
-    }),
-  );
+  const { topicArn, queueUrl } = await subscribedQueue({ sns, sqs }, `live-${name}`, {
+    FilterPolicy: filter.policy,
+    RawMessageDelivery: "true",
+    ...(filter.scope ? { FilterPolicyScope: filter.scope } : {}),
+  });
   for (const m of messages)
     await sns.send(
-      new PublishCommand({ TopicArn, Message: m.body, MessageAttributes: sdkMessageAttributes(m.attributes) }),
+      new PublishCommand({
+        TopicArn: topicArn,
+        Message: m.body,
+        MessageAttributes: sdkMessageAttributes(m.attributes),
+      }),
     );
   const live: string[] = [];
   for (;;) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }),
+    );
     if (Messages.length === 0) break;
     live.push(...Messages.map((m) => (JSON.parse(m.Body!) as { id: string }).id));
   }
