@@ -319,7 +319,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
     const queueUrls = await provision(model, clients);
     await seed(model, clients);
     const faults = new Faults();
-    const archive = await localSnsArchive(model, clients, queueUrls);
+    const archive = localSnsArchive(model, clients, queueUrls);
     const proxy = await startFaultProxy(fauxqs.endpoint, faults, { gate, archive, port: snsPort(ports.aws) });
     stops.add(() => proxy.stop());
     const processed: ProcessedMessage[] = [];

@@ -2,14 +2,7 @@
  * DynamoDB's batch calls answer what they did not get to (UnprocessedKeys, UnprocessedItems)
  * instead of failing; these helpers send the rest again, with backoff, a bounded number of times.
  */
-
-export interface RetryPolicy {
-  /** Calls in all, the first included. */
-  readonly attempts: number;
-  /** The n-th retry waits a random time up to baseDelayMs × 2^(n-1), at most maxDelayMs ("full jitter"). */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
+import { drain, RetryPolicy } from "../lambda-src/shared/retry";
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 50, maxDelayMs: 5_000 };
 
@@ -40,12 +33,6 @@ export async function untilDrained<T>(
   send: (batch: T[]) => Promise<T[]>,
   policy: RetryPolicy = DEFAULT_RETRY,
 ): Promise<void> {
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    if (attempt > policy.attempts) throw new NotDrainedError(what, pending.length, policy.attempts);
-    if (attempt > 1) {
-      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 2));
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-    }
-    pending = await send(pending);
-  }
+  const left = await drain(policy, pending, send);
+  if (left.length > 0) throw new NotDrainedError(what, left.length, policy.attempts);
 }

@@ -19,8 +19,9 @@
  */
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteMessageBatchCommand, Message, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { listedOrders } from "../lambda-src/shared/outbox-listing";
+import { readOrderItem } from "../lambda-src/shared/orders";
 import type { SweepResult } from "../lambda-src/outbox-sweep/sweep";
 import { documentClientFor, OpsTarget, outboxNames } from "./target";
 import { makeVisible, receiveAll } from "./dlq";
@@ -76,10 +77,8 @@ async function pendingOrders(ddb: DynamoDBDocumentClient, ordersTable: string): 
     pending.total++;
     if (!pending.oldest || since < pending.oldest) pending.oldest = since;
     if (pending.orders.length >= SHOWN_ORDERS) continue;
-    const { Item } = await ddb.send(
-      new GetCommand({ TableName: ordersTable, Key: { orderId }, ProjectionExpression: "unpublished" }),
-    );
-    pending.orders.push({ orderId, since, unpublished: [...((Item?.unpublished as Set<string>) ?? [])].sort() });
+    const item = await readOrderItem(ddb, ordersTable, orderId, { consistent: false, attributes: ["unpublished"] });
+    pending.orders.push({ orderId, since, unpublished: [...((item?.unpublished as Set<string>) ?? [])].sort() });
   }
   return pending;
 }

@@ -79,3 +79,25 @@ it("replays the last hour into billing only; billing sees each event again and c
   expect(bounded.status).toBe(2);
   expect(bounded.stderr).toMatch(/--to is refused/);
 }, 60_000);
+
+it("replays into review only what its subscription's filter lets through, as live delivery did", async () => {
+  const small = `replay-review-${process.pid}-small`; // 89.00 EUR: under review's threshold
+  const large = `replay-review-${process.pid}-large`; // 2,499.00 EUR: at or above it
+  const from = new Date(Date.now() - 60 * 60 * 1000).toISOString();
+  expect((await placeOrder(runtime, small, [{ sku: "KB-01", quantity: 1 }])).status).toBe(202);
+  expect((await placeOrder(runtime, large, [{ sku: "LT-05", quantity: 1 }])).status).toBe(202);
+  const [smallId, largeId] = [orderIdFor(small), orderIdFor(large)];
+  const reviewed = async (orderId: string) =>
+    (await processed(runtime)).filter((p) => p.service === "review" && p.orderId === orderId);
+  await waitFor("large order reviewed", async () => (await reviewed(largeId)).length === 1);
+  await waitFor("small order billed", async () => (await billed(smallId)).length === 1);
+
+  const run = await replay("review", "--from", from, "--env", "local");
+  expect(run.stderr).toBe("");
+  expect(run.status).toBe(0);
+
+  // The small order was archived first, so its filter decision came before the large one's delivery.
+  await waitFor("review saw the large order again", async () => (await reviewed(largeId)).length >= 2, 20_000);
+  expect((await reviewed(largeId)).map((p) => p.eventType)).toEqual(["OrderPlaced", "OrderPlaced"]);
+  expect(await reviewed(smallId)).toEqual([]);
+}, 60_000);

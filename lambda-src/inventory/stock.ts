@@ -14,39 +14,45 @@ import { FulfilmentStatus, Reservation } from "../shared/order-record";
 import { loadOrder } from "../shared/orders";
 import { itemsToTry, Layouts, mostAvailable, readLayouts, sameLayouts } from "./stock-items";
 import { cachedProductReader, getProductItems, ProductReader } from "../shared/product-reads";
+import { RetryPolicy, retryWithBackoff } from "../shared/retry";
 
 export interface StockTables {
   readonly orders: string;
   readonly products: string;
 }
 
-/** Transactions touching the same items concurrently are cancelled with TransactionConflict. */
-const CONFLICT_ATTEMPTS = 8;
 /**
- * Full-jitter backoff between attempts, capped: uncapped, the last waits reach 2.5 and 5 s, which
- * holds a whole FIFO batch (and its visibility timeout) for one contended SKU. Capped, eight
+ * Transactions touching the same items concurrently are cancelled with TransactionConflict: eight
+ * attempts, full-jitter backoff between them, capped: uncapped, the last waits reach 2.5 and 5 s,
+ * which holds a whole FIFO batch (and its visibility timeout) for one contended SKU. Capped, eight
  * attempts wait about a second at most in all.
  */
-const CONFLICT_BACKOFF_CAP_MS = 250;
+const CONFLICT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 40, maxDelayMs: 250 };
 
 function isConditionFailure(code: string | undefined): boolean {
   return code === "ConditionalCheckFailed";
 }
 
+function isConflict(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((r) => r.Code === "TransactionConflict")
+  );
+}
+
 async function transactWithConflictRetry(ddb: DynamoDBDocumentClient, command: TransactWriteCommand): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+  let conflict: unknown;
+  const done = await retryWithBackoff(CONFLICT_RETRY, async () => {
     try {
       await ddb.send(command);
-      return;
+      return true;
     } catch (error) {
-      const conflicted =
-        error instanceof TransactionCanceledException &&
-        (error.CancellationReasons ?? []).some((r) => r.Code === "TransactionConflict");
-      if (!conflicted || attempt >= CONFLICT_ATTEMPTS) throw error;
-      const backoffMs = Math.random() * Math.min(CONFLICT_BACKOFF_CAP_MS, 20 * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      if (!isConflict(error)) throw error;
+      conflict = error;
+      return false;
     }
-  }
+  });
+  if (!done) throw conflict;
 }
 
 async function reservationOf(ddb: DynamoDBDocumentClient, tables: StockTables, orderId: string) {

@@ -14,7 +14,7 @@ import type { Product } from "../../contract/product";
 import { cachedProductReader, ProductReader } from "../shared/product-reads";
 import { EventPublisher } from "../shared/publisher";
 import { attributesOf, isPublished, newOutbox, publishPending, recordEvent } from "../shared/outbox";
-import { findOrder as findStoredOrder } from "../shared/orders";
+import { findOrder } from "../shared/orders";
 import { logger } from "../shared/logger";
 import { count, countNow } from "../shared/metrics";
 import { ORDERS_NOT_PUBLISHED_METRIC, ORDERS_PLACED_METRIC } from "../../contract/metrics";
@@ -44,23 +44,18 @@ export function orderIdFor(idempotencyKey: string, caller: string = ANONYMOUS_CA
   return `ord_${sha256(`order:${scoped}`).slice(0, 24)}`;
 }
 
-/** Ids that cannot be orders are not looked up: they are simply unknown. */
-async function findOrder(deps: OrdersDeps, orderId: string): Promise<OrderRecord | undefined> {
-  return OrderId.safeParse(orderId).success ? findStoredOrder(deps.ddb, deps.ordersTable, orderId) : undefined;
-}
-
-/**
- * The caller's order. Another caller's is answered as one that does not exist: its existence is
- * none of their business either.
- */
 /**
  * Whose orders a request may see: a caller's own (`{ caller }`), or every order, for the
  * operator routes API Gateway admits only callers holding the operator policy to.
  */
 export type Reader = { caller: string } | { operator: true };
 
+/**
+ * The caller's order. Another caller's is answered as one that does not exist: its existence is
+ * none of their business either. Ids that cannot be orders are not looked up: they are simply unknown.
+ */
 async function requireOrder(deps: OrdersDeps, orderId: string, reader: Reader): Promise<OrderRecord> {
-  const order = await findOrder(deps, orderId);
+  const order = OrderId.safeParse(orderId).success ? await findOrder(deps.ddb, deps.ordersTable, orderId) : undefined;
   const visible = order && ("operator" in reader || (order.owner ?? ANONYMOUS_CALLER) === reader.caller);
   if (!visible) throw new ApiError(404, "OrderNotFound", `order ${orderId} does not exist`);
   return order;
@@ -145,7 +140,7 @@ export async function placeOrder(
     items = await priceItems(deps, request);
   } catch (error) {
     // A retry must find its order even if a product was withdrawn since it was placed.
-    const existing = error instanceof ApiError ? await findOrder(deps, orderId) : undefined;
+    const existing = error instanceof ApiError ? await findOrder(deps.ddb, deps.ordersTable, orderId) : undefined;
     if (existing) return replay(existing);
     throw error;
   }

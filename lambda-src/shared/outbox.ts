@@ -7,7 +7,7 @@
  * lifecycle order (OrderPlaced before the event that ends the order) and marks each published.
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import {
   EVENT_SEQUENCE,
@@ -18,6 +18,7 @@ import {
   OrderEvent,
 } from "../../contract/events";
 import { logger } from "./logger";
+import { readOrderItem } from "./orders";
 import { OrderRecord, OutboxEntry } from "./order-record";
 import { EventPublisher } from "./publisher";
 import { outboxShardOf } from "../../contract/outbox-index";
@@ -123,16 +124,12 @@ const PendingItem = z.object({
  * code does not know yet (a new fulfilment status) must not stop the publishing of any event.
  */
 async function findPending(deps: OutboxDeps, orderId: string): Promise<Pending | undefined> {
-  const { Item } = await deps.ddb.send(
-    new GetCommand({
-      TableName: deps.ordersTable,
-      Key: { orderId },
-      ConsistentRead: true,
-      ProjectionExpression: "outbox, unpublished",
-    }),
-  );
-  if (!Item) return undefined;
-  const parsed = PendingItem.safeParse(Item);
+  const item = await readOrderItem(deps.ddb, deps.ordersTable, orderId, {
+    consistent: true,
+    attributes: ["outbox", "unpublished"],
+  });
+  if (!item) return undefined;
+  const parsed = PendingItem.safeParse(item);
   if (parsed.success) return parsed.data;
   refuse(orderId, undefined, `its outbox cannot be read: ${parsed.error.issues[0]?.message}`);
   return undefined;

@@ -7,15 +7,17 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html
  */
 import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { drain, RetryPolicy } from "./retry";
 
 export type ProductItem = Record<string, unknown>;
 
 /** Entries a cache keeps before it drops the expired ones. */
 const CACHE_LIMIT = 5000;
 
-/** BatchGetItem's limit per call, and the calls for keys it keeps answering as unprocessed. */
+/** BatchGetItem's limit per call. */
 const GET_LIMIT = 100;
-const GET_ATTEMPTS = 5;
+/** The calls for keys BatchGetItem keeps answering as unprocessed; uncapped, four retries wait 1.5 s at most in all. */
+const GET_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: Number.POSITIVE_INFINITY };
 
 /** The items of `skus` that exist, by SKU. */
 export async function getProductItems(
@@ -26,16 +28,15 @@ export async function getProductItems(
 ): Promise<Map<string, ProductItem>> {
   const found = new Map<string, ProductItem>();
   for (let from = 0; from < skus.length; from += GET_LIMIT) {
-    let pending = skus.slice(from, from + GET_LIMIT).map((sku) => ({ sku }));
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > GET_ATTEMPTS) throw new Error(`${table} kept returning unprocessed keys`);
-      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+    const keys = skus.slice(from, from + GET_LIMIT).map((sku) => ({ sku }));
+    const left = await drain(GET_RETRY, keys, async (pending) => {
       const answer = await ddb.send(
         new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: consistent } } }),
       );
       for (const item of answer.Responses?.[table] ?? []) found.set(String(item.sku), item);
-      pending = (answer.UnprocessedKeys?.[table]?.Keys ?? []) as { sku: string }[];
-    }
+      return (answer.UnprocessedKeys?.[table]?.Keys ?? []) as { sku: string }[];
+    });
+    if (left.length > 0) throw new Error(`${table} kept returning unprocessed keys`);
   }
   return found;
 }

@@ -15,7 +15,8 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetSubscriptionAttributesCommand } from "@aws-sdk/client-sns";
 import { Faults } from "./faults";
 import { AddressInfo } from "node:net";
-import { loadFauxqsFilter, MessageAttribute, ReplayPolicyError, SnsArchive } from "./sns-archive";
+import { MessageAttribute, ReplayPolicyError, sdkMessageAttributes, SnsArchive } from "./sns-archive";
+import { openFilterProbe } from "./filter-probe";
 import { LocalModel } from "../plan/plan";
 import { LocalClients } from "./aws-clients";
 
@@ -40,17 +41,20 @@ function messageAttributes(form: URLSearchParams): Record<string, MessageAttribu
   return attributes;
 }
 
-/** The archive of the model's archived topics, delivering replays to the runtime's queues. */
-export async function localSnsArchive(
+/**
+ * The archive of the model's archived topics, delivering replays to the runtime's queues and
+ * filtering them through fauxqs (local/emulation/filter-probe.ts). `clients` reach fauxqs directly.
+ */
+export function localSnsArchive(
   model: Pick<LocalModel, "topics">,
   clients: Pick<LocalClients, "sns" | "sqs">,
   queueUrls: ReadonlyMap<string, string>,
-): Promise<SnsArchive> {
+): SnsArchive {
   const retention = new Map(
     model.topics.filter((t) => t.archiveRetentionDays).map((t) => [t.arn, t.archiveRetentionDays!] as const),
   );
-  return new SnsArchive(retention, {
-    filter: await loadFauxqsFilter(),
+  const archive = new SnsArchive(retention, {
+    openFilter: (filter) => openFilterProbe(clients, filter),
     async subscription(arn) {
       try {
         const { Attributes = {} } = await clients.sns.send(
@@ -77,21 +81,12 @@ export async function localSnsArchive(
           MessageBody: delivery.body,
           MessageGroupId: delivery.messageGroupId,
           MessageDeduplicationId: delivery.messageDeduplicationId,
-          MessageAttributes: Object.fromEntries(
-            Object.entries(delivery.attributes).map(([name, a]) => [
-              name,
-              {
-                DataType: a.DataType,
-                StringValue: a.StringValue,
-                // The query protocol carried it base64-encoded.
-                BinaryValue: a.BinaryValue === undefined ? undefined : Buffer.from(a.BinaryValue, "base64"),
-              },
-            ]),
-          ),
+          MessageAttributes: sdkMessageAttributes(delivery.attributes),
         }),
       );
     },
   });
+  return archive;
 }
 
 /**

@@ -24,10 +24,6 @@
  * local replay sends `<replay number>:<original id>`: one copy per replay, never dropped as a
  * duplicate of the original. Consumers deduplicate on the eventId in the body, which is unchanged.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { pathToFileURL } from "node:url";
-
 export interface MessageAttribute {
   DataType: string;
   StringValue?: string;
@@ -62,13 +58,19 @@ export interface Delivery {
   messageDeduplicationId?: string;
 }
 
-/** fauxqs's evaluator: does a message match a filter policy (its scope decides what is matched)? */
-export type FilterEvaluator = (
-  policy: unknown,
-  scope: "MessageAttributes" | "MessageBody",
-  body: string,
-  attributes: Record<string, MessageAttribute>,
-) => boolean;
+/** A subscription's filter policy, as its attributes carry it. */
+export interface SubscriptionFilterPolicy {
+  /** The `FilterPolicy` JSON text. */
+  policy: string;
+  /** `FilterPolicyScope`, when set (SNS's default is MessageAttributes). */
+  scope?: string;
+}
+
+/** Which archived messages pass a subscription's filter policy, for the length of one replay. */
+export interface ReplayFilter {
+  matches(message: ArchivedMessage): Promise<boolean>;
+  close(): Promise<void>;
+}
 
 export type ReplayStatus = "Pending" | "In progress" | "Completed" | "Failed";
 
@@ -128,7 +130,8 @@ export interface ArchiveDependencies {
   /** The subscription's current attributes (fauxqs's), or undefined when it does not exist. */
   subscription(arn: string): Promise<SubscriptionView | undefined>;
   deliver(delivery: Delivery): Promise<void>;
-  filter: FilterEvaluator;
+  /** Called when a replay starts, for a subscription that has a filter policy; closed when it ends. */
+  openFilter(filter: SubscriptionFilterPolicy): Promise<ReplayFilter>;
   now?: () => number;
 }
 
@@ -213,23 +216,24 @@ export class SnsArchive {
     if (!current()) return;
     replay.status = "In progress";
     try {
-      // Chosen when the replay starts: a message published later reaches the queue live.
-      for (const message of this.messages(subscription.topicArn, window)) {
-        if (!current()) return; // replaced by a newer replay
-        if (!this.matches(subscription, message)) continue;
-        await this.deps.deliver(this.delivery(subscription, message, replay.number));
+      const { FilterPolicy, FilterPolicyScope } = subscription.attributes;
+      const filter = FilterPolicy
+        ? await this.deps.openFilter({ policy: FilterPolicy, scope: FilterPolicyScope })
+        : undefined;
+      try {
+        // Chosen when the replay starts: a message published later reaches the queue live.
+        for (const message of this.messages(subscription.topicArn, window)) {
+          if (!current()) return; // replaced by a newer replay
+          if (filter && !(await filter.matches(message))) continue;
+          await this.deps.deliver(this.delivery(subscription, message, replay.number));
+        }
+      } finally {
+        await filter?.close();
       }
       if (current()) replay.status = "Completed";
     } catch {
       if (current()) replay.status = "Failed";
     }
-  }
-
-  private matches(subscription: SubscriptionView, message: ArchivedMessage): boolean {
-    const policy = subscription.attributes.FilterPolicy;
-    if (!policy) return true;
-    const scope = subscription.attributes.FilterPolicyScope === "MessageBody" ? "MessageBody" : "MessageAttributes";
-    return this.deps.filter(JSON.parse(policy), scope, message.body, message.attributes);
   }
 
   private delivery(subscription: SubscriptionView, message: ArchivedMessage, replayNumber: number): Delivery {
@@ -275,22 +279,18 @@ function envelope(subscription: SubscriptionView, message: ArchivedMessage): str
   });
 }
 
-/**
- * fauxqs's own filter evaluator (dist/sns/filter.js), so a replay filters exactly as live delivery
- * does. The package exports only its entry point, so the file is found in node_modules and imported
- * by URL (an ES module: this needs a runtime with native import(), as local/emulation/emulators.ts does).
- */
-export async function loadFauxqsFilter(): Promise<FilterEvaluator> {
-  const file = (require.resolve.paths("fauxqs") ?? [])
-    .map((dir) => path.join(dir, "fauxqs", "dist", "sns", "filter.js"))
-    .find((candidate) => fs.existsSync(candidate));
-  if (!file) throw new Error("fauxqs's dist/sns/filter.js was not found in node_modules");
-  const filter = (await import(pathToFileURL(file).href)) as {
-    matchesFilterPolicy(policy: unknown, attributes: Record<string, MessageAttribute>): boolean;
-    matchesFilterPolicyOnBody(policy: unknown, body: string): boolean;
-  };
-  return (policy, scope, body, attributes) =>
-    scope === "MessageBody"
-      ? filter.matchesFilterPolicyOnBody(policy, body)
-      : filter.matchesFilterPolicy(policy, attributes);
+/** Archived attributes as the SDK sends them: the query protocol carried a binary value base64-encoded. */
+export function sdkMessageAttributes(
+  attributes: Record<string, MessageAttribute>,
+): Record<string, { DataType: string; StringValue?: string; BinaryValue?: Uint8Array }> {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, a]) => [
+      name,
+      {
+        DataType: a.DataType,
+        StringValue: a.StringValue,
+        BinaryValue: a.BinaryValue === undefined ? undefined : Buffer.from(a.BinaryValue, "base64"),
+      },
+    ]),
+  );
 }

@@ -14,7 +14,8 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { CATALOGUE_FIELDS, Product, SHARD_OF, shardsOf, splitStock, stockItemKeys } from "../../contract/product";
-import { chunks, DEFAULT_RETRY, RetryPolicy, untilDrained } from "../batches";
+import { chunks, DEFAULT_RETRY, untilDrained } from "../batches";
+import { RetryPolicy } from "../../lambda-src/shared/retry";
 import { CatalogueError, readCatalogue } from "./read";
 import { CatalogueEntry, productOf } from "./row";
 import { validateCatalogue, whereIs } from "./validate";

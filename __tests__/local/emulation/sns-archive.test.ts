@@ -16,14 +16,22 @@ function setup(attributes: Record<string, string> = { RawMessageDelivery: "true"
   const delivered: Delivery[] = [];
   const subscription: SubscriptionView = { arn: `${TOPIC}:sub-1`, topicArn: TOPIC, endpoint: QUEUE, attributes };
   const filtered: unknown[] = [];
+  const filters = { opened: 0, closed: 0 };
   const archive = new SnsArchive(new Map([[TOPIC, 1]]), {
     now: () => now,
     subscription: (arn) => Promise.resolve(arn === subscription.arn ? subscription : undefined),
     deliver: (d) => Promise.resolve(void delivered.push(d)),
-    // A stand-in evaluator: eventType equality (the real one is fauxqs's, exercised end to end).
-    filter: (policy, _scope, _body, attrs) => {
-      filtered.push(policy);
-      return (policy as { eventType: string[] }).eventType.includes(attrs.eventType?.StringValue ?? "");
+    // A stand-in filter: eventType equality (the real one is fauxqs's fan-out, exercised end to end).
+    openFilter: ({ policy }) => {
+      filters.opened++;
+      const parsed = JSON.parse(policy) as { eventType: string[] };
+      return Promise.resolve({
+        matches: (message) => {
+          filtered.push(parsed);
+          return Promise.resolve(parsed.eventType.includes(message.attributes.eventType?.StringValue ?? ""));
+        },
+        close: () => Promise.resolve(void filters.closed++),
+      });
     },
   });
   const publish = (orderId: string, type: string, at: number) => {
@@ -37,7 +45,7 @@ function setup(attributes: Record<string, string> = { RawMessageDelivery: "true"
       messageDeduplicationId: `${orderId}:${type}`,
     });
   };
-  return { archive, delivered, filtered, subscription, publish, setNow: (t: number) => (now = t) };
+  return { archive, delivered, filtered, filters, subscription, publish, setNow: (t: number) => (now = t) };
 }
 
 const policy = (from: number, to?: number) =>
@@ -89,9 +97,9 @@ describe("the local SNS archive", () => {
     });
   });
 
-  it("applies the subscription's filter policy", async () => {
+  it("applies the subscription's filter policy, through one filter per replay closed when it ends", async () => {
     const filter = JSON.stringify({ eventType: ["OrderCancelled"] });
-    const { archive, publish, delivered, filtered, subscription } = setup({
+    const { archive, publish, delivered, filtered, filters, subscription } = setup({
       RawMessageDelivery: "true",
       FilterPolicy: filter,
     });
@@ -102,6 +110,17 @@ describe("the local SNS archive", () => {
     ).done;
     expect(filtered).toEqual([JSON.parse(filter), JSON.parse(filter)]);
     expect(delivered.map((d) => JSON.parse(d.body).type)).toEqual(["OrderCancelled"]);
+    expect(filters).toEqual({ opened: 1, closed: 1 });
+  });
+
+  it("opens no filter for a subscription without a filter policy", async () => {
+    const { archive, publish, delivered, filters, subscription } = setup();
+    publish("o-1", "OrderPlaced", T0);
+    await (
+      await archive.startReplay(subscription.arn, policy(T0))
+    ).done;
+    expect(delivered).toHaveLength(1);
+    expect(filters).toEqual({ opened: 0, closed: 0 });
   });
 
   it("wraps a replayed message in the notification, marked Replayed, without raw delivery", async () => {
@@ -136,7 +155,7 @@ describe("the local SNS archive", () => {
         delivering();
         return new Promise((_, reject) => (fail = reject));
       },
-      filter: () => true,
+      openFilter: () => Promise.reject(new Error("the subscription has no filter policy")),
     });
     failing.record({
       topicArn: TOPIC,
