@@ -4,14 +4,7 @@
  * Shared by the plan reader (plan.ts) and the access reader (access.ts).
  */
 import { evaluateDeep, evaluateString, ExpressionError, Value } from "./hcl-expression";
-import { TerraformPlan } from "./synth-plan";
-
-export class PlanError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PlanError";
-  }
-}
+import { Block, PlanError, PlanIndex } from "./plan-index";
 
 export interface LocalAccount {
   region: string;
@@ -22,8 +15,6 @@ export interface LocalAccount {
   apiEndpoint: string;
 }
 
-export type Block = Record<string, unknown>;
-
 /**
  * The label of every table stream's ARN, `<table arn>/stream/<label>`. AWS labels a stream with
  * its creation time, and so does DynamoDB Local; a plan cannot know that time, so the local ARN
@@ -31,16 +22,13 @@ export type Block = Record<string, unknown>;
  */
 export const LOCAL_STREAM_LABEL = "1970-01-01T00:00:00.000";
 
-/** cdktf's construct metadata and arguments that only order or guard Terraform's own work. */
-const ORDERING_ONLY = new Set(["//", "depends_on", "lifecycle", "provider"]);
-
 /** Resolves references lazily, each resource's attributes computed once, cycles refused. */
 export class Resolver {
   private readonly cache = new Map<string, Record<string, Value>>();
   private readonly resolving = new Set<string>();
 
   constructor(
-    private readonly plan: TerraformPlan,
+    readonly index: PlanIndex,
     private readonly account: LocalAccount,
   ) {}
 
@@ -50,12 +38,7 @@ export class Resolver {
 
   /** A resource's own arguments, without cdktf's metadata and Terraform's ordering meta-arguments. */
   config(type: string, name: string): Block {
-    const block = this.plan.resource?.[type]?.[name];
-    if (!block) throw new PlanError(`${type}.${name} is referenced but not declared`);
-    for (const meta of ["count", "for_each"]) {
-      if (meta in block) throw new PlanError(`${type}.${name}: ${meta} is not supported locally`);
-    }
-    return Object.fromEntries(Object.entries(block).filter(([key]) => !ORDERING_ONLY.has(key)));
+    return this.index.resource(type, name).config;
   }
 
   /** A resource's configuration with every expression evaluated. */
@@ -199,8 +182,4 @@ export function text(value: Value | undefined): string {
   if (value === undefined || value === null) return "";
   if (typeof value === "object") throw new PlanError(`expected a single value, got ${JSON.stringify(value)}`);
   return String(value);
-}
-
-export function resourcesOf(plan: TerraformPlan, type: string): [string, Block][] {
-  return Object.entries(plan.resource?.[type] ?? {});
 }
