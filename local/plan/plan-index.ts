@@ -46,9 +46,11 @@ export class PlanIndex {
     }
   }
 
-  /** The resource types the plan declares, in its order. */
+  /** The resource types the plan declares a resource of, in its order. */
   get types(): string[] {
-    return Object.keys(this.plan.resource ?? {});
+    return Object.entries(this.plan.resource ?? {})
+      .filter(([, resources]) => Object.keys(resources).length > 0)
+      .map(([type]) => type);
   }
 
   /** The data sources the plan declares, as `[type, names]`. */
@@ -63,6 +65,10 @@ export class PlanIndex {
   /** Every resource of a type, in the plan's order. */
   all(type: string): PlanResource[] {
     return Object.keys(this.plan.resource?.[type] ?? {}).map((name) => this.resource(type, name));
+  }
+
+  declares(type: string, name: string): boolean {
+    return this.byAddress.has(`${type}.${name}`);
   }
 
   resource(type: string, name: string): PlanResource {
@@ -83,7 +89,7 @@ export class PlanIndex {
         `${from.address}: ${argument} refers to ${names.length === 0 ? "no" : names.length} ${type}, expected one`,
       );
     }
-    if (!this.byAddress.has(`${type}.${names[0]}`)) {
+    if (!this.declares(type, names[0])) {
       throw new PlanError(`${from.address}: ${argument} refers to ${type}.${names[0]}, which is not declared`);
     }
     return this.resource(type, names[0]);

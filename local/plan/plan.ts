@@ -5,7 +5,7 @@
  * hardening), or refused with its address: nothing is skipped silently. References between
  * resources are resolved to the local values they would have (ARNs in account 000000000000).
  */
-import { evaluateDeep, Value } from "./hcl-expression";
+import { Value } from "./hcl-expression";
 import { FilterPattern, FilterPatternError, parseFilterPattern } from "./event-filter";
 import { TerraformPlan } from "./synth-plan";
 import { PlanError, PlanIndex } from "./plan-index";
@@ -830,7 +830,7 @@ export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel
     return text(c.bucket);
   });
   const outputs = Object.fromEntries(
-    Object.entries(index.outputs).map(([key, { value }]) => [key, evaluateDeep(value, (path) => r.reference(path))]),
+    Object.entries(index.outputs).map(([key, { value }]) => [key, r.value(value, `output.${key}`)]),
   );
   return {
     ...base,

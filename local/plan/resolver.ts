@@ -3,7 +3,7 @@
  * between resources become the names, ARNs and URLs of account 000000000000 (see LocalAccount).
  * Shared by the plan reader (plan.ts) and the access reader (access.ts).
  */
-import { evaluateDeep, evaluateString, ExpressionError, Value } from "./hcl-expression";
+import { evaluateDeep, ExpressionError, Value } from "./hcl-expression";
 import { Block, PlanError, PlanIndex } from "./plan-index";
 
 export interface LocalAccount {
@@ -43,19 +43,14 @@ export class Resolver {
 
   /** A resource's configuration with every expression evaluated. */
   evaluated(type: string, name: string, omit: readonly string[] = []): Record<string, Value> {
-    const address = `${type}.${name}`;
     const config = Object.fromEntries(Object.entries(this.config(type, name)).filter(([key]) => !omit.includes(key)));
-    try {
-      return evaluateDeep(config, (path) => this.reference(path)) as Record<string, Value>;
-    } catch (error) {
-      if (error instanceof ExpressionError) throw new PlanError(`${address}: ${error.message}`);
-      throw error;
-    }
+    return this.value(config, `${type}.${name}`) as Record<string, Value>;
   }
 
-  value(text: string, where: string): Value {
+  /** A value with every expression in it evaluated; `where` names it in an error. */
+  value(value: unknown, where: string): Value {
     try {
-      return evaluateString(text, (path) => this.reference(path));
+      return evaluateDeep(value, (path) => this.reference(path));
     } catch (error) {
       if (error instanceof ExpressionError) throw new PlanError(`${where}: ${error.message}`);
       throw error;
@@ -71,6 +66,8 @@ export class Resolver {
     }
     const [type, name, attribute] = path;
     if (path.length !== 3) throw new PlanError(`reference ${path.join(".")} is not supported locally`);
+    // An ExpressionError, so that the error names the resource whose expression holds the reference.
+    if (!this.index.declares(type, name)) throw new ExpressionError(`${type}.${name} is referenced but not declared`);
     const attributes = this.attributes(type, name);
     if (type === "aws_dynamodb_table" && attribute.startsWith("stream_") && !(attribute in attributes)) {
       throw new PlanError(
@@ -93,7 +90,7 @@ export class Resolver {
     this.resolving.add(address);
     const own = (key: string) => {
       const raw = this.config(type, name)[key];
-      return text(typeof raw === "string" ? this.value(raw, `${address}.${key}`) : (raw as Value | undefined));
+      return text(this.value(raw, `${address}.${key}`));
     };
     const { region, accountId } = this.account;
     let attributes: Record<string, Value>;

@@ -26,7 +26,11 @@ describe("the plan index", () => {
   const mapping = index.resource("aws_lambda_event_source_mapping", "feed");
 
   it("holds each resource by type and address, with its own arguments only", () => {
-    expect(index.types).toEqual(["aws_sqs_queue", "aws_lambda_function", "aws_lambda_event_source_mapping"]);
+    expect(new PlanIndex({ resource: { ...plan().resource, aws_ecs_cluster: {} } }).types).toEqual([
+      "aws_sqs_queue",
+      "aws_lambda_function",
+      "aws_lambda_event_source_mapping",
+    ]);
     expect(index.all("aws_lambda_event_source_mapping").map((r) => r.address)).toEqual([
       "aws_lambda_event_source_mapping.feed",
     ]);
@@ -103,6 +107,16 @@ describe("the local plan loader over the index", () => {
     expect(new Set(model.routes.map((r) => r.functionName))).toEqual(new Set(["order-fanout-local-orders-api"]));
   });
 
+  it("refuses a reference to a resource the plan does not declare, naming the resource that holds it", () => {
+    const plan = copy();
+    const functions = plan.resource!.aws_lambda_function as Record<string, any>;
+    const [first] = Object.keys(functions);
+    functions[first].environment.variables.ORDERS_TABLE = "${aws_dynamodb_table.gone.name}";
+    expect(() => loadPlan(plan, LOCAL_TEST_ACCOUNT)).toThrow(
+      new PlanError(`aws_lambda_function.${first}: aws_dynamodb_table.gone is referenced but not declared`),
+    );
+  });
+
   it("refuses a route whose integration is not declared, and an integration that names no function", () => {
     const noIntegration = copy();
     const integrations = noIntegration.resource!.aws_apigatewayv2_integration;
@@ -110,7 +124,7 @@ describe("the local plan loader over the index", () => {
     delete integrations[integration];
     expect(() => loadPlan(noIntegration, LOCAL_TEST_ACCOUNT)).toThrow(
       new RegExp(
-        `^aws_apigatewayv2_route\\.\\S+: target refers to aws_apigatewayv2_integration\\.${integration}, which is not declared$`,
+        `^aws_apigatewayv2_route\\.\\S+: aws_apigatewayv2_integration\\.${integration} is referenced but not declared$`,
       ),
     );
     const noFunction = copy();
