@@ -2,8 +2,11 @@
  * Reads a synthesized stack (cdk.tf.json) into what the local runtime creates and runs. Every
  * resource type is either honoured, read for authorization (roles and the policies of queues,
  * topics, buckets and keys: access.ts), known to have no local effect (logs, alarms, bucket
- * hardening), or refused with its address: nothing is skipped silently. References between
- * resources are resolved to the local values they would have (ARNs in account 000000000000).
+ * hardening), or refused with its address: nothing is skipped silently. The plan is read through
+ * its index (plan-index.ts); references between resources are resolved to the local values they
+ * would have (ARNs in account 000000000000, resolver.ts). Where AWS takes a name or an ARN (a
+ * mapping's function and source, a target, a destination), the resolved value is matched exactly,
+ * so a plan may state it as text as well as by reference.
  */
 import { Value } from "./hcl-expression";
 import { FilterPattern, FilterPatternError, parseFilterPattern } from "./event-filter";
@@ -793,6 +796,7 @@ function routes(r: Resolver, model: Pick<LocalModel, "functions">): LocalRoute[]
       );
     }
     const invoked = r.index.referencedBy(target, "integration_uri", "aws_lambda_function").address;
+    // The index checked that it is declared, and every declared function is in model.functions.
     const fn = model.functions.find((f) => f.address === invoked)!;
     return { routeKey: text(c.route_key), functionName: fn.name };
   });
