@@ -8,8 +8,8 @@ import { evaluate } from "../authz/evaluate";
 import { SNS_SERVICE, snsDeliveryChecks } from "../authz/requests";
 import { AddressedPolicy, LocalAccess, LocalRole } from "../authz/access";
 export type { LocalAccess };
-import { PlanError, Resolver, resourcesOf, text } from "./resolver";
-import { TerraformPlan } from "./synth-plan";
+import { PlanError } from "./plan-index";
+import { Resolver, text } from "./resolver";
 
 /** What the access reader needs of the plan's queues and subscriptions (plan.ts reads them). */
 interface Messaging {
@@ -29,16 +29,16 @@ function parsed(document: string, address: string, kind: "identity" | "resource"
 /** Role arguments read here; a managed policy attachment or inline block would be refused by its type. */
 const ROLE_ARGUMENTS = new Set(["name", "assume_role_policy", "tags"]);
 
-function roles(plan: TerraformPlan, r: Resolver): Map<string, LocalRole> {
+function roles(r: Resolver): Map<string, LocalRole> {
   const byName = new Map<string, { address: string; arn: string; statements: Statement[] }>();
-  for (const [name] of resourcesOf(plan, "aws_iam_role")) {
+  for (const { name } of r.index.all("aws_iam_role")) {
     const address = `aws_iam_role.${name}`;
     const c = r.evaluated("aws_iam_role", name);
     const unknown = Object.keys(c).find((key) => !ROLE_ARGUMENTS.has(key));
     if (unknown) throw new PlanError(`${address}: argument ${unknown} is not supported locally`);
     byName.set(text(c.name), { address, arn: text(r.reference(["aws_iam_role", name, "arn"])), statements: [] });
   }
-  for (const [name] of resourcesOf(plan, "aws_iam_role_policy")) {
+  for (const { name } of r.index.all("aws_iam_role_policy")) {
     const address = `aws_iam_role_policy.${name}`;
     const c = r.evaluated("aws_iam_role_policy", name);
     const role = byName.get(text(c.role));
@@ -48,28 +48,28 @@ function roles(plan: TerraformPlan, r: Resolver): Map<string, LocalRole> {
   return new Map([...byName].map(([roleName, role]) => [role.arn, { ...role, name: roleName }]));
 }
 
-function resourcePolicies(plan: TerraformPlan, r: Resolver, model: Pick<Messaging, "queues">) {
+function resourcePolicies(r: Resolver, model: Pick<Messaging, "queues">) {
   const policies = new Map<string, AddressedPolicy>();
   const add = (arn: string, address: string, document: string, kind: "resource" | "key") => {
     if (policies.has(arn)) throw new PlanError(`${address}: ${arn} already has a policy in this plan`);
     policies.set(arn, { address, kind, statements: parsed(document, address, "resource") });
   };
-  for (const [name] of resourcesOf(plan, "aws_sqs_queue_policy")) {
+  for (const { name } of r.index.all("aws_sqs_queue_policy")) {
     const address = `aws_sqs_queue_policy.${name}`;
     const c = r.evaluated("aws_sqs_queue_policy", name);
     const queue = model.queues.find((q) => q.url === text(c.queue_url));
     if (!queue) throw new PlanError(`${address}: queue_url ${text(c.queue_url)} is not a queue of this plan`);
     add(queue.arn, address, text(c.policy), "resource");
   }
-  for (const [name] of resourcesOf(plan, "aws_sns_topic_policy")) {
+  for (const { name } of r.index.all("aws_sns_topic_policy")) {
     const c = r.evaluated("aws_sns_topic_policy", name);
     add(text(c.arn), `aws_sns_topic_policy.${name}`, text(c.policy), "resource");
   }
-  for (const [name] of resourcesOf(plan, "aws_s3_bucket_policy")) {
+  for (const { name } of r.index.all("aws_s3_bucket_policy")) {
     const c = r.evaluated("aws_s3_bucket_policy", name);
     add(`arn:aws:s3:::${text(c.bucket)}`, `aws_s3_bucket_policy.${name}`, text(c.policy), "resource");
   }
-  for (const [name] of resourcesOf(plan, "aws_kms_key")) {
+  for (const { name } of r.index.all("aws_kms_key")) {
     const address = `aws_kms_key.${name}`;
     const c = r.evaluated("aws_kms_key", name);
     // AWS gives a key created without a policy its default one: the account delegates kms:* to IAM.
@@ -116,8 +116,8 @@ function checkDeliveries(model: Messaging, access: LocalAccess, accountId: strin
   }
 }
 
-export function readAccess(plan: TerraformPlan, r: Resolver, model: Messaging): LocalAccess {
-  const access = { roles: roles(plan, r), resourcePolicies: resourcePolicies(plan, r, model) };
+export function readAccess(r: Resolver, model: Messaging): LocalAccess {
+  const access = { roles: roles(r), resourcePolicies: resourcePolicies(r, model) };
   checkDeliveries(model, access, r.accountId);
   return access;
 }

@@ -2,13 +2,17 @@
  * Reads a synthesized stack (cdk.tf.json) into what the local runtime creates and runs. Every
  * resource type is either honoured, read for authorization (roles and the policies of queues,
  * topics, buckets and keys: access.ts), known to have no local effect (logs, alarms, bucket
- * hardening), or refused with its address: nothing is skipped silently. References between
- * resources are resolved to the local values they would have (ARNs in account 000000000000).
+ * hardening), or refused with its address: nothing is skipped silently. The plan is read through
+ * its index (plan-index.ts); references between resources are resolved to the local values they
+ * would have (ARNs in account 000000000000, resolver.ts). Where AWS takes a name or an ARN (a
+ * mapping's function and source, a target, a destination), the resolved value is matched exactly,
+ * so a plan may state it as text as well as by reference.
  */
-import { evaluateDeep, Value } from "./hcl-expression";
+import { Value } from "./hcl-expression";
 import { FilterPattern, FilterPatternError, parseFilterPattern } from "./event-filter";
 import { TerraformPlan } from "./synth-plan";
-import { LOCAL_STREAM_LABEL, LocalAccount, PlanError, Resolver, resourcesOf, text } from "./resolver";
+import { PlanError, PlanIndex } from "./plan-index";
+import { LOCAL_STREAM_LABEL, LocalAccount, Resolver, text } from "./resolver";
 import { LocalAccess, readAccess } from "./access";
 
 export { LOCAL_STREAM_LABEL, PlanError };
@@ -195,22 +199,20 @@ const DATA_SOURCES = new Set(["aws_caller_identity", "aws_partition"]);
 
 const sqsAttribute = (value: Value | undefined) => (typeof value === "boolean" ? String(value) : text(value));
 
-function checkTypes(plan: TerraformPlan): void {
-  for (const [type, resources] of Object.entries(plan.resource ?? {})) {
+function checkTypes(index: PlanIndex): void {
+  for (const type of index.types) {
     if (HONOURED.has(type) || NO_LOCAL_EFFECT.has(type)) continue;
-    const first = Object.keys(resources)[0];
-    throw new PlanError(`${type}.${first}: resource type ${type} is not supported by the local runtime`);
+    const first = index.all(type)[0].address;
+    throw new PlanError(`${first}: resource type ${type} is not supported by the local runtime`);
   }
-  for (const [type, sources] of Object.entries(plan.data ?? {})) {
+  for (const [type, names] of index.dataSources) {
     if (DATA_SOURCES.has(type)) continue;
-    throw new PlanError(
-      `data.${type}.${Object.keys(sources)[0]}: data source ${type} is not supported by the local runtime`,
-    );
+    throw new PlanError(`data.${type}.${names[0]}: data source ${type} is not supported by the local runtime`);
   }
 }
 
-function queues(plan: TerraformPlan, r: Resolver): LocalQueue[] {
-  return resourcesOf(plan, "aws_sqs_queue").map(([name]) => {
+function queues(r: Resolver): LocalQueue[] {
+  return r.index.all("aws_sqs_queue").map(({ name }) => {
     const c = r.evaluated("aws_sqs_queue", name);
     const self = {
       name: text(c.name),
@@ -271,8 +273,8 @@ function archiveRetentionDays(address: string, policy: string | undefined): numb
   return days;
 }
 
-function topics(plan: TerraformPlan, r: Resolver): LocalTopic[] {
-  return resourcesOf(plan, "aws_sns_topic").map(([name]) => {
+function topics(r: Resolver): LocalTopic[] {
+  return r.index.all("aws_sns_topic").map(({ name }) => {
     checkDestroyOnlyProvisioners(`aws_sns_topic.${name}`, r.config("aws_sns_topic", name).provisioner);
     const c = r.evaluated("aws_sns_topic", name, ["provisioner"]);
     const mapping: Record<string, string> = {
@@ -299,9 +301,9 @@ function topics(plan: TerraformPlan, r: Resolver): LocalTopic[] {
   });
 }
 
-function subscriptions(plan: TerraformPlan, r: Resolver): LocalSubscription[] {
+function subscriptions(r: Resolver): LocalSubscription[] {
   const found: LocalSubscription[] = [];
-  for (const [name] of resourcesOf(plan, "aws_sns_topic_subscription")) {
+  for (const { name } of r.index.all("aws_sns_topic_subscription")) {
     const c = r.evaluated("aws_sns_topic_subscription", name);
     const address = `aws_sns_topic_subscription.${name}`;
     checkArguments(address, c, SUBSCRIPTION_ARGUMENTS);
@@ -351,8 +353,8 @@ const SUBSCRIPTION_ARGUMENTS = [
   "filter_policy_scope",
 ];
 
-function functions(plan: TerraformPlan, r: Resolver): LocalFunction[] {
-  return resourcesOf(plan, "aws_lambda_function").map(([name]) => {
+function functions(r: Resolver): LocalFunction[] {
+  return r.index.all("aws_lambda_function").map(({ name }) => {
     const c = r.evaluated("aws_lambda_function", name);
     const address = `aws_lambda_function.${name}`;
     checkArguments(address, c, FUNCTION_ARGUMENTS);
@@ -449,8 +451,8 @@ function indexesOf(address: string, c: Record<string, Value>, keyTypes: Map<stri
   });
 }
 
-function tables(plan: TerraformPlan, r: Resolver): LocalTable[] {
-  return resourcesOf(plan, "aws_dynamodb_table").map(([name]) => {
+function tables(r: Resolver): LocalTable[] {
+  return r.index.all("aws_dynamodb_table").map(({ name }) => {
     const c = r.evaluated("aws_dynamodb_table", name);
     const address = `aws_dynamodb_table.${name}`;
     checkArguments(address, c, TABLE_ARGUMENTS);
@@ -659,12 +661,11 @@ function streamSource(
 
 /** Each event source mapping, on a queue of the plan or on the stream of one of its tables. */
 function eventSourceMappings(
-  plan: TerraformPlan,
   r: Resolver,
   model: Pick<LocalModel, "queues" | "tables" | "functions">,
 ): Pick<LocalModel, "eventSources" | "streamSources"> {
   const found: Pick<LocalModel, "eventSources" | "streamSources"> = { eventSources: [], streamSources: [] };
-  for (const [name] of resourcesOf(plan, "aws_lambda_event_source_mapping")) {
+  for (const { name } of r.index.all("aws_lambda_event_source_mapping")) {
     const c = r.evaluated("aws_lambda_event_source_mapping", name);
     const address = `aws_lambda_event_source_mapping.${name}`;
     const fn = model.functions.find((f) => f.arn === c.function_name || f.name === c.function_name);
@@ -707,11 +708,11 @@ function rateOf(address: string, expression: string): number {
  * events.amazonaws.com from that rule (aws_lambda_permission), as on AWS, where EventBridge's
  * invocation is refused without it: the plan is refused rather than run a schedule AWS would not.
  */
-function schedules(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "functions">): LocalSchedule[] {
-  const permissions = resourcesOf(plan, "aws_lambda_permission").map(([name]) =>
-    r.evaluated("aws_lambda_permission", name),
-  );
-  const rules = resourcesOf(plan, "aws_cloudwatch_event_rule").map(([name]) => {
+function schedules(r: Resolver, model: Pick<LocalModel, "functions">): LocalSchedule[] {
+  const permissions = r.index
+    .all("aws_lambda_permission")
+    .map(({ name }) => r.evaluated("aws_lambda_permission", name));
+  const rules = r.index.all("aws_cloudwatch_event_rule").map(({ name }) => {
     const address = `aws_cloudwatch_event_rule.${name}`;
     const c = r.evaluated("aws_cloudwatch_event_rule", name);
     checkArguments(address, c, ["name", "description", "schedule_expression", "state", "tags"]);
@@ -724,7 +725,7 @@ function schedules(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "fu
       everyMs: rateOf(address, text(c.schedule_expression)),
     };
   });
-  return resourcesOf(plan, "aws_cloudwatch_event_target").map(([name]) => {
+  return r.index.all("aws_cloudwatch_event_target").map(({ name }) => {
     const address = `aws_cloudwatch_event_target.${name}`;
     const c = r.evaluated("aws_cloudwatch_event_target", name);
     checkArguments(address, c, ["rule", "arn", "target_id"]);
@@ -760,23 +761,23 @@ const INTEGRATION_ARGUMENTS = [
 ];
 const ROUTE_ARGUMENTS = ["api_id", "route_key", "target", "authorization_type"];
 
-function routes(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "functions">): LocalRoute[] {
-  for (const [name] of resourcesOf(plan, "aws_apigatewayv2_api")) {
+function routes(r: Resolver, model: Pick<LocalModel, "functions">): LocalRoute[] {
+  for (const { name } of r.index.all("aws_apigatewayv2_api")) {
     const address = `aws_apigatewayv2_api.${name}`;
     const c = r.evaluated("aws_apigatewayv2_api", name);
     checkArguments(address, c, API_ARGUMENTS);
     if (c.protocol_type !== "HTTP") throw new PlanError(`${address}: only HTTP APIs are served locally`);
   }
-  for (const [name] of resourcesOf(plan, "aws_apigatewayv2_integration")) {
+  for (const { name } of r.index.all("aws_apigatewayv2_integration")) {
     checkArguments(
       `aws_apigatewayv2_integration.${name}`,
       r.evaluated("aws_apigatewayv2_integration", name),
       INTEGRATION_ARGUMENTS,
     );
   }
-  return resourcesOf(plan, "aws_apigatewayv2_route").map(([name]) => {
-    const c = r.evaluated("aws_apigatewayv2_route", name);
-    const address = `aws_apigatewayv2_route.${name}`;
+  return r.index.all("aws_apigatewayv2_route").map((route) => {
+    const c = r.evaluated(route.type, route.name);
+    const address = route.address;
     checkArguments(address, c, ROUTE_ARGUMENTS);
     // The local gateway checks no signatures: a plan that relies on authorization must not run as if open.
     if ((c.authorization_type ?? "NONE") !== "NONE") {
@@ -784,9 +785,9 @@ function routes(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "funct
         `${address}: authorization_type ${text(c.authorization_type)} is not enforced locally; the local stack uses NONE`,
       );
     }
-    const integrationName = /^integrations\/(.+)$/.exec(text(c.target))?.[1];
-    const integration = integrationName ? r.evaluated("aws_apigatewayv2_integration", integrationName) : undefined;
-    if (!integration || integration.integration_type !== "AWS_PROXY") {
+    const target = r.index.referencedBy(route, "target", "aws_apigatewayv2_integration");
+    const integration = r.evaluated(target.type, target.name);
+    if (integration.integration_type !== "AWS_PROXY") {
       throw new PlanError(`${address}: only AWS_PROXY Lambda integrations are supported locally`);
     }
     if (integration.payload_format_version !== "2.0") {
@@ -794,11 +795,9 @@ function routes(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "funct
         `${address}: payload format ${text(integration.payload_format_version)} is not supported locally (2.0 is)`,
       );
     }
-    const fn = model.functions.find((f) => text(integration.integration_uri).includes(`function:${f.name}/`));
-    if (!fn)
-      throw new PlanError(
-        `${address}: integration target ${text(integration.integration_uri)} is not a function of this plan`,
-      );
+    const invoked = r.index.referencedBy(target, "integration_uri", "aws_lambda_function").address;
+    // The index checked that it is declared, and every declared function is in model.functions.
+    const fn = model.functions.find((f) => f.address === invoked)!;
     return { routeKey: text(c.route_key), functionName: fn.name };
   });
 }
@@ -808,47 +807,45 @@ function routes(plan: TerraformPlan, r: Resolver, model: Pick<LocalModel, "funct
  * declared identity through a declared set); their DKIM, feedback and reputation settings have no
  * local effect.
  */
-function ses(plan: TerraformPlan, r: Resolver): LocalSes {
+function ses(r: Resolver): LocalSes {
   return {
-    identities: resourcesOf(plan, "aws_sesv2_email_identity").map(([name]) =>
-      text(r.evaluated("aws_sesv2_email_identity", name).email_identity),
-    ),
-    configurationSets: resourcesOf(plan, "aws_sesv2_configuration_set").map(([name]) =>
-      text(r.evaluated("aws_sesv2_configuration_set", name).configuration_set_name),
-    ),
+    identities: r.index
+      .all("aws_sesv2_email_identity")
+      .map(({ name }) => text(r.evaluated("aws_sesv2_email_identity", name).email_identity)),
+    configurationSets: r.index
+      .all("aws_sesv2_configuration_set")
+      .map(({ name }) => text(r.evaluated("aws_sesv2_configuration_set", name).configuration_set_name)),
   };
 }
 
 /** Everything the local runtime creates and runs for this plan, or a PlanError naming what it cannot. */
 export function loadPlan(plan: TerraformPlan, account: LocalAccount): LocalModel {
-  checkTypes(plan);
-  const r = new Resolver(plan, account);
-  const base = { queues: queues(plan, r), topics: topics(plan, r), subscriptions: subscriptions(plan, r) };
-  const access = readAccess(plan, r, base);
-  const tableList = tables(plan, r);
-  const fns = functions(plan, r);
-  const buckets = resourcesOf(plan, "aws_s3_bucket").map(([name]) => {
+  const index = new PlanIndex(plan);
+  checkTypes(index);
+  const r = new Resolver(index, account);
+  const base = { queues: queues(r), topics: topics(r), subscriptions: subscriptions(r) };
+  const access = readAccess(r, base);
+  const tableList = tables(r);
+  const fns = functions(r);
+  const buckets = r.index.all("aws_s3_bucket").map(({ name }) => {
     const c = r.evaluated("aws_s3_bucket", name);
     // force_destroy only matters to `terraform destroy`; the emulator starts empty every time.
     checkArguments(`aws_s3_bucket.${name}`, c, ["bucket", "force_destroy", "tags"]);
     return text(c.bucket);
   });
   const outputs = Object.fromEntries(
-    Object.entries(plan.output ?? {}).map(([key, { value }]) => [
-      key,
-      evaluateDeep(value, (path) => r.reference(path)),
-    ]),
+    Object.entries(index.outputs).map(([key, { value }]) => [key, r.value(value, `output.${key}`)]),
   );
   return {
     ...base,
     tables: tableList,
     buckets,
     functions: fns,
-    ...eventSourceMappings(plan, r, { queues: base.queues, tables: tableList, functions: fns }),
-    schedules: schedules(plan, r, { functions: fns }),
-    routes: routes(plan, r, { functions: fns }),
+    ...eventSourceMappings(r, { queues: base.queues, tables: tableList, functions: fns }),
+    schedules: schedules(r, { functions: fns }),
+    routes: routes(r, { functions: fns }),
     outputs,
-    ses: ses(plan, r),
+    ses: ses(r),
     access,
   };
 }

@@ -3,15 +3,8 @@
  * between resources become the names, ARNs and URLs of account 000000000000 (see LocalAccount).
  * Shared by the plan reader (plan.ts) and the access reader (access.ts).
  */
-import { evaluateDeep, evaluateString, ExpressionError, Value } from "./hcl-expression";
-import { TerraformPlan } from "./synth-plan";
-
-export class PlanError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PlanError";
-  }
-}
+import { evaluateDeep, ExpressionError, Value } from "./hcl-expression";
+import { Block, PlanError, PlanIndex } from "./plan-index";
 
 export interface LocalAccount {
   region: string;
@@ -22,8 +15,6 @@ export interface LocalAccount {
   apiEndpoint: string;
 }
 
-export type Block = Record<string, unknown>;
-
 /**
  * The label of every table stream's ARN, `<table arn>/stream/<label>`. AWS labels a stream with
  * its creation time, and so does DynamoDB Local; a plan cannot know that time, so the local ARN
@@ -31,16 +22,13 @@ export type Block = Record<string, unknown>;
  */
 export const LOCAL_STREAM_LABEL = "1970-01-01T00:00:00.000";
 
-/** cdktf's construct metadata and arguments that only order or guard Terraform's own work. */
-const ORDERING_ONLY = new Set(["//", "depends_on", "lifecycle", "provider"]);
-
 /** Resolves references lazily, each resource's attributes computed once, cycles refused. */
 export class Resolver {
   private readonly cache = new Map<string, Record<string, Value>>();
   private readonly resolving = new Set<string>();
 
   constructor(
-    private readonly plan: TerraformPlan,
+    readonly index: PlanIndex,
     private readonly account: LocalAccount,
   ) {}
 
@@ -50,29 +38,19 @@ export class Resolver {
 
   /** A resource's own arguments, without cdktf's metadata and Terraform's ordering meta-arguments. */
   config(type: string, name: string): Block {
-    const block = this.plan.resource?.[type]?.[name];
-    if (!block) throw new PlanError(`${type}.${name} is referenced but not declared`);
-    for (const meta of ["count", "for_each"]) {
-      if (meta in block) throw new PlanError(`${type}.${name}: ${meta} is not supported locally`);
-    }
-    return Object.fromEntries(Object.entries(block).filter(([key]) => !ORDERING_ONLY.has(key)));
+    return this.index.resource(type, name).config;
   }
 
   /** A resource's configuration with every expression evaluated. */
   evaluated(type: string, name: string, omit: readonly string[] = []): Record<string, Value> {
-    const address = `${type}.${name}`;
     const config = Object.fromEntries(Object.entries(this.config(type, name)).filter(([key]) => !omit.includes(key)));
-    try {
-      return evaluateDeep(config, (path) => this.reference(path)) as Record<string, Value>;
-    } catch (error) {
-      if (error instanceof ExpressionError) throw new PlanError(`${address}: ${error.message}`);
-      throw error;
-    }
+    return this.value(config, `${type}.${name}`) as Record<string, Value>;
   }
 
-  value(text: string, where: string): Value {
+  /** A value with every expression in it evaluated; `where` names it in an error. */
+  value(value: unknown, where: string): Value {
     try {
-      return evaluateString(text, (path) => this.reference(path));
+      return evaluateDeep(value, (path) => this.reference(path));
     } catch (error) {
       if (error instanceof ExpressionError) throw new PlanError(`${where}: ${error.message}`);
       throw error;
@@ -88,6 +66,8 @@ export class Resolver {
     }
     const [type, name, attribute] = path;
     if (path.length !== 3) throw new PlanError(`reference ${path.join(".")} is not supported locally`);
+    // An ExpressionError, so that the error names the resource whose expression holds the reference.
+    if (!this.index.declares(type, name)) throw new ExpressionError(`${type}.${name} is referenced but not declared`);
     const attributes = this.attributes(type, name);
     if (type === "aws_dynamodb_table" && attribute.startsWith("stream_") && !(attribute in attributes)) {
       throw new PlanError(
@@ -110,7 +90,7 @@ export class Resolver {
     this.resolving.add(address);
     const own = (key: string) => {
       const raw = this.config(type, name)[key];
-      return text(typeof raw === "string" ? this.value(raw, `${address}.${key}`) : (raw as Value | undefined));
+      return text(this.value(raw, `${address}.${key}`));
     };
     const { region, accountId } = this.account;
     let attributes: Record<string, Value>;
@@ -199,8 +179,4 @@ export function text(value: Value | undefined): string {
   if (value === undefined || value === null) return "";
   if (typeof value === "object") throw new PlanError(`expected a single value, got ${JSON.stringify(value)}`);
   return String(value);
-}
-
-export function resourcesOf(plan: TerraformPlan, type: string): [string, Block][] {
-  return Object.entries(plan.resource?.[type] ?? {});
 }
