@@ -5,7 +5,8 @@
  * receives and reach the DLQ. So every execution environment sends at most its share of the rate
  * (the rate ÷ the most environments the queue's mapping runs), waiting for its turn, and the rest
  * of a peak waits in the queue. What still gets throttled (another sender in the account) is
- * retried by the SDK's adaptive retry mode, which also slows its own client down (lambda-src/shared/clients.ts).
+ * tried three times in all, 100 and 200 ms apart (lambda-src/shared/clients.ts), then the message
+ * fails and SQS delivers it again after its visibility timeout.
  * https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html
  */
 export interface SendRate {
