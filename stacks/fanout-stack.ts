@@ -16,7 +16,7 @@ import { MessagingKey } from "./constructs/messaging-key";
 import { FifoTopic } from "./constructs/fifo-topic";
 import { SubscriberQueue } from "./constructs/subscriber-queue";
 import { QueueConsumer } from "./constructs/queue-consumer";
-import { BundledFunction } from "./constructs/bundled-function";
+import { BundledFunction, FunctionSettings } from "./constructs/bundled-function";
 import { OrdersApi } from "./constructs/orders-api";
 import { KeysOnlyIndex, OnDemandTable, OnDemandTableProps } from "./constructs/on-demand-table";
 import { OutboxRelay } from "./constructs/outbox-relay";
@@ -27,7 +27,7 @@ import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
 import { SenderIdentity } from "./constructs/sender-identity";
 import { accountIdsInput, emailInput } from "./constructs/deployment-input";
 import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
-import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../contract/services";
+import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES, FunctionBundle } from "../contract/services";
 import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../contract/metrics";
 import { OUTBOX_INDEX } from "../contract/outbox-index";
 import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../contract/order-writes";
@@ -226,6 +226,23 @@ export class FanoutStack extends TerraformStack {
     return { POWERTOOLS_SERVICE_NAME: service, POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(this.settings) };
   }
 
+  /**
+   * A function's settings, sized as this environment sizes every function: `<prefix>-<bundle>`
+   * from dist/<bundle>.zip, its service told to Powertools, then the given variables.
+   */
+  private functionSettings(bundle: FunctionBundle, environment: Record<string, string> = {}): FunctionSettings {
+    const s = this.settings;
+    return {
+      functionName: `${this.prefix}-${bundle}`,
+      bundle,
+      bundleRoot: this.bundleRoot,
+      memoryMb: s.lambda.memoryMb,
+      timeoutSeconds: s.lambda.timeoutSeconds,
+      logRetentionDays: s.logRetentionDays,
+      environment: { ...this.powertools(bundle), ...environment },
+    };
+  }
+
   private get isLocal(): boolean {
     return this.settings.name === "local";
   }
@@ -317,19 +334,13 @@ export class FanoutStack extends TerraformStack {
         filterPolicy: spec.filterPolicy,
       });
       new QueueConsumer(this, `${service}-consumer`, {
+        ...this.functionSettings(service, { ORDERS_TABLE: data.orders.name, ...spec.environment }),
         service,
-        functionName: `${this.prefix}-${service}`,
-        bundle: service,
-        bundleRoot: this.bundleRoot,
         queue,
         kmsKeyArn: messaging.key.arn,
-        memoryMb: s.lambda.memoryMb,
-        timeoutSeconds: s.lambda.timeoutSeconds,
-        logRetentionDays: s.logRetentionDays,
         batchSize: service === "notification" ? this.emailBatchSize() : s.eventSource.batchSize,
         ...(service === "notification" ? { maxMessageAgeSeconds: PACED_EMAIL_MAX_AGE_SECONDS } : {}),
         maxConcurrency: s.eventSource.maxConcurrency[service],
-        environment: { ...this.powertools(service), ORDERS_TABLE: data.orders.name, ...spec.environment },
         statements: [...recordsOutcome(service), ...spec.statements],
         alarms: messaging.alarms,
       });
@@ -353,15 +364,10 @@ export class FanoutStack extends TerraformStack {
   private outboxRelay(data: Data, messaging: Messaging): OutboxRelay {
     const s = this.settings;
     return new OutboxRelay(this, "outbox-relay", {
-      functionName: `${this.prefix}-outbox-relay`,
-      bundleRoot: this.bundleRoot,
+      ...this.functionSettings("outbox-relay", { ORDERS_TABLE: data.orders.name }),
       table: data.orders,
       topic: messaging.topic,
       kmsKeyArn: messaging.key.arn,
-      memoryMb: s.lambda.memoryMb,
-      timeoutSeconds: s.lambda.timeoutSeconds,
-      logRetentionDays: s.logRetentionDays,
-      environment: { ...this.powertools("outbox-relay"), ORDERS_TABLE: data.orders.name },
       alarms: messaging.alarms,
       maxRetryAttempts: s.outboxRelayRetry.maxRetryAttempts,
       maxRecordAgeSeconds: s.outboxRelayRetry.maxRecordAgeSeconds,
@@ -371,15 +377,13 @@ export class FanoutStack extends TerraformStack {
   /** The sweep that publishes what the relay's stream missed (see OutboxSweep). */
   private outboxSweep(data: Data, messaging: Messaging): OutboxSweep {
     const s = this.settings;
+    // The sweep's timeout is its own (OutboxSweep), not the environment's.
+    const { timeoutSeconds: _, ...settings } = this.functionSettings("outbox-sweep");
     return new OutboxSweep(this, "outbox-sweep", {
-      functionName: `${this.prefix}-outbox-sweep`,
-      bundleRoot: this.bundleRoot,
+      ...settings,
       table: data.orders,
       topic: messaging.topic,
       kmsKeyArn: messaging.key.arn,
-      memoryMb: s.lambda.memoryMb,
-      logRetentionDays: s.logRetentionDays,
-      environment: this.powertools("outbox-sweep"),
       metricsNamespace: metricsNamespace(s),
       alarms: messaging.alarms,
       graceSeconds: s.outboxSweepGraceSeconds,
@@ -394,19 +398,12 @@ export class FanoutStack extends TerraformStack {
   private api(data: Data, messaging: Messaging, outboxPublishers: BundledFunction[]): OrdersApi {
     const s = this.settings;
     const handler = new BundledFunction(this, "orders-api-handler", {
-      functionName: `${this.prefix}-orders-api`,
-      bundle: "orders-api",
-      bundleRoot: this.bundleRoot,
-      memoryMb: s.lambda.memoryMb,
-      timeoutSeconds: s.lambda.timeoutSeconds,
-      logRetentionDays: s.logRetentionDays,
-      reservedConcurrency: s.apiReservedConcurrency,
-      environment: {
-        ...this.powertools("orders-api"),
+      ...this.functionSettings("orders-api", {
         ORDERS_TABLE: data.orders.name,
         PRODUCTS_TABLE: data.products.name,
         TOPIC_ARN: messaging.topic.arn,
-      },
+      }),
+      reservedConcurrency: s.apiReservedConcurrency,
       statements: [
         tableAccess(data.orders, ["GetItem", "PutItem", "UpdateItem"]),
         // Prices come from BatchGetItem (lambda-src/shared/product-reads.ts).

@@ -8,19 +8,34 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { PolicyStatement, policyDocument } from "./policy";
 import { deploymentPackage, LAMBDA_RUNTIME } from "../bundles";
 
-export interface BundledFunctionProps {
+/**
+ * A function's settings, declared once: BundledFunction takes them, and so does every construct
+ * that wraps one (QueueConsumer, OutboxRelay, OutboxSweep), as one object.
+ */
+export interface FunctionSettings {
+  /**
+   * The function's name, 1 to 64 letters, digits, hyphens and underscores; it also names the
+   * role (`<name>-role`, so at most 59 characters in practice) and the log group (`/aws/lambda/<name>`).
+   */
   readonly functionName: string;
   /** Name of the deployment package dist/<bundle>.zip, built by `npm run build` from lambda-src/<bundle>. */
   readonly bundle: string;
-  readonly memoryMb: number;
-  readonly timeoutSeconds: number;
-  readonly logRetentionDays: number;
-  readonly environment: Record<string, string>;
-  /** What the function may do beyond writing its own logs and traces. */
-  readonly statements: PolicyStatement[];
-  /** Default: dist/ (stacks/bundles.ts). */
+  /** Where the deployment packages are. @default dist/ (stacks/bundles.ts) */
   readonly bundleRoot?: string;
-  /** Concurrency set aside for this function alone (and its ceiling). Default: none, the shared pool. */
+  /** Memory in MB, 128 to 10,240 (Lambda's range); CPU grows with it. */
+  readonly memoryMb: number;
+  /** Seconds an invocation may run, 1 to 900 (Lambda's range). */
+  readonly timeoutSeconds: number;
+  /** Days the log group keeps logs: one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, …). */
+  readonly logRetentionDays: number;
+  /** Environment variables, beside the `NODE_OPTIONS=--enable-source-maps` every function gets. */
+  readonly environment: Record<string, string>;
+  /** What the function may do beyond writing its own logs and traces. @default nothing more */
+  readonly statements?: PolicyStatement[];
+  /**
+   * Concurrency set aside for this function alone (and its ceiling), 0 to the account's
+   * unreserved concurrency. @default none: the account's shared pool
+   */
   readonly reservedConcurrency?: number;
 }
 
@@ -36,7 +51,7 @@ export class BundledFunction extends Construct {
   readonly timeoutSeconds: number;
   readonly functionName: string;
 
-  constructor(scope: Construct, id: string, props: BundledFunctionProps) {
+  constructor(scope: Construct, id: string, props: FunctionSettings) {
     super(scope, id);
     const packagePath = deploymentPackage(props.bundle, props.bundleRoot);
     if (!fs.existsSync(packagePath)) {
@@ -67,7 +82,7 @@ export class BundledFunction extends Construct {
         },
         // X-Ray has no resource-level permissions: "*" is the only resource it accepts.
         { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
-        ...props.statements,
+        ...(props.statements ?? []),
       ]),
     });
     this.fn = new LambdaFunction(this, "function", {

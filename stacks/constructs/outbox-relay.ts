@@ -12,7 +12,6 @@ import { EVENT_TYPES } from "../../contract/events";
 
 /** The orders table (`table`) must have a stream with new images. */
 export interface OutboxRelayProps extends OutboxPublisherProps {
-  readonly timeoutSeconds: number;
   /** Alarm when the relay lags the stream by more than this. Default: 60 s. */
   readonly maxIteratorAgeSeconds?: number;
   /** Retries of a failing record before it is given up to the failures queue, 0 to 10000. Default: 10. */
@@ -72,12 +71,7 @@ export class OutboxRelay extends Construct {
       policy: policyDocument([denyInsecureTransport("sqs", [this.failures.arn])]),
     });
     this.function = new BundledFunction(this, "handler", {
-      functionName: props.functionName,
-      bundle: "outbox-relay",
-      bundleRoot: props.bundleRoot,
-      memoryMb: props.memoryMb,
-      timeoutSeconds: props.timeoutSeconds,
-      logRetentionDays: props.logRetentionDays,
+      ...props,
       environment: { ...props.environment, TOPIC_ARN: props.topic.arn },
       statements: [
         {

@@ -8,8 +8,11 @@ import { OutboxPublisherProps, publishesOutbox } from "./outbox-publisher";
 import { OUTBOX_INDEX } from "../../contract/outbox-index";
 import { OLDEST_UNPUBLISHED_METRIC } from "../../contract/metrics";
 
-/** The orders table (`table`) must have the outbox index (OUTBOX_INDEX). */
-export interface OutboxSweepProps extends OutboxPublisherProps {
+/**
+ * The orders table (`table`) must have the outbox index (OUTBOX_INDEX). The function's timeout is
+ * the sweep's own (SWEEP_TIMEOUT_SECONDS), not a setting.
+ */
+export interface OutboxSweepProps extends Omit<OutboxPublisherProps, "timeoutSeconds"> {
   /** Powertools' metrics namespace, as set in `environment`: where the alarm finds the age. */
   readonly metricsNamespace: string;
   /** Minutes between sweeps, 1 to 60. Default: 1. */
@@ -45,12 +48,8 @@ export class OutboxSweep extends Construct {
       throw new Error(`OutboxSweep "${props.functionName}": graceSeconds must be 0 to 3600, got ${graceSeconds}`);
     }
     this.function = new BundledFunction(this, "handler", {
-      functionName: props.functionName,
-      bundle: "outbox-sweep",
-      bundleRoot: props.bundleRoot,
-      memoryMb: props.memoryMb,
+      ...props,
       timeoutSeconds: SWEEP_TIMEOUT_SECONDS,
-      logRetentionDays: props.logRetentionDays,
       environment: {
         ...props.environment,
         ORDERS_TABLE: props.table.name,
