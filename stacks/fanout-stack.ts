@@ -22,7 +22,7 @@ import { KeysOnlyIndex, OnDemandTable, OnDemandTableProps } from "./constructs/o
 import { OutboxRelay } from "./constructs/outbox-relay";
 import { OutboxSweep } from "./constructs/outbox-sweep";
 import { SecureBucket } from "./constructs/secure-bucket";
-import { PolicyStatement } from "./constructs/policy";
+import { Grantee } from "./constructs/policy";
 import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
 import { SenderIdentity } from "./constructs/sender-identity";
 import { accountIdsInput, emailInput } from "./constructs/deployment-input";
@@ -67,15 +67,16 @@ interface Messaging {
   readonly alarms: OpsAlarms;
 }
 
-/** How the notification service sends: its environment and the grant that allows it. */
+/** How the notification service sends: its environment and the identity that grants it sending. */
 interface EmailDelivery {
   readonly environment: Record<string, string>;
-  readonly statement: PolicyStatement;
+  readonly identity: SenderIdentity;
 }
 
+/** What sets a consumer apart: its variables, what resources grant it beyond the orders table, its filter. */
 interface ConsumerSpec {
   readonly environment: Record<string, string>;
-  readonly statements: PolicyStatement[];
+  readonly grant?: (fn: Grantee) => void;
   readonly filterPolicy?: Record<string, unknown>;
 }
 
@@ -275,47 +276,39 @@ export class FanoutStack extends TerraformStack {
         SES_SENDERS: String(this.settings.eventSource.maxConcurrency.notification),
         EMAIL_RECORD_DAYS: String(emailRecordDays(this.settings)),
       },
-      statement: identity.sendStatement,
+      identity,
     };
   }
 
   /** A subscriber queue and its consumer per service; answers the queues by service. */
   private consumers(data: Data, messaging: Messaging, email: EmailDelivery): Record<ConsumerService, SubscriberQueue> {
     const s = this.settings;
-    const recordsOutcome = (service: ConsumerService) => [
-      tableAccess(data.orders, ["GetItem"]),
-      data.orders.updatesOnly(ORDER_ATTRIBUTES_WRITTEN_BY[service === "inventory" ? "inventory" : "consumer"]),
-    ];
     const specs: Record<ConsumerService, ConsumerSpec> = {
       inventory: {
         environment: { PRODUCTS_TABLE: data.products.name },
         // Reads stock with BatchGetItem (lambda-src/shared/product-reads.ts), moves it in a
         // TransactWriteItems of updates, which IAM authorizes as UpdateItem on each table.
-        statements: [tableAccess(data.products, ["BatchGetItem", "UpdateItem"])],
+        grant: (fn) => data.products.grant(fn, ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]),
       },
       billing: {
         environment: { DOCUMENTS_BUCKET: data.documents.name },
-        statements: [
-          { actions: ["s3:PutObject", "s3:GetObject"], resources: [`${data.documents.arn}/invoices/*`] },
-          // Without it, S3 answers 403 instead of 404 for an invoice that does not exist (billing.ts).
-          { actions: ["s3:ListBucket"], resources: [data.documents.arn] },
-        ],
+        // Invoices and credit notes (lambda-src/billing/billing.ts).
+        grant: (fn) => data.documents.grantReadWrite(fn, "invoices/*"),
       },
       notification: {
         environment: { IDEMPOTENCY_TABLE: data.idempotency.name, ...email.environment },
-        statements: [
+        grant: (fn) => {
           // Powertools idempotency records of the notification service (see lambda-src/notification/notify.ts):
           // put in progress, updated when sent, deleted when the send fails; read back only when a
           // conditional put's failure does not return the record.
-          tableAccess(data.idempotency, ["PutItem", "UpdateItem", "DeleteItem"]),
-          { ...tableAccess(data.idempotency, ["GetItem"]), sid: "PowertoolsReadsRecord" },
-          email.statement,
-        ],
+          data.idempotency.grant(fn, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
+          data.idempotency.grant(fn, ["dynamodb:GetItem"], { sid: "PowertoolsReadsRecord" });
+          email.identity.grantSendEmail(fn);
+        },
       },
       review: {
         // Plain numbers from the settings, no token inside: a JSON string is what the handler parses.
         environment: { REVIEW_THRESHOLDS: JSON.stringify(s.reviewThresholdCents) },
-        statements: [],
         filterPolicy: reviewFilterPolicy(s.reviewThresholdCents),
       },
     };
@@ -333,7 +326,7 @@ export class FanoutStack extends TerraformStack {
         highThroughput: s.highThroughputFifo,
         filterPolicy: spec.filterPolicy,
       });
-      new QueueConsumer(this, `${service}-consumer`, {
+      const consumer = new QueueConsumer(this, `${service}-consumer`, {
         ...this.functionSettings(service, { ORDERS_TABLE: data.orders.name, ...spec.environment }),
         service,
         queue,
@@ -341,9 +334,14 @@ export class FanoutStack extends TerraformStack {
         batchSize: service === "notification" ? this.emailBatchSize() : s.eventSource.batchSize,
         ...(service === "notification" ? { maxMessageAgeSeconds: PACED_EMAIL_MAX_AGE_SECONDS } : {}),
         maxConcurrency: s.eventSource.maxConcurrency[service],
-        statements: [...recordsOutcome(service), ...spec.statements],
         alarms: messaging.alarms,
       });
+      // Each records its outcome on the order.
+      data.orders.grant(consumer.function, ["dynamodb:GetItem"]);
+      data.orders.grantUpdate(consumer.function, {
+        attributes: ORDER_ATTRIBUTES_WRITTEN_BY[service === "inventory" ? "inventory" : "consumer"],
+      });
+      spec.grant?.(consumer.function);
       queues[service] = queue;
     }
     return queues;
@@ -367,7 +365,7 @@ export class FanoutStack extends TerraformStack {
       ...this.functionSettings("outbox-relay", { ORDERS_TABLE: data.orders.name }),
       table: data.orders,
       topic: messaging.topic,
-      kmsKeyArn: messaging.key.arn,
+      key: messaging.key,
       alarms: messaging.alarms,
       maxRetryAttempts: s.outboxRelayRetry.maxRetryAttempts,
       maxRecordAgeSeconds: s.outboxRelayRetry.maxRecordAgeSeconds,
@@ -383,7 +381,7 @@ export class FanoutStack extends TerraformStack {
       ...settings,
       table: data.orders,
       topic: messaging.topic,
-      kmsKeyArn: messaging.key.arn,
+      key: messaging.key,
       metricsNamespace: metricsNamespace(s),
       alarms: messaging.alarms,
       graceSeconds: s.outboxSweepGraceSeconds,
@@ -404,14 +402,12 @@ export class FanoutStack extends TerraformStack {
         TOPIC_ARN: messaging.topic.arn,
       }),
       reservedConcurrency: s.apiReservedConcurrency,
-      statements: [
-        tableAccess(data.orders, ["GetItem", "PutItem", "UpdateItem"]),
-        // Prices come from BatchGetItem (lambda-src/shared/product-reads.ts).
-        tableAccess(data.products, ["BatchGetItem"]),
-        { actions: ["sns:Publish"], resources: [messaging.topic.arn] },
-        { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [messaging.key.arn] },
-      ],
     });
+    data.orders.grant(handler, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    // Prices come from BatchGetItem (lambda-src/shared/product-reads.ts).
+    data.products.grant(handler, ["dynamodb:BatchGetItem"]);
+    messaging.topic.grantPublish(handler);
+    messaging.key.grantEncryptDecrypt(handler);
     messaging.topic.restrictPublishersTo([handler.role.arn, ...outboxPublishers.map((f) => f.role.arn)]);
     return new OrdersApi(this, "orders-api", {
       name: `${this.prefix}-orders`,
@@ -531,8 +527,4 @@ function reviewFilterPolicy(thresholds: Readonly<Record<Currency, number>>): Rec
       { eventType: ["OrderCancelled", "OrderRejected"] },
     ],
   };
-}
-
-function tableAccess(table: OnDemandTable, actions: string[]): PolicyStatement {
-  return { actions: actions.map((a) => `dynamodb:${a}`), resources: [table.arn] };
 }

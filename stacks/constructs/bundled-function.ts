@@ -1,11 +1,11 @@
 import { Construct } from "constructs";
 import * as fs from "node:fs";
-import { AssetType, TerraformAsset } from "cdktf";
+import { AssetType, Lazy, TerraformAsset } from "cdktf";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { PolicyStatement, policyDocument } from "./policy";
+import { Grantee, PolicyStatement, policyDocument } from "./policy";
 import { deploymentPackage, LAMBDA_RUNTIME } from "../bundles";
 
 /**
@@ -42,14 +42,17 @@ export interface FunctionSettings {
 /**
  * A Lambda function (LAMBDA_RUNTIME, arm64, X-Ray active) from an esbuild bundle's deployment package
  * (a reproducible zip, so its hash changes only when the code does), with its own log group
- * and a role that grants its logs, its traces and the given statements, nothing else.
+ * and a role that grants its logs, its traces, the given statements and what resources grant it
+ * (`addToRolePolicy`), nothing else.
  */
-export class BundledFunction extends Construct {
+export class BundledFunction extends Construct implements Grantee {
   readonly fn: LambdaFunction;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
   readonly timeoutSeconds: number;
   readonly functionName: string;
+  /** Statements resources granted, in the order granted; the role policy lists them last. */
+  private readonly granted: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: FunctionSettings) {
     super(scope, id);
@@ -74,16 +77,21 @@ export class BundledFunction extends Construct {
     const rolePolicy = new IamRolePolicy(this, "policy", {
       role: this.role.id,
       name: "function",
-      policy: policyDocument([
-        {
-          sid: "OwnLogGroup",
-          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          resources: [`${this.logGroup.arn}:*`],
-        },
-        // X-Ray has no resource-level permissions: "*" is the only resource it accepts.
-        { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
-        ...(props.statements ?? []),
-      ]),
+      // Lazy: resources grant after the function exists (`table.grant(fn, …)`).
+      policy: Lazy.stringValue({
+        produce: () =>
+          policyDocument([
+            {
+              sid: "OwnLogGroup",
+              actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              resources: [`${this.logGroup.arn}:*`],
+            },
+            // X-Ray has no resource-level permissions: "*" is the only resource it accepts.
+            { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
+            ...(props.statements ?? []),
+            ...this.granted,
+          ]),
+      }),
     });
     this.fn = new LambdaFunction(this, "function", {
       functionName: props.functionName,
@@ -101,5 +109,9 @@ export class BundledFunction extends Construct {
       environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...props.environment } },
       dependsOn: [this.logGroup, rolePolicy],
     });
+  }
+
+  addToRolePolicy(statement: PolicyStatement): void {
+    this.granted.push(statement);
   }
 }

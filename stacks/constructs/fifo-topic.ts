@@ -3,7 +3,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { Fn, LocalExecProvisioner } from "cdktf";
 import { requireFifoName } from "./fifo";
-import { denyInsecureTransport, policyDocument } from "./policy";
+import { denyInsecureTransport, GrantOptions, Grantee, policyDocument } from "./policy";
 
 export interface FifoTopicProps {
   /** Must end with `.fifo`. */
@@ -73,6 +73,14 @@ export class FifoTopic extends Construct {
         : {}),
     });
     this.arn = this.topic.arn;
+  }
+
+  /**
+   * Lets the grantee publish to the topic. The topic's key is granted apart (MessagingKey's
+   * `grantEncryptDecrypt`), and the topic policy must name the grantee too (`restrictPublishersTo`).
+   */
+  grantPublish(grantee: Grantee, options: GrantOptions = {}): void {
+    grantee.addToRolePolicy({ sid: options.sid, actions: ["sns:Publish"], resources: [this.arn] });
   }
 
   /** Writes the topic policy: only these roles may publish, and nobody over plain HTTP. */

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { policyDocument } from "./policy";
+import { GrantOptions, Grantee, policyDocument } from "./policy";
 
 export interface MessagingKeyProps {
   /** Alias without the `alias/` prefix. */
@@ -64,5 +64,18 @@ export class MessagingKey extends Construct {
     });
     new KmsAlias(this, "alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
     this.arn = this.key.arn;
+  }
+
+  /**
+   * Lets the grantee encrypt and decrypt with the key: what a publisher to a topic under it needs
+   * (GenerateDataKey, and Decrypt, which SNS checks as well). Narrower than AWS CDK's grant of the
+   * same name (no Encrypt, no ReEncrypt): data keys are all SNS asks for.
+   */
+  grantEncryptDecrypt(grantee: Grantee, options: GrantOptions = {}): void {
+    grantee.addToRolePolicy({
+      sid: options.sid,
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+      resources: [this.arn],
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
-import { PolicyStatement } from "./policy";
+import { GrantOptions, Grantee } from "./policy";
 
 export interface OnDemandTableProps {
   readonly name: string;
@@ -22,6 +22,17 @@ export interface OnDemandTableProps {
   readonly indexes?: readonly KeysOnlyIndex[];
 }
 
+/** A DynamoDB action, e.g. `dynamodb:GetItem`. */
+export type DynamoDbAction = `dynamodb:${string}`;
+
+/** Which attributes an update may name. */
+export interface UpdateGrantOptions extends GrantOptions {
+  /** The top-level attributes the grantee's updates may name, its key among them. */
+  readonly attributes: readonly string[];
+  /** @default "UpdatesOnlyItsAttributes" */
+  readonly sid?: string;
+}
+
 export interface KeysOnlyIndex {
   readonly name: string;
   readonly partitionKey: string;
@@ -33,9 +44,11 @@ export interface KeysOnlyIndex {
 /** A DynamoDB table billed per request, encrypted, with a string partition key and optional key-only indexes. */
 export class OnDemandTable extends Construct {
   readonly table: DynamodbTable;
+  private readonly indexNames: string[];
 
   constructor(scope: Construct, id: string, props: OnDemandTableProps) {
     super(scope, id);
+    this.indexNames = (props.indexes ?? []).map((i) => i.name);
     this.table = new DynamodbTable(this, "table", {
       name: props.name,
       billingMode: "PAY_PER_REQUEST",
@@ -64,17 +77,47 @@ export class OnDemandTable extends Construct {
   }
 
   /**
-   * UpdateItem on this table's items, naming only these top-level attributes (its key among them).
-   * ForAllValues holds when every attribute a request names is listed
+   * Lets the grantee call these actions on the table's items, and on nothing else: not its
+   * indexes (`grantIndexQuery`), not its stream (`grantStreamRead`). As AWS CDK's `Table.grant`.
+   */
+  grant(grantee: Grantee, actions: DynamoDbAction[], options: GrantOptions = {}): void {
+    grantee.addToRolePolicy({ sid: options.sid, actions, resources: [this.arn] });
+  }
+
+  /**
+   * Lets the grantee update this table's items, naming only the given top-level attributes (its
+   * key among them). ForAllValues holds when every attribute a request names is listed
    * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
    */
-  updatesOnly(attributes: readonly string[], sid = "UpdatesOnlyItsAttributes"): PolicyStatement {
-    return {
-      sid,
+  grantUpdate(grantee: Grantee, options: UpdateGrantOptions): void {
+    grantee.addToRolePolicy({
+      sid: options.sid ?? "UpdatesOnlyItsAttributes",
       actions: ["dynamodb:UpdateItem"],
       resources: [this.arn],
-      conditions: { "ForAllValues:StringEquals": { "dynamodb:Attributes": [...attributes] } },
-    };
+      conditions: { "ForAllValues:StringEquals": { "dynamodb:Attributes": [...options.attributes] } },
+    });
+  }
+
+  /** Lets the grantee query one of the table's indexes. */
+  grantIndexQuery(grantee: Grantee, indexName: string, options: GrantOptions = {}): void {
+    if (!this.indexNames.includes(indexName)) {
+      throw new Error(`OnDemandTable "${this.node.id}" has no index "${indexName}"`);
+    }
+    grantee.addToRolePolicy({
+      sid: options.sid,
+      actions: ["dynamodb:Query"],
+      resources: [`${this.arn}/index/${indexName}`],
+    });
+  }
+
+  /** Lets the grantee read the table's stream, as a Lambda event source mapping does with the function's role. */
+  grantStreamRead(grantee: Grantee, options: GrantOptions = {}): void {
+    if (!this.table.streamEnabledInput) throw new Error(`OnDemandTable "${this.node.id}" has no stream`);
+    grantee.addToRolePolicy({
+      sid: options.sid,
+      actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+      resources: [this.table.streamArn],
+    });
   }
 
   get arn(): string {

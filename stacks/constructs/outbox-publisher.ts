@@ -1,7 +1,8 @@
 import { OnDemandTable } from "./on-demand-table";
 import { FifoTopic } from "./fifo-topic";
+import { MessagingKey } from "./messaging-key";
 import { OpsAlarms } from "./ops-alarms";
-import { PolicyStatement } from "./policy";
+import { Grantee } from "./policy";
 import { FunctionSettings } from "./bundled-function";
 import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../../contract/order-writes";
 
@@ -12,17 +13,18 @@ export interface OutboxPublisherProps extends FunctionSettings {
   /** Where the events are published. */
   readonly topic: FifoTopic;
   /** The topic's key: what is published is encrypted with it. */
-  readonly kmsKeyArn: string;
+  readonly key: MessagingKey;
   /** Where its alarms go. */
   readonly alarms: OpsAlarms;
 }
 
-/** Reading an order's outbox, marking its events published, and publishing them (shared/outbox.ts). */
-export function publishesOutbox(props: Pick<OutboxPublisherProps, "table" | "topic" | "kmsKeyArn">): PolicyStatement[] {
-  return [
-    { sid: "ReadOrders", actions: ["dynamodb:GetItem"], resources: [props.table.arn] },
-    props.table.updatesOnly(ORDER_ATTRIBUTES_WRITTEN_BY.outboxPublisher, "MarkPublished"),
-    { sid: "Publish", actions: ["sns:Publish"], resources: [props.topic.arn] },
-    { sid: "EncryptPublished", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [props.kmsKeyArn] },
-  ];
+/** Lets the grantee read an order's outbox, mark its events published, and publish them (shared/outbox.ts). */
+export function grantOutboxPublishing(
+  grantee: Grantee,
+  { table, topic, key }: Pick<OutboxPublisherProps, "table" | "topic" | "key">,
+): void {
+  table.grant(grantee, ["dynamodb:GetItem"], { sid: "ReadOrders" });
+  table.grantUpdate(grantee, { attributes: ORDER_ATTRIBUTES_WRITTEN_BY.outboxPublisher, sid: "MarkPublished" });
+  topic.grantPublish(grantee, { sid: "Publish" });
+  key.grantEncryptDecrypt(grantee, { sid: "EncryptPublished" });
 }

@@ -7,7 +7,7 @@ import { denyInsecureTransport, policyDocument } from "./policy";
 import { MAX_RETENTION_SECONDS } from "./subscriber-queue";
 import { BundledFunction } from "./bundled-function";
 import { functionAlarms } from "./ops-alarms";
-import { OutboxPublisherProps, publishesOutbox } from "./outbox-publisher";
+import { grantOutboxPublishing, OutboxPublisherProps } from "./outbox-publisher";
 import { EVENT_TYPES } from "../../contract/events";
 
 /** The orders table (`table`) must have a stream with new images. */
@@ -73,21 +73,14 @@ export class OutboxRelay extends Construct {
     this.function = new BundledFunction(this, "handler", {
       ...props,
       environment: { ...props.environment, TOPIC_ARN: props.topic.arn },
-      statements: [
-        {
-          sid: "ReadOrdersStream",
-          actions: [
-            "dynamodb:DescribeStream",
-            "dynamodb:GetRecords",
-            "dynamodb:GetShardIterator",
-            "dynamodb:ListStreams",
-          ],
-          resources: [streamArn],
-        },
-        ...publishesOutbox(props),
-        // The mapping sends a given-up batch's record with the function's role.
-        { sid: "RecordGivenUp", actions: ["sqs:SendMessage"], resources: [this.failures.arn] },
-      ],
+    });
+    props.table.grantStreamRead(this.function, { sid: "ReadOrdersStream" });
+    grantOutboxPublishing(this.function, props);
+    // The mapping sends a given-up batch's record with the function's role.
+    this.function.addToRolePolicy({
+      sid: "RecordGivenUp",
+      actions: ["sqs:SendMessage"],
+      resources: [this.failures.arn],
     });
     this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source", {
       eventSourceArn: streamArn,

@@ -4,7 +4,7 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { BundledFunction } from "./bundled-function";
 import { functionAlarms } from "./ops-alarms";
-import { OutboxPublisherProps, publishesOutbox } from "./outbox-publisher";
+import { grantOutboxPublishing, OutboxPublisherProps } from "./outbox-publisher";
 import { OUTBOX_INDEX } from "../../contract/outbox-index";
 import { OLDEST_UNPUBLISHED_METRIC } from "../../contract/metrics";
 
@@ -56,15 +56,9 @@ export class OutboxSweep extends Construct {
         TOPIC_ARN: props.topic.arn,
         SWEEP_GRACE_SECONDS: String(graceSeconds),
       },
-      statements: [
-        {
-          sid: "ListUnpublished",
-          actions: ["dynamodb:Query"],
-          resources: [`${props.table.arn}/index/${OUTBOX_INDEX.name}`],
-        },
-        ...publishesOutbox(props),
-      ],
     });
+    props.table.grantIndexQuery(this.function, OUTBOX_INDEX.name, { sid: "ListUnpublished" });
+    grantOutboxPublishing(this.function, props);
     this.rule = new CloudwatchEventRule(this, "schedule", {
       name: `${props.functionName}-schedule`,
       description: "Publishes what the outbox relay's stream missed",

@@ -43,3 +43,19 @@ export function denyInsecureTransport(actionPrefix: string, resources: string[])
     conditions: { Bool: { "aws:SecureTransport": ["false"] } },
   };
 }
+
+/**
+ * Whom a resource grants access to, as AWS CDK's IGrantable: a function, whose role's policy takes
+ * the statement. Resources grant through their own `grant…` methods (`table.grant(fn, …)`), so a
+ * statement is written where its resource is, never assembled by whoever uses the resource.
+ */
+export interface Grantee {
+  /** Adds the statement to the role's policy, after those already there. */
+  addToRolePolicy(statement: PolicyStatement): void;
+}
+
+/** How a grant's statement is written. */
+export interface GrantOptions {
+  /** The statement's Sid: it names the grant in a policy review and in the local runtime's grant report. @default none */
+  readonly sid?: string;
+}

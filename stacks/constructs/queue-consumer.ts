@@ -52,20 +52,9 @@ export class QueueConsumer extends Construct {
       throw new Error(`${where}: maximum concurrency must be 2 to 1000, got ${props.maxConcurrency}`);
     }
 
-    this.function = new BundledFunction(this, "handler", {
-      ...props,
-      statements: [
-        {
-          sid: "ConsumeOwnQueue",
-          // What Lambda's SQS event source mapping calls with the role, and nothing more:
-          // https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html (execution role permissions)
-          actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-          resources: [queue.arn],
-        },
-        { sid: "DecryptOwnQueue", actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] },
-        ...(props.statements ?? []),
-      ],
-    });
+    this.function = new BundledFunction(this, "handler", props);
+    queue.grantConsumeMessages(this.function, { sid: "ConsumeOwnQueue" });
+    this.function.addToRolePolicy({ sid: "DecryptOwnQueue", actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] });
     this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source", {
       eventSourceArn: queue.arn,
       functionName: this.function.fn.arn,

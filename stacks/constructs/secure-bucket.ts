@@ -6,7 +6,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { denyInsecureTransport, PolicyStatement, policyDocument } from "./policy";
+import { denyInsecureTransport, Grantee, PolicyStatement, policyDocument } from "./policy";
 
 export interface SecureBucketProps {
   /** Globally unique; include the account id. */
@@ -68,6 +68,19 @@ export class SecureBucket extends Construct {
         },
       ],
     });
+  }
+
+  /**
+   * Lets the grantee put and get the objects whose keys match the pattern, and list the bucket:
+   * without ListBucket, S3 answers 403 instead of 404 for a key that does not exist. No delete,
+   * unlike AWS CDK's `Bucket.grantReadWrite`: a versioned bucket keeps what is replaced.
+   */
+  grantReadWrite(grantee: Grantee, objectsKeyPattern: string): void {
+    grantee.addToRolePolicy({
+      actions: ["s3:PutObject", "s3:GetObject"],
+      resources: [`${this.arn}/${objectsKeyPattern}`],
+    });
+    grantee.addToRolePolicy({ actions: ["s3:ListBucket"], resources: [this.arn] });
   }
 
   get arn(): string {

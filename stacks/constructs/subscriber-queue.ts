@@ -6,7 +6,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Fn, Lazy } from "cdktf";
 import { FifoTopic } from "./fifo-topic";
 import { deadLetterName, requireFifoName } from "./fifo";
-import { denyInsecureTransport, policyDocument } from "./policy";
+import { denyInsecureTransport, GrantOptions, Grantee, policyDocument } from "./policy";
 
 export interface SubscriberQueueProps {
   readonly topic: FifoTopic;
@@ -92,6 +92,19 @@ export class SubscriberQueue extends Construct {
       topic: props.topic,
       queue: this.queue,
       filterPolicy: props.filterPolicy,
+    });
+  }
+
+  /**
+   * Lets the grantee consume the queue: what Lambda's SQS event source mapping calls with the
+   * function's role, and nothing more (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html,
+   * execution role permissions). The queue's key is granted apart (QueueConsumer's `kmsKeyArn`).
+   */
+  grantConsumeMessages(grantee: Grantee, options: GrantOptions = {}): void {
+    grantee.addToRolePolicy({
+      sid: options.sid,
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      resources: [this.queue.arn],
     });
   }
 
