@@ -23,12 +23,12 @@ import { OutboxRelay } from "./constructs/outbox-relay";
 import { OutboxSweep } from "./constructs/outbox-sweep";
 import { SecureBucket } from "./constructs/secure-bucket";
 import { Grantee } from "./constructs/policy";
-import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
+import { OpsAlarms } from "./constructs/ops-alarms";
 import { SenderIdentity } from "./constructs/sender-identity";
 import { accountIdsInput, emailInput } from "./constructs/deployment-input";
 import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
 import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES, FunctionBundle } from "../contract/services";
-import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../contract/metrics";
+import { BUSINESS_METRICS } from "../contract/metrics";
 import { OUTBOX_INDEX } from "../contract/outbox-index";
 import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../contract/order-writes";
 import { Dashboard } from "./constructs/dashboard";
@@ -419,8 +419,9 @@ export class FanoutStack extends TerraformStack {
   }
 
   /**
-   * What pages the on-call engineer beyond each consumer's own alarms (see QueueConsumer), and, in
-   * an AWS environment, the dashboard an operator watches the fan-out on.
+   * In an AWS environment, the dashboard an operator watches the fan-out on; then the alarms of the
+   * API and of the tables, which each defines (the consumers, the relay and the sweep add theirs
+   * as they are built).
    */
   private observability(
     data: Data,
@@ -429,64 +430,12 @@ export class FanoutStack extends TerraformStack {
     queues: Record<ConsumerService, SubscriberQueue>,
   ): void {
     if (!this.isLocal) this.dashboard(api, queues);
-    const { alarms } = messaging;
-    const apiMetric = { namespace: "AWS/ApiGateway", dimensions: { ApiId: api.api.id } };
-    alarms.add(this, "api-5xx", {
-      ...apiMetric,
-      metricName: "5xx",
-      statistic: "Sum",
-      period: 300,
-      threshold: 5,
-      alarmDescription: "The orders API answered more than 5 server errors in 5 minutes",
+    api.addAlarms(messaging.alarms, {
+      latencyThresholdMs: this.settings.apiLatencyAlarmMs,
+      metricsNamespace: metricsNamespace(this.settings),
+      service: "orders-api",
     });
-    alarms.add(this, "api-p99-latency", {
-      ...apiMetric,
-      metricName: "Latency",
-      extendedStatistic: "p99",
-      period: 300,
-      evaluationPeriods: 3,
-      threshold: this.settings.apiLatencyAlarmMs,
-      alarmDescription: `The orders API's p99 latency stayed above ${this.settings.apiLatencyAlarmMs} ms for 15 minutes`,
-    });
-    const apiFunction = `${this.prefix}-orders-api`;
-    for (const [what, alarm] of Object.entries(functionAlarms(apiFunction))) {
-      alarms.add(this, `orders-api-${what}`, alarm);
-    }
-    alarms.add(this, "orders-not-published", {
-      namespace: metricsNamespace(this.settings),
-      metricName: ORDERS_NOT_PUBLISHED_METRIC,
-      dimensions: { service: "orders-api" },
-      statistic: "Sum",
-      period: 60,
-      threshold: 0,
-      alarmDescription: "Orders were stored but their event could not be published (the client was told to retry)",
-    });
-    for (const table of [data.orders, data.products, data.idempotency]) {
-      const throttleEvents = (id: string, metricName: string) => ({
-        id,
-        metric: {
-          namespace: "AWS/DynamoDB",
-          metricName,
-          dimensions: { TableName: table.name },
-          period: 60,
-          stat: "Sum",
-        },
-      });
-      alarms.add(this, `${table.node.id}-throttled`, {
-        metricQuery: [
-          {
-            id: "throttled",
-            expression: "FILL(reads, 0) + FILL(writes, 0)",
-            label: "Throttled reads and writes",
-            returnData: true,
-          },
-          throttleEvents("reads", "ReadThrottleEvents"),
-          throttleEvents("writes", "WriteThrottleEvents"),
-        ],
-        threshold: 0,
-        alarmDescription: `DynamoDB throttled requests to ${table.node.id}`,
-      });
-    }
+    for (const table of [data.orders, data.products, data.idempotency]) table.addAlarms(messaging.alarms);
   }
 
   /** The environment's CloudWatch dashboard; its console address is the `dashboard_url` output. */

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { GrantOptions, Grantee } from "./policy";
+import { OpsAlarms } from "./ops-alarms";
 
 export interface OnDemandTableProps {
   readonly name: string;
@@ -117,6 +118,37 @@ export class OnDemandTable extends Construct {
       sid: options.sid,
       actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
       resources: [this.table.streamArn],
+    });
+  }
+
+  /**
+   * Pages when DynamoDB throttles a read or a write of the table in a minute. The alarm sits beside
+   * the table, as `<id>-throttled`: its address follows its name, which OpsAlarms keeps unique in a stack.
+   */
+  addAlarms(alarms: OpsAlarms): void {
+    const throttleEvents = (id: string, metricName: string) => ({
+      id,
+      metric: {
+        namespace: "AWS/DynamoDB",
+        metricName,
+        dimensions: { TableName: this.name },
+        period: 60,
+        stat: "Sum",
+      },
+    });
+    alarms.add(this.node.scope!, `${this.node.id}-throttled`, {
+      metricQuery: [
+        {
+          id: "throttled",
+          expression: "FILL(reads, 0) + FILL(writes, 0)",
+          label: "Throttled reads and writes",
+          returnData: true,
+        },
+        throttleEvents("reads", "ReadThrottleEvents"),
+        throttleEvents("writes", "WriteThrottleEvents"),
+      ],
+      threshold: 0,
+      alarmDescription: `DynamoDB throttled requests to ${this.node.id}`,
     });
   }
 
