@@ -42,41 +42,59 @@ import type { Currency } from "../contract/events";
 const PACED_EMAIL_MAX_AGE_SECONDS = 24 * 3600;
 
 export interface FanoutStackProps {
+  /** The environment's settings (stacks/environments.ts), checked before anything is built. */
   readonly settings: EnvironmentSettings;
-  /** Where the function bundles are. Default: dist/. */
+  /** Where the function bundles are. @default dist/ (stacks/bundles.ts) */
   readonly bundleRoot?: string;
 }
 
 /** Where the stack is deployed: what ARNs are built from. */
 interface Account {
+  /** The caller's account (data source aws_caller_identity). */
   readonly accountId: string;
+  /** Its partition (data source aws_partition): `aws`, `aws-cn`, … */
   readonly partition: string;
+  /** The environment's region. */
   readonly region: string;
 }
 
+/** What the fan-out stores. */
 interface Data {
+  /** Orders with their outbox; its stream feeds the relay, its index the sweep. */
   readonly orders: OnDemandTable;
+  /** The catalogue: prices and stock. */
   readonly products: OnDemandTable;
+  /** Powertools idempotency records of the notification service. */
   readonly idempotency: OnDemandTable;
+  /** Invoices and credit notes. */
   readonly documents: SecureBucket;
 }
 
+/** What carries events and alarms. */
 interface Messaging {
+  /** The customer key of the topics and queues. */
   readonly key: MessagingKey;
+  /** The order-events topic. */
   readonly topic: FifoTopic;
+  /** The ops topic and the alarms that publish to it. */
   readonly alarms: OpsAlarms;
 }
 
 /** How the notification service sends: its environment and the identity that grants it sending. */
 interface EmailDelivery {
+  /** The notification function's variables: sender, configuration set, send pace. */
   readonly environment: Record<string, string>;
+  /** The SES identity it sends through, which grants the sending. */
   readonly identity: SenderIdentity;
 }
 
 /** What sets a consumer apart: its variables, what resources grant it beyond the orders table, its filter. */
 interface ConsumerSpec {
+  /** Variables beside its Powertools settings and ORDERS_TABLE. */
   readonly environment: Record<string, string>;
+  /** Has the resources it uses beyond the orders table grant it their access. @default nothing more */
   readonly grant?: (fn: Grantee) => void;
+  /** Its subscription's filter policy. @default every event */
   readonly filterPolicy?: Record<string, unknown>;
 }
 

@@ -4,21 +4,25 @@ import { GrantOptions, Grantee } from "./policy";
 import { OpsAlarms } from "./ops-alarms";
 
 export interface OnDemandTableProps {
+  /** The table's name, 3 to 255 letters, digits, `_`, `-` and `.`. */
   readonly name: string;
   /** String partition key. */
   readonly partitionKey: string;
-  /** Attribute holding an epoch-seconds expiry. Default: none. */
+  /** Attribute holding an epoch-seconds expiry. @default none: items do not expire */
   readonly ttlAttribute?: string;
   /** Deletion protection and point-in-time recovery. */
   readonly protect: boolean;
-  /** A stream of item changes, e.g. NEW_IMAGE for an outbox relay. Default: none. */
+  /** A stream of item changes, e.g. NEW_IMAGE for an outbox relay. @default none */
   readonly stream?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
-  /** Units/s the table serves from the start, for a known peak. Default: what on-demand starts with. */
+  /**
+   * Units/s the table serves from the start, for a known peak: at least 12,000 reads and 4,000
+   * writes (DynamoDB's minimum). @default none: what on-demand starts with
+   */
   readonly warmThroughput?: { readonly readUnitsPerSecond: number; readonly writeUnitsPerSecond: number };
   /**
    * Global secondary indexes with string keys that hold only the keys (KEYS_ONLY): an item is in
-   * one while it has both key attributes, so an index is as small as the items that set them.
-   * Default: none.
+   * one while it has both key attributes, so an index is as small as the items that set them;
+   * at most 20 (DynamoDB's default quota). @default none
    */
   readonly indexes?: readonly KeysOnlyIndex[];
 }
@@ -35,10 +39,16 @@ export interface UpdateGrantOptions extends GrantOptions {
 }
 
 export interface KeysOnlyIndex {
+  /** The index's name, 3 to 255 letters, digits, `_`, `-` and `.`; queries and grants name it. */
   readonly name: string;
+  /** String partition key: an item is in the index while it has this attribute and the sort key. */
   readonly partitionKey: string;
+  /** String sort key. */
   readonly sortKey: string;
-  /** Units/s the index serves from the start; billed, so sized for the index's own writes. Default: none. */
+  /**
+   * Units/s the index serves from the start; billed, so sized for the index's own writes (at least
+   * 12,000 reads and 4,000 writes, DynamoDB's minimum). @default none
+   */
   readonly warmThroughput?: { readonly readUnitsPerSecond: number; readonly writeUnitsPerSecond: number };
 }
 

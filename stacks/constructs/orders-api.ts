@@ -36,11 +36,18 @@ export const CAPABILITIES = {
 export type Capability = keyof typeof CAPABILITIES;
 
 export interface OrdersApiProps {
+  /** The API's name; it also names the access log group (`/aws/apigateway/<name>`) and the invoke policies. */
   readonly name: string;
+  /** The function every route invokes (payload format 2.0). */
   readonly handler: BundledFunction;
   /** `AWS_IAM` (SigV4-signed callers only) or `NONE`. */
   readonly authorization: "AWS_IAM" | "NONE";
+  /**
+   * The `$default` stage's throttle: requests in a burst, and requests per second in steady state
+   * (at most the account's API Gateway quota, 10,000/s by default).
+   */
   readonly throttle: { readonly burstLimit: number; readonly rateLimit: number };
+  /** Days the access log group keeps logs: one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, …). */
   readonly logRetentionDays: number;
 }
 

@@ -12,11 +12,11 @@ import { EVENT_TYPES } from "../../contract/events";
 
 /** The orders table (`table`) must have a stream with new images. */
 export interface OutboxRelayProps extends OutboxPublisherProps {
-  /** Alarm when the relay lags the stream by more than this. Default: 60 s. */
+  /** Alarm when the relay lags the stream by more than this many seconds. @default 60 */
   readonly maxIteratorAgeSeconds?: number;
-  /** Retries of a failing record before it is given up to the failures queue, 0 to 10000. Default: 10. */
+  /** Retries of a failing record before it is given up to the failures queue, 0 to 10000. @default 10 */
   readonly maxRetryAttempts?: number;
-  /** Age past which a failing record is given up, 60 to 604800 s, or -1 (until it expires). Default: -1. */
+  /** Age past which a failing record is given up, 60 to 604800 s, or -1 (until it expires). @default -1 */
   readonly maxRecordAgeSeconds?: number;
 }
 

@@ -15,11 +15,11 @@ import { OLDEST_UNPUBLISHED_METRIC } from "../../contract/metrics";
 export interface OutboxSweepProps extends Omit<OutboxPublisherProps, "timeoutSeconds"> {
   /** Powertools' metrics namespace, as set in `environment`: where the alarm finds the age. */
   readonly metricsNamespace: string;
-  /** Minutes between sweeps, 1 to 60. Default: 1. */
+  /** Minutes between sweeps, 1 to 60. @default 1 */
   readonly everyMinutes?: number;
-  /** Orders listed for less than this are left to the relay, 0 to 3600. Default: 120 s. */
+  /** Orders listed for less than this many seconds are left to the relay, 0 to 3600. @default 120 */
   readonly graceSeconds?: number;
-  /** Page when an event has waited unpublished longer than this. Default: 600 s. */
+  /** Page when an event has waited unpublished longer than this many seconds. @default 600 */
   readonly maxUnpublishedAgeSeconds?: number;
 }
 

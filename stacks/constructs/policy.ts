@@ -2,11 +2,13 @@ import { Fn } from "cdktf";
 
 /** One IAM policy statement, in the shape of Terraform's aws_iam_policy_document. */
 export interface PolicyStatement {
+  /** The statement's name in the policy, letters and digits; unique in the policy. @default none */
   readonly sid?: string;
-  /** Default: Allow. */
+  /** @default "Allow" */
   readonly effect?: "Allow" | "Deny";
   /** `"*"` for anyone; omit in identity policies. */
   readonly principals?: "*" | { readonly Service?: string[]; readonly AWS?: string[] };
+  /** What the statement allows or denies, e.g. `sqs:SendMessage`. */
   readonly actions: string[];
   /** Omitted only in trust policies. */
   readonly resources?: string[];

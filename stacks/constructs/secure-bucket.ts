@@ -9,15 +9,18 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { denyInsecureTransport, Grantee, PolicyStatement, policyDocument } from "./policy";
 
 export interface SecureBucketProps {
-  /** Globally unique; include the account id. */
+  /** 3 to 63 lower-case letters, digits, hyphens and dots; globally unique, so include the account id. */
   readonly bucketName: string;
-  /** Days a replaced or deleted object version is kept. Default: 90. */
+  /** Days a replaced or deleted object version is kept, at least 1. @default 90 */
   readonly noncurrentVersionDays?: number;
-  /** Refuse `terraform destroy` while the bucket exists. Default: false. */
+  /** Refuse `terraform destroy` while the bucket exists. @default false */
   readonly preventDestroy?: boolean;
-  /** Let `terraform destroy` delete every object version with the bucket. Default: false. */
+  /** Let `terraform destroy` delete every object version with the bucket. @default false */
   readonly forceDestroy?: boolean;
-  /** Statements added to the bucket policy (which always denies plain HTTP), given the bucket's ARN. */
+  /**
+   * Statements added to the bucket policy (which always denies plain HTTP), given the bucket's ARN.
+   * @default none
+   */
   readonly policyStatements?: (bucketArn: string) => PolicyStatement[];
 }
 

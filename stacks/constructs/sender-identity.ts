@@ -12,7 +12,7 @@ export interface SenderIdentityProps {
    * address's domain with Easy DKIM; the three CNAME records to publish are the `dkim_records` output.
    */
   readonly verify: "address" | "domain";
-  /** Name of the configuration set. */
+  /** Name of the configuration set, 1 to 64 letters, digits, hyphens and underscores. */
   readonly configurationSetName: string;
 }
 

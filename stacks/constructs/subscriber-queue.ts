@@ -9,20 +9,21 @@ import { deadLetterName, requireFifoName } from "./fifo";
 import { denyInsecureTransport, GrantOptions, Grantee, policyDocument } from "./policy";
 
 export interface SubscriberQueueProps {
+  /** The FIFO topic the queue is subscribed to; only it may deliver. */
   readonly topic: FifoTopic;
-  /** Must end with `.fifo`; the DLQ is named `<name>-dlq.fifo`. */
+  /** 1 to 80 characters (letters, digits, hyphens, underscores), ending with `.fifo`; the DLQ is named `<name>-dlq.fifo`. */
   readonly queueName: string;
   /** Same key as the topic, so SNS can encrypt what it delivers. */
   readonly kmsKeyArn: string;
-  /** At least 6 × the consumer's timeout; QueueConsumer checks. */
+  /** 0 to 43,200 s (SQS's range), and at least 6 × the consumer's timeout; QueueConsumer checks. */
   readonly visibilityTimeoutSeconds: number;
-  /** Receives before a message moves to the DLQ. */
+  /** Receives before a message moves to the DLQ, 1 to 1000. */
   readonly maxReceiveCount: number;
-  /** Default: 14 days, the SQS maximum. */
+  /** Seconds the DLQ keeps a message, 60 to 1,209,600. @default 1,209,600 (14 days, the SQS maximum) */
   readonly dlqRetentionSeconds?: number;
-  /** Per-message-group throughput quotas. Default: false. */
+  /** Per-message-group throughput quotas. @default false */
   readonly highThroughput?: boolean;
-  /** SNS filter policy on message attributes. Default: every message. */
+  /** SNS filter policy on message attributes. @default none: every message */
   readonly filterPolicy?: Record<string, unknown>;
 }
 
@@ -118,8 +119,11 @@ export class SubscriberQueue extends Construct {
 }
 
 export interface QueueSubscriptionOptions {
+  /** The FIFO topic that delivers. */
   readonly topic: FifoTopic;
+  /** The FIFO queue it delivers to; its policy is written (or extended) to admit the topic. */
   readonly queue: SqsQueue;
+  /** SNS filter policy on message attributes. @default none: every message */
   readonly filterPolicy?: Record<string, unknown>;
 }
 
