@@ -133,7 +133,7 @@ export class OnDemandTable extends Construct {
 
   /**
    * Pages when DynamoDB throttles a read or a write of the table in a minute. The alarm sits beside
-   * the table, as `<id>-throttled`: its address follows its name, which OpsAlarms keeps unique in a stack.
+   * the table as `<id>-throttled`, the suffix of its name: one name in the account, one address.
    */
   addAlarms(alarms: OpsAlarms): void {
     const throttleEvents = (id: string, metricName: string) => ({

@@ -162,8 +162,7 @@ export class OrdersApi extends Construct {
   /**
    * Pages on server errors, on a p99 latency above the threshold for 15 minutes, on the handler's
    * errors and throttles, and on orders stored whose event could not be published. The alarms sit
-   * beside the API, named by their suffix: their addresses follow their names, which OpsAlarms
-   * keeps unique in a stack.
+   * beside the API, each as the suffix of its name: one name in the account, one address.
    */
   addAlarms(alarms: OpsAlarms, options: OrdersApiAlarmOptions): void {
     const scope = this.node.scope!;
