@@ -3,12 +3,15 @@ import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { StateSettings } from "./environments";
 
 export interface ProviderAndStateProps {
+  /** The region the provider acts in. */
   readonly region: string;
   /** The accounts the provider may act on; empty: not pinned (the state bootstrap, the local stack). */
   readonly allowedAccountIds: string[];
+  /** Tags every resource gets (the provider's default tags). */
   readonly tags: Record<string, string>;
+  /** Where the stack keeps its state: an S3 key (encrypted, locked by a lock file) or a local file. */
   readonly state: StateSettings;
-  /** Role the provider and the S3 backend assume, e.g. in a workload account. Default: none. */
+  /** Role the provider and the S3 backend assume, e.g. in a workload account. @default none */
   readonly roleArn?: string;
 }
 

@@ -42,14 +42,22 @@ export type StateSettings =
   { kind: "s3"; bucket: string; key: string; region: string } | { kind: "local"; path: string };
 
 export interface EnvironmentSettings {
+  /** Which environment: it names the stack (`order-fanout-<name>`) and the ORDER_FANOUT_<NAME>_* variables. */
   readonly name: EnvironmentName;
+  /** The AWS region everything is deployed in. */
   readonly region: string;
   /** The provider refuses to act on any other account; empty means not pinned. */
   readonly allowedAccountIds: string[];
   /** Prefix of every resource name, e.g. `order-fanout-prod`. */
   readonly namePrefix: string;
+  /** Where the stack keeps its Terraform state: an S3 key per AWS environment, a local file for `local`. */
   readonly state: StateSettings;
+  /** Days every log group keeps logs: one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, …). */
   readonly logRetentionDays: number;
+  /**
+   * Every function's memory (128 to 10,240 MB) and timeout (1 to 900 s; the sweep keeps its own);
+   * the subscriber queues' visibility timeout is 6 × that timeout.
+   */
   readonly lambda: { readonly memoryMb: number; readonly timeoutSeconds: number };
   /** The orders/s the environment is sized for; `npm run capacity` checks every part against it. */
   readonly peakOrdersPerSecond: number;
@@ -63,6 +71,7 @@ export interface EnvironmentSettings {
   };
   /** Receives before a message moves to its queue's dead-letter queue. */
   readonly maxReceiveCount: number;
+  /** Seconds a dead-letter queue keeps a message, 60 to 1,209,600 (14 days, the SQS maximum). */
   readonly dlqRetentionSeconds: number;
   /** SNS/SQS FIFO high-throughput mode (per message group quotas instead of per queue). */
   readonly highThroughputFifo: boolean;
@@ -72,6 +81,7 @@ export interface EnvironmentSettings {
   readonly reviewThresholdCents: Readonly<Record<Currency, number>>;
   /** `NONE` only where nothing is deployed to AWS (the local stack); FanoutStack refuses it elsewhere. */
   readonly apiAuthorization: "AWS_IAM" | "NONE";
+  /** The API stage's throttle: requests in a burst, and requests per second in steady state. */
   readonly apiThrottle: { readonly burstLimit: number; readonly rateLimit: number };
   /** Concurrency reserved for the orders API, so consumers scaling up cannot starve it. */
   readonly apiReservedConcurrency: number;
@@ -94,6 +104,7 @@ export interface EnvironmentSettings {
    * Raising it is charged once; it cannot be lowered.
    */
   readonly warmThroughput?: Partial<Record<TableKind, WarmThroughput>>;
+  /** How the notification service sends e-mail. */
   readonly notification: NotificationSettings;
   /** Orders whose events are unpublished for less than this are left to the relay by the sweep. */
   readonly outboxSweepGraceSeconds: number;
@@ -102,6 +113,7 @@ export interface EnvironmentSettings {
    * (the sweep then publishes its order): retries, and the record's age (-1: until it expires).
    */
   readonly outboxRelayRetry: { readonly maxRetryAttempts: number; readonly maxRecordAgeSeconds: number };
+  /** Tags every resource of the stack gets (the provider's default tags). */
   readonly tags: Record<string, string>;
 }
 
@@ -111,9 +123,11 @@ export interface EnvironmentSettings {
  * SES v2 itself (local/emulation/ses.ts) with the identity and configuration set of the plan.
  */
 export interface NotificationSettings {
+  /** Through SES v2: the one transport, on AWS and in the local runtime. */
   readonly transport: "ses";
   /** Unset at synth, the deployment asks for it (see FanoutStack). */
   readonly senderEmail?: string;
+  /** What SES verifies: the sender address alone, or its whole domain (Easy DKIM). See SenderIdentity. */
   readonly senderIdentity: "address" | "domain";
   /**
    * The account's SES maximum send rate (e-mails/s) in the region; the notification service
@@ -135,7 +149,9 @@ const DEFAULT_STATE_BUCKET = "order-fanout-terraform-state";
 export const STATE_REGION = "eu-west-1";
 
 export interface WarmThroughput {
+  /** Reads per second served at once, at least 12,000 (DynamoDB's minimum). */
   readonly readUnitsPerSecond: number;
+  /** Writes per second served at once, at least 4,000 (DynamoDB's minimum). */
   readonly writeUnitsPerSecond: number;
 }
 
@@ -395,6 +411,7 @@ export function environmentSettings(name: EnvironmentName, env: NodeJS.ProcessEn
  * that key's folder.
  */
 export interface StateAccessRole {
+  /** The role, in the environment's account. */
   readonly roleArn: string;
   /** e.g. `order-fanout/dev/` */
   readonly keyPrefix: string;

@@ -16,19 +16,19 @@ import { MessagingKey } from "./constructs/messaging-key";
 import { FifoTopic } from "./constructs/fifo-topic";
 import { SubscriberQueue } from "./constructs/subscriber-queue";
 import { QueueConsumer } from "./constructs/queue-consumer";
-import { BundledFunction } from "./constructs/bundled-function";
+import { BundledFunction, FunctionSettings } from "./constructs/bundled-function";
 import { OrdersApi } from "./constructs/orders-api";
 import { KeysOnlyIndex, OnDemandTable, OnDemandTableProps } from "./constructs/on-demand-table";
 import { OutboxRelay } from "./constructs/outbox-relay";
 import { OutboxSweep } from "./constructs/outbox-sweep";
 import { SecureBucket } from "./constructs/secure-bucket";
-import { PolicyStatement } from "./constructs/policy";
-import { functionAlarms, OpsAlarms } from "./constructs/ops-alarms";
+import { Grantee } from "./constructs/policy";
+import { OpsAlarms } from "./constructs/ops-alarms";
 import { SenderIdentity } from "./constructs/sender-identity";
 import { accountIdsInput, emailInput } from "./constructs/deployment-input";
 import { VISIBILITY_TIMEOUT_FACTOR } from "./constructs/fifo";
-import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES } from "../contract/services";
-import { BUSINESS_METRICS, ORDERS_NOT_PUBLISHED_METRIC } from "../contract/metrics";
+import { CONSUMER_SERVICES, ConsumerService, FUNCTION_BUNDLES, FunctionBundle } from "../contract/services";
+import { BUSINESS_METRICS } from "../contract/metrics";
 import { OUTBOX_INDEX } from "../contract/outbox-index";
 import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../contract/order-writes";
 import { Dashboard } from "./constructs/dashboard";
@@ -42,40 +42,59 @@ import type { Currency } from "../contract/events";
 const PACED_EMAIL_MAX_AGE_SECONDS = 24 * 3600;
 
 export interface FanoutStackProps {
+  /** The environment's settings (stacks/environments.ts), checked before anything is built. */
   readonly settings: EnvironmentSettings;
-  /** Where the function bundles are. Default: dist/. */
+  /** Where the function bundles are. @default dist/ (stacks/bundles.ts) */
   readonly bundleRoot?: string;
 }
 
 /** Where the stack is deployed: what ARNs are built from. */
 interface Account {
+  /** The caller's account (data source aws_caller_identity). */
   readonly accountId: string;
+  /** Its partition (data source aws_partition): `aws`, `aws-cn`, … */
   readonly partition: string;
+  /** The environment's region. */
   readonly region: string;
 }
 
+/** What the fan-out stores. */
 interface Data {
+  /** Orders with their outbox; its stream feeds the relay, its index the sweep. */
   readonly orders: OnDemandTable;
+  /** The catalogue: prices and stock. */
   readonly products: OnDemandTable;
+  /** Powertools idempotency records of the notification service. */
   readonly idempotency: OnDemandTable;
+  /** Invoices and credit notes. */
   readonly documents: SecureBucket;
 }
 
+/** What carries events and alarms. */
 interface Messaging {
+  /** The customer key of the topics and queues. */
   readonly key: MessagingKey;
+  /** The order-events topic. */
   readonly topic: FifoTopic;
+  /** The ops topic and the alarms that publish to it. */
   readonly alarms: OpsAlarms;
 }
 
-/** How the notification service sends: its environment and the grant that allows it. */
+/** How the notification service sends: its environment and the identity that grants it sending. */
 interface EmailDelivery {
+  /** The notification function's variables: sender, configuration set, send pace. */
   readonly environment: Record<string, string>;
-  readonly statement: PolicyStatement;
+  /** The SES identity it sends through, which grants the sending. */
+  readonly identity: SenderIdentity;
 }
 
+/** What sets a consumer apart: its variables, what resources grant it beyond the orders table, its filter. */
 interface ConsumerSpec {
+  /** Variables beside its Powertools settings and ORDERS_TABLE. */
   readonly environment: Record<string, string>;
-  readonly statements: PolicyStatement[];
+  /** Has the resources it uses beyond the orders table grant it their access. @default nothing more */
+  readonly grant?: (fn: Grantee) => void;
+  /** Its subscription's filter policy. @default every event */
   readonly filterPolicy?: Record<string, unknown>;
 }
 
@@ -226,6 +245,23 @@ export class FanoutStack extends TerraformStack {
     return { POWERTOOLS_SERVICE_NAME: service, POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(this.settings) };
   }
 
+  /**
+   * A function's settings, sized as this environment sizes every function: `<prefix>-<bundle>`
+   * from dist/<bundle>.zip, its service told to Powertools, then the given variables.
+   */
+  private functionSettings(bundle: FunctionBundle, environment: Record<string, string> = {}): FunctionSettings {
+    const s = this.settings;
+    return {
+      functionName: `${this.prefix}-${bundle}`,
+      bundle,
+      bundleRoot: this.bundleRoot,
+      memoryMb: s.lambda.memoryMb,
+      timeoutSeconds: s.lambda.timeoutSeconds,
+      logRetentionDays: s.logRetentionDays,
+      environment: { ...this.powertools(bundle), ...environment },
+    };
+  }
+
   private get isLocal(): boolean {
     return this.settings.name === "local";
   }
@@ -258,47 +294,39 @@ export class FanoutStack extends TerraformStack {
         SES_SENDERS: String(this.settings.eventSource.maxConcurrency.notification),
         EMAIL_RECORD_DAYS: String(emailRecordDays(this.settings)),
       },
-      statement: identity.sendStatement,
+      identity,
     };
   }
 
   /** A subscriber queue and its consumer per service; answers the queues by service. */
   private consumers(data: Data, messaging: Messaging, email: EmailDelivery): Record<ConsumerService, SubscriberQueue> {
     const s = this.settings;
-    const recordsOutcome = (service: ConsumerService) => [
-      tableAccess(data.orders, ["GetItem"]),
-      data.orders.updatesOnly(ORDER_ATTRIBUTES_WRITTEN_BY[service === "inventory" ? "inventory" : "consumer"]),
-    ];
     const specs: Record<ConsumerService, ConsumerSpec> = {
       inventory: {
         environment: { PRODUCTS_TABLE: data.products.name },
         // Reads stock with BatchGetItem (lambda-src/shared/product-reads.ts), moves it in a
         // TransactWriteItems of updates, which IAM authorizes as UpdateItem on each table.
-        statements: [tableAccess(data.products, ["BatchGetItem", "UpdateItem"])],
+        grant: (fn) => data.products.grant(fn, ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]),
       },
       billing: {
         environment: { DOCUMENTS_BUCKET: data.documents.name },
-        statements: [
-          { actions: ["s3:PutObject", "s3:GetObject"], resources: [`${data.documents.arn}/invoices/*`] },
-          // Without it, S3 answers 403 instead of 404 for an invoice that does not exist (billing.ts).
-          { actions: ["s3:ListBucket"], resources: [data.documents.arn] },
-        ],
+        // Invoices and credit notes (lambda-src/billing/billing.ts).
+        grant: (fn) => data.documents.grantReadWrite(fn, "invoices/*"),
       },
       notification: {
         environment: { IDEMPOTENCY_TABLE: data.idempotency.name, ...email.environment },
-        statements: [
+        grant: (fn) => {
           // Powertools idempotency records of the notification service (see lambda-src/notification/notify.ts):
           // put in progress, updated when sent, deleted when the send fails; read back only when a
           // conditional put's failure does not return the record.
-          tableAccess(data.idempotency, ["PutItem", "UpdateItem", "DeleteItem"]),
-          { ...tableAccess(data.idempotency, ["GetItem"]), sid: "PowertoolsReadsRecord" },
-          email.statement,
-        ],
+          data.idempotency.grant(fn, ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]);
+          data.idempotency.grant(fn, ["dynamodb:GetItem"], { sid: "PowertoolsReadsRecord" });
+          email.identity.grantSendEmail(fn);
+        },
       },
       review: {
         // Plain numbers from the settings, no token inside: a JSON string is what the handler parses.
         environment: { REVIEW_THRESHOLDS: JSON.stringify(s.reviewThresholdCents) },
-        statements: [],
         filterPolicy: reviewFilterPolicy(s.reviewThresholdCents),
       },
     };
@@ -316,23 +344,22 @@ export class FanoutStack extends TerraformStack {
         highThroughput: s.highThroughputFifo,
         filterPolicy: spec.filterPolicy,
       });
-      new QueueConsumer(this, `${service}-consumer`, {
+      const consumer = new QueueConsumer(this, `${service}-consumer`, {
+        ...this.functionSettings(service, { ORDERS_TABLE: data.orders.name, ...spec.environment }),
         service,
-        functionName: `${this.prefix}-${service}`,
-        bundle: service,
-        bundleRoot: this.bundleRoot,
         queue,
         kmsKeyArn: messaging.key.arn,
-        memoryMb: s.lambda.memoryMb,
-        timeoutSeconds: s.lambda.timeoutSeconds,
-        logRetentionDays: s.logRetentionDays,
         batchSize: service === "notification" ? this.emailBatchSize() : s.eventSource.batchSize,
         ...(service === "notification" ? { maxMessageAgeSeconds: PACED_EMAIL_MAX_AGE_SECONDS } : {}),
         maxConcurrency: s.eventSource.maxConcurrency[service],
-        environment: { ...this.powertools(service), ORDERS_TABLE: data.orders.name, ...spec.environment },
-        statements: [...recordsOutcome(service), ...spec.statements],
         alarms: messaging.alarms,
       });
+      // Each records its outcome on the order.
+      data.orders.grant(consumer.function, ["dynamodb:GetItem"]);
+      data.orders.grantUpdate(consumer.function, {
+        attributes: ORDER_ATTRIBUTES_WRITTEN_BY[service === "inventory" ? "inventory" : "consumer"],
+      });
+      spec.grant?.(consumer.function);
       queues[service] = queue;
     }
     return queues;
@@ -353,15 +380,10 @@ export class FanoutStack extends TerraformStack {
   private outboxRelay(data: Data, messaging: Messaging): OutboxRelay {
     const s = this.settings;
     return new OutboxRelay(this, "outbox-relay", {
-      functionName: `${this.prefix}-outbox-relay`,
-      bundleRoot: this.bundleRoot,
+      ...this.functionSettings("outbox-relay", { ORDERS_TABLE: data.orders.name }),
       table: data.orders,
       topic: messaging.topic,
-      kmsKeyArn: messaging.key.arn,
-      memoryMb: s.lambda.memoryMb,
-      timeoutSeconds: s.lambda.timeoutSeconds,
-      logRetentionDays: s.logRetentionDays,
-      environment: { ...this.powertools("outbox-relay"), ORDERS_TABLE: data.orders.name },
+      key: messaging.key,
       alarms: messaging.alarms,
       maxRetryAttempts: s.outboxRelayRetry.maxRetryAttempts,
       maxRecordAgeSeconds: s.outboxRelayRetry.maxRecordAgeSeconds,
@@ -371,15 +393,13 @@ export class FanoutStack extends TerraformStack {
   /** The sweep that publishes what the relay's stream missed (see OutboxSweep). */
   private outboxSweep(data: Data, messaging: Messaging): OutboxSweep {
     const s = this.settings;
+    // The sweep's timeout is its own (OutboxSweep), not the environment's.
+    const { timeoutSeconds: _, ...settings } = this.functionSettings("outbox-sweep");
     return new OutboxSweep(this, "outbox-sweep", {
-      functionName: `${this.prefix}-outbox-sweep`,
-      bundleRoot: this.bundleRoot,
+      ...settings,
       table: data.orders,
       topic: messaging.topic,
-      kmsKeyArn: messaging.key.arn,
-      memoryMb: s.lambda.memoryMb,
-      logRetentionDays: s.logRetentionDays,
-      environment: this.powertools("outbox-sweep"),
+      key: messaging.key,
       metricsNamespace: metricsNamespace(s),
       alarms: messaging.alarms,
       graceSeconds: s.outboxSweepGraceSeconds,
@@ -394,27 +414,18 @@ export class FanoutStack extends TerraformStack {
   private api(data: Data, messaging: Messaging, outboxPublishers: BundledFunction[]): OrdersApi {
     const s = this.settings;
     const handler = new BundledFunction(this, "orders-api-handler", {
-      functionName: `${this.prefix}-orders-api`,
-      bundle: "orders-api",
-      bundleRoot: this.bundleRoot,
-      memoryMb: s.lambda.memoryMb,
-      timeoutSeconds: s.lambda.timeoutSeconds,
-      logRetentionDays: s.logRetentionDays,
-      reservedConcurrency: s.apiReservedConcurrency,
-      environment: {
-        ...this.powertools("orders-api"),
+      ...this.functionSettings("orders-api", {
         ORDERS_TABLE: data.orders.name,
         PRODUCTS_TABLE: data.products.name,
         TOPIC_ARN: messaging.topic.arn,
-      },
-      statements: [
-        tableAccess(data.orders, ["GetItem", "PutItem", "UpdateItem"]),
-        // Prices come from BatchGetItem (lambda-src/shared/product-reads.ts).
-        tableAccess(data.products, ["BatchGetItem"]),
-        { actions: ["sns:Publish"], resources: [messaging.topic.arn] },
-        { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [messaging.key.arn] },
-      ],
+      }),
+      reservedConcurrency: s.apiReservedConcurrency,
     });
+    data.orders.grant(handler, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    // Prices come from BatchGetItem (lambda-src/shared/product-reads.ts).
+    data.products.grant(handler, ["dynamodb:BatchGetItem"]);
+    messaging.topic.grantPublish(handler);
+    messaging.key.grantEncryptDecrypt(handler);
     messaging.topic.restrictPublishersTo([handler.role.arn, ...outboxPublishers.map((f) => f.role.arn)]);
     return new OrdersApi(this, "orders-api", {
       name: `${this.prefix}-orders`,
@@ -426,8 +437,9 @@ export class FanoutStack extends TerraformStack {
   }
 
   /**
-   * What pages the on-call engineer beyond each consumer's own alarms (see QueueConsumer), and, in
-   * an AWS environment, the dashboard an operator watches the fan-out on.
+   * In an AWS environment, the dashboard an operator watches the fan-out on; then the alarms of the
+   * API and of the tables, which each defines (the consumers, the relay and the sweep add theirs
+   * as they are built).
    */
   private observability(
     data: Data,
@@ -436,64 +448,12 @@ export class FanoutStack extends TerraformStack {
     queues: Record<ConsumerService, SubscriberQueue>,
   ): void {
     if (!this.isLocal) this.dashboard(api, queues);
-    const { alarms } = messaging;
-    const apiMetric = { namespace: "AWS/ApiGateway", dimensions: { ApiId: api.api.id } };
-    alarms.add(this, "api-5xx", {
-      ...apiMetric,
-      metricName: "5xx",
-      statistic: "Sum",
-      period: 300,
-      threshold: 5,
-      alarmDescription: "The orders API answered more than 5 server errors in 5 minutes",
+    api.addAlarms(messaging.alarms, {
+      latencyThresholdMs: this.settings.apiLatencyAlarmMs,
+      metricsNamespace: metricsNamespace(this.settings),
+      service: "orders-api",
     });
-    alarms.add(this, "api-p99-latency", {
-      ...apiMetric,
-      metricName: "Latency",
-      extendedStatistic: "p99",
-      period: 300,
-      evaluationPeriods: 3,
-      threshold: this.settings.apiLatencyAlarmMs,
-      alarmDescription: `The orders API's p99 latency stayed above ${this.settings.apiLatencyAlarmMs} ms for 15 minutes`,
-    });
-    const apiFunction = `${this.prefix}-orders-api`;
-    for (const [what, alarm] of Object.entries(functionAlarms(apiFunction))) {
-      alarms.add(this, `orders-api-${what}`, alarm);
-    }
-    alarms.add(this, "orders-not-published", {
-      namespace: metricsNamespace(this.settings),
-      metricName: ORDERS_NOT_PUBLISHED_METRIC,
-      dimensions: { service: "orders-api" },
-      statistic: "Sum",
-      period: 60,
-      threshold: 0,
-      alarmDescription: "Orders were stored but their event could not be published (the client was told to retry)",
-    });
-    for (const table of [data.orders, data.products, data.idempotency]) {
-      const throttleEvents = (id: string, metricName: string) => ({
-        id,
-        metric: {
-          namespace: "AWS/DynamoDB",
-          metricName,
-          dimensions: { TableName: table.name },
-          period: 60,
-          stat: "Sum",
-        },
-      });
-      alarms.add(this, `${table.node.id}-throttled`, {
-        metricQuery: [
-          {
-            id: "throttled",
-            expression: "FILL(reads, 0) + FILL(writes, 0)",
-            label: "Throttled reads and writes",
-            returnData: true,
-          },
-          throttleEvents("reads", "ReadThrottleEvents"),
-          throttleEvents("writes", "WriteThrottleEvents"),
-        ],
-        threshold: 0,
-        alarmDescription: `DynamoDB throttled requests to ${table.node.id}`,
-      });
-    }
+    for (const table of [data.orders, data.products, data.idempotency]) table.addAlarms(messaging.alarms);
   }
 
   /** The environment's CloudWatch dashboard; its console address is the `dashboard_url` output. */
@@ -534,8 +494,4 @@ function reviewFilterPolicy(thresholds: Readonly<Record<Currency, number>>): Rec
       { eventType: ["OrderCancelled", "OrderRejected"] },
     ],
   };
-}
-
-function tableAccess(table: OnDemandTable, actions: string[]): PolicyStatement {
-  return { actions: actions.map((a) => `dynamodb:${a}`), resources: [table.arn] };
 }

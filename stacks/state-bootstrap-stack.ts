@@ -6,10 +6,13 @@ import { PolicyStatement } from "./constructs/policy";
 import { localStatePath, StateAccessRole } from "./environments";
 
 export interface StateBootstrapProps {
+  /** The state bucket's name: 3 to 63 lower-case letters, digits, hyphens and dots, globally unique. */
   readonly bucket: string;
+  /** The region the bucket is in. */
   readonly region: string;
-  /** Roles of other accounts that keep their environment's state here. Default: none. */
+  /** Roles of other accounts that keep their environment's state here. @default none */
   readonly accessRoles?: StateAccessRole[];
+  /** Tags every resource gets (the provider's default tags). */
   readonly tags: Record<string, string>;
 }
 

@@ -5,12 +5,16 @@ import { PROCESSING_TIME_METRIC } from "../../contract/metrics";
 
 /** A queue the dashboard shows, with its dead-letter queue (names; Terraform references are fine). */
 export interface DashboardQueue {
+  /** The queue (AWS/SQS, dimension QueueName). */
   readonly queueName: string;
+  /** Its dead-letter queue, whose depth is shown beside it. */
   readonly deadLetterQueueName: string;
 }
 
 export interface DashboardProps {
+  /** 1 to 255 letters, digits, hyphens and underscores. */
   readonly dashboardName: string;
+  /** The region the metrics are in; also the console's, in `url`. */
   readonly region: string;
   /** The HTTP API (AWS/ApiGateway, dimension ApiId). */
   readonly apiId: string;

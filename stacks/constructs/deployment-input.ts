@@ -9,6 +9,7 @@ export interface EmailInputProps {
   readonly envVariable: string;
   /** Its value at synth, already checked there; unset, the deployment stops and asks for it. */
   readonly value?: string;
+  /** What the address is for, one sentence ending with a period; the variable's description and its error message quote it. */
   readonly description: string;
 }
 

@@ -3,20 +3,21 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { Fn, LocalExecProvisioner } from "cdktf";
 import { requireFifoName } from "./fifo";
-import { denyInsecureTransport, policyDocument } from "./policy";
+import { denyInsecureTransport, GrantOptions, Grantee, policyDocument } from "./policy";
 
 export interface FifoTopicProps {
-  /** Must end with `.fifo`. */
+  /** The topic's name: 1 to 256 letters, digits, hyphens and underscores, ending with `.fifo`. */
   readonly name: string;
   /** Customer managed key; SNS cannot deliver to SQS under the AWS-managed key. */
   readonly kmsKeyArn: string;
-  /** Days SNS keeps messages for replay. Default: 0 (no archive). */
+  /** Days SNS keeps messages for replay, 0 (no archive) or 1 to 365. @default 0 */
   readonly archiveRetentionDays?: number;
-  /** Per-message-group throughput quotas instead of per-topic. Default: false. */
+  /** Per-message-group throughput quotas instead of per-topic. @default false */
   readonly highThroughput?: boolean;
   /**
-   * Let `terraform destroy` delete a topic that keeps an archive (see `clearArchiveOnDestroy`).
-   * Default: undefined, and a destroy stops at the topic while it has an archive.
+   * Let `terraform destroy` delete a topic that keeps an archive (see `clearArchiveOnDestroy`):
+   * the region to call SNS in, and the role to assume for it if any.
+   * @default undefined: a destroy stops at the topic while it has an archive
    */
   readonly destroyArchive?: { readonly region: string; readonly roleArn?: string };
 }
@@ -73,6 +74,14 @@ export class FifoTopic extends Construct {
         : {}),
     });
     this.arn = this.topic.arn;
+  }
+
+  /**
+   * Lets the grantee publish to the topic. The topic's key is granted apart (MessagingKey's
+   * `grantEncryptDecrypt`), and the topic policy must name the grantee too (`restrictPublishersTo`).
+   */
+  grantPublish(grantee: Grantee, options: GrantOptions = {}): void {
+    grantee.addToRolePolicy({ sid: options.sid, actions: ["sns:Publish"], resources: [this.arn] });
   }
 
   /** Writes the topic policy: only these roles may publish, and nobody over plain HTTP. */

@@ -1,12 +1,14 @@
 import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { policyDocument } from "./policy";
+import { GrantOptions, Grantee, policyDocument } from "./policy";
 
 export interface MessagingKeyProps {
-  /** Alias without the `alias/` prefix. */
+  /** Alias without the `alias/` prefix; it also names the key in its description. */
   readonly alias: string;
+  /** The account that owns the key: its root administers it (`kms:*`), as the account's IAM policies allow. */
   readonly accountId: string;
+  /** The account's partition (`aws`, `aws-cn`, …), to build the root principal's ARN. */
   readonly partition: string;
   /**
    * ARNs of the SNS topics allowed to use the key. They are built from names rather than taken
@@ -14,9 +16,9 @@ export interface MessagingKeyProps {
    * dependency cycle.
    */
   readonly topicArns: string[];
-  /** Lets CloudWatch alarms publish to a topic encrypted with this key. Default: false. */
+  /** Lets CloudWatch alarms publish to a topic encrypted with this key. @default false */
   readonly allowCloudWatchAlarms?: boolean;
-  /** Default: 30. */
+  /** Days between a scheduled deletion and the key's end, 7 to 30 (KMS's range). @default 30 */
   readonly deletionWindowDays?: number;
 }
 
@@ -64,5 +66,18 @@ export class MessagingKey extends Construct {
     });
     new KmsAlias(this, "alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
     this.arn = this.key.arn;
+  }
+
+  /**
+   * Lets the grantee encrypt and decrypt with the key: what a publisher to a topic under it needs
+   * (GenerateDataKey, and Decrypt, which SNS checks as well). Narrower than AWS CDK's grant of the
+   * same name (no Encrypt, no ReEncrypt): data keys are all SNS asks for.
+   */
+  grantEncryptDecrypt(grantee: Grantee, options: GrantOptions = {}): void {
+    grantee.addToRolePolicy({
+      sid: options.sid,
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+      resources: [this.arn],
+    });
   }
 }

@@ -6,16 +6,19 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { denyInsecureTransport, policyDocument } from "./policy";
 
 export interface OpsAlarmsProps {
-  /** Name of the topic alarms publish to; also the prefix of every alarm name. */
+  /** Name of the topic alarms publish to: 1 to 256 letters, digits, hyphens and underscores. */
   readonly topicName: string;
   /** Every alarm's name starts with this; the topic admits CloudWatch for these alarms only. */
   readonly alarmNamePrefix: string;
   /** Customer key of the topic; its policy must let CloudWatch use it (see MessagingKey). */
   readonly kmsKeyArn: string;
+  /** The account the alarms are in: only its CloudWatch may publish to the topic. */
   readonly accountId: string;
+  /** The account's partition (`aws`, `aws-cn`, …), to build the alarms' ARNs. */
   readonly partition: string;
+  /** The region the alarms are in, to build their ARNs. */
   readonly region: string;
-  /** Who is e-mailed (a Terraform expression is fine). Default: nobody, for stacks never deployed. */
+  /** Who is e-mailed (a Terraform expression is fine). @default nobody, for stacks never deployed */
   readonly email?: string;
 }
 
@@ -25,9 +28,9 @@ export type AlarmDefinition = Omit<
   "alarmName" | "alarmActions" | "okActions" | "comparisonOperator" | "evaluationPeriods"
 > & {
   readonly alarmDescription: string;
-  /** Default: GreaterThanThreshold. */
+  /** How the metric is compared with the threshold. @default "GreaterThanThreshold" */
   readonly comparisonOperator?: string;
-  /** Default: 1. */
+  /** Periods evaluated, at least 1. @default 1 */
   readonly evaluationPeriods?: number;
 };
 

@@ -9,6 +9,8 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn } from "cdktf";
 import { BundledFunction } from "./bundled-function";
 import { policyDocument } from "./policy";
+import { functionAlarms, OpsAlarms } from "./ops-alarms";
+import { ORDERS_NOT_PUBLISHED_METRIC } from "../../contract/metrics";
 
 /** The routes of the orders API, all served by one function. */
 export const ORDER_ROUTES = [
@@ -34,12 +36,29 @@ export const CAPABILITIES = {
 export type Capability = keyof typeof CAPABILITIES;
 
 export interface OrdersApiProps {
+  /** The API's name; it also names the access log group (`/aws/apigateway/<name>`) and the invoke policies. */
   readonly name: string;
+  /** The function every route invokes (payload format 2.0). */
   readonly handler: BundledFunction;
   /** `AWS_IAM` (SigV4-signed callers only) or `NONE`. */
   readonly authorization: "AWS_IAM" | "NONE";
+  /**
+   * The `$default` stage's throttle: requests in a burst, and requests per second in steady state
+   * (at most the account's API Gateway quota, 10,000/s by default).
+   */
   readonly throttle: { readonly burstLimit: number; readonly rateLimit: number };
+  /** Days the access log group keeps logs: one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, …). */
   readonly logRetentionDays: number;
+}
+
+/** What the API's alarms watch beyond the API itself. */
+export interface OrdersApiAlarmOptions {
+  /** Page when the p99 latency stays above this many milliseconds for 15 minutes; 1 to 30,000 (API Gateway's integration timeout). */
+  readonly latencyThresholdMs: number;
+  /** The handler's Powertools metrics namespace (POWERTOOLS_METRICS_NAMESPACE). */
+  readonly metricsNamespace: string;
+  /** The handler's Powertools service (POWERTOOLS_SERVICE_NAME), the `service` dimension of its metrics. */
+  readonly service: string;
 }
 
 /**
@@ -62,9 +81,11 @@ export class OrdersApi extends Construct {
   readonly api: Apigatewayv2Api;
   readonly url: string;
   readonly invokePolicies?: Record<Capability, IamPolicy>;
+  private readonly handler: BundledFunction;
 
   constructor(scope: Construct, id: string, props: OrdersApiProps) {
     super(scope, id);
+    this.handler = props.handler;
     const fn = props.handler.fn;
     this.api = new Apigatewayv2Api(this, "api", { name: props.name, protocolType: "HTTP" });
     const integration = new Apigatewayv2Integration(this, "integration", {
@@ -136,5 +157,44 @@ export class OrdersApi extends Construct {
         operator: policyFor("operator"),
       };
     }
+  }
+
+  /**
+   * Pages on server errors, on a p99 latency above the threshold for 15 minutes, on the handler's
+   * errors and throttles, and on orders stored whose event could not be published. The alarms sit
+   * beside the API, each as the suffix of its name: one name in the account, one address.
+   */
+  addAlarms(alarms: OpsAlarms, options: OrdersApiAlarmOptions): void {
+    const scope = this.node.scope!;
+    const apiMetric = { namespace: "AWS/ApiGateway", dimensions: { ApiId: this.api.id } };
+    alarms.add(scope, "api-5xx", {
+      ...apiMetric,
+      metricName: "5xx",
+      statistic: "Sum",
+      period: 300,
+      threshold: 5,
+      alarmDescription: "The orders API answered more than 5 server errors in 5 minutes",
+    });
+    alarms.add(scope, "api-p99-latency", {
+      ...apiMetric,
+      metricName: "Latency",
+      extendedStatistic: "p99",
+      period: 300,
+      evaluationPeriods: 3,
+      threshold: options.latencyThresholdMs,
+      alarmDescription: `The orders API's p99 latency stayed above ${options.latencyThresholdMs} ms for 15 minutes`,
+    });
+    for (const [what, alarm] of Object.entries(functionAlarms(this.handler.functionName))) {
+      alarms.add(scope, `orders-api-${what}`, alarm);
+    }
+    alarms.add(scope, "orders-not-published", {
+      namespace: options.metricsNamespace,
+      metricName: ORDERS_NOT_PUBLISHED_METRIC,
+      dimensions: { service: options.service },
+      statistic: "Sum",
+      period: 60,
+      threshold: 0,
+      alarmDescription: "Orders were stored but their event could not be published (the client was told to retry)",
+    });
   }
 }

@@ -1,31 +1,30 @@
 import { OnDemandTable } from "./on-demand-table";
 import { FifoTopic } from "./fifo-topic";
+import { MessagingKey } from "./messaging-key";
 import { OpsAlarms } from "./ops-alarms";
-import { PolicyStatement } from "./policy";
+import { Grantee } from "./policy";
+import { FunctionSettings } from "./bundled-function";
 import { ORDER_ATTRIBUTES_WRITTEN_BY } from "../../contract/order-writes";
 
-/** What a function that publishes the outbox (the relay, the sweep) is given. */
-export interface OutboxPublisherProps {
-  readonly functionName: string;
-  /** Default: dist/ (see BundledFunction). */
-  readonly bundleRoot?: string;
+/** What a function that publishes the outbox (the relay, the sweep) is given: its settings and what it publishes. */
+export interface OutboxPublisherProps extends FunctionSettings {
   /** The orders table. */
   readonly table: OnDemandTable;
+  /** Where the events are published. */
   readonly topic: FifoTopic;
   /** The topic's key: what is published is encrypted with it. */
-  readonly kmsKeyArn: string;
-  readonly memoryMb: number;
-  readonly logRetentionDays: number;
-  readonly environment: Record<string, string>;
+  readonly key: MessagingKey;
+  /** Where its alarms go. */
   readonly alarms: OpsAlarms;
 }
 
-/** Reading an order's outbox, marking its events published, and publishing them (shared/outbox.ts). */
-export function publishesOutbox(props: OutboxPublisherProps): PolicyStatement[] {
-  return [
-    { sid: "ReadOrders", actions: ["dynamodb:GetItem"], resources: [props.table.arn] },
-    props.table.updatesOnly(ORDER_ATTRIBUTES_WRITTEN_BY.outboxPublisher, "MarkPublished"),
-    { sid: "Publish", actions: ["sns:Publish"], resources: [props.topic.arn] },
-    { sid: "EncryptPublished", actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [props.kmsKeyArn] },
-  ];
+/** Lets the grantee read an order's outbox, mark its events published, and publish them (shared/outbox.ts). */
+export function grantOutboxPublishing(
+  grantee: Grantee,
+  { table, topic, key }: Pick<OutboxPublisherProps, "table" | "topic" | "key">,
+): void {
+  table.grant(grantee, ["dynamodb:GetItem"], { sid: "ReadOrders" });
+  table.grantUpdate(grantee, { attributes: ORDER_ATTRIBUTES_WRITTEN_BY.outboxPublisher, sid: "MarkPublished" });
+  topic.grantPublish(grantee, { sid: "Publish" });
+  key.grantEncryptDecrypt(grantee, { sid: "EncryptPublished" });
 }

@@ -7,17 +7,16 @@ import { denyInsecureTransport, policyDocument } from "./policy";
 import { MAX_RETENTION_SECONDS } from "./subscriber-queue";
 import { BundledFunction } from "./bundled-function";
 import { functionAlarms } from "./ops-alarms";
-import { OutboxPublisherProps, publishesOutbox } from "./outbox-publisher";
+import { grantOutboxPublishing, OutboxPublisherProps } from "./outbox-publisher";
 import { EVENT_TYPES } from "../../contract/events";
 
 /** The orders table (`table`) must have a stream with new images. */
 export interface OutboxRelayProps extends OutboxPublisherProps {
-  readonly timeoutSeconds: number;
-  /** Alarm when the relay lags the stream by more than this. Default: 60 s. */
+  /** Alarm when the relay lags the stream by more than this many seconds. @default 60 */
   readonly maxIteratorAgeSeconds?: number;
-  /** Retries of a failing record before it is given up to the failures queue, 0 to 10000. Default: 10. */
+  /** Retries of a failing record before it is given up to the failures queue, 0 to 10000. @default 10 */
   readonly maxRetryAttempts?: number;
-  /** Age past which a failing record is given up, 60 to 604800 s, or -1 (until it expires). Default: -1. */
+  /** Age past which a failing record is given up, 60 to 604800 s, or -1 (until it expires). @default -1 */
   readonly maxRecordAgeSeconds?: number;
 }
 
@@ -72,28 +71,16 @@ export class OutboxRelay extends Construct {
       policy: policyDocument([denyInsecureTransport("sqs", [this.failures.arn])]),
     });
     this.function = new BundledFunction(this, "handler", {
-      functionName: props.functionName,
-      bundle: "outbox-relay",
-      bundleRoot: props.bundleRoot,
-      memoryMb: props.memoryMb,
-      timeoutSeconds: props.timeoutSeconds,
-      logRetentionDays: props.logRetentionDays,
+      ...props,
       environment: { ...props.environment, TOPIC_ARN: props.topic.arn },
-      statements: [
-        {
-          sid: "ReadOrdersStream",
-          actions: [
-            "dynamodb:DescribeStream",
-            "dynamodb:GetRecords",
-            "dynamodb:GetShardIterator",
-            "dynamodb:ListStreams",
-          ],
-          resources: [streamArn],
-        },
-        ...publishesOutbox(props),
-        // The mapping sends a given-up batch's record with the function's role.
-        { sid: "RecordGivenUp", actions: ["sqs:SendMessage"], resources: [this.failures.arn] },
-      ],
+    });
+    props.table.grantStreamRead(this.function, { sid: "ReadOrdersStream" });
+    grantOutboxPublishing(this.function, props);
+    // The mapping sends a given-up batch's record with the function's role.
+    this.function.addToRolePolicy({
+      sid: "RecordGivenUp",
+      actions: ["sqs:SendMessage"],
+      resources: [this.failures.arn],
     });
     this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source", {
       eventSourceArn: streamArn,

@@ -4,19 +4,22 @@ import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { BundledFunction } from "./bundled-function";
 import { functionAlarms } from "./ops-alarms";
-import { OutboxPublisherProps, publishesOutbox } from "./outbox-publisher";
+import { grantOutboxPublishing, OutboxPublisherProps } from "./outbox-publisher";
 import { OUTBOX_INDEX } from "../../contract/outbox-index";
 import { OLDEST_UNPUBLISHED_METRIC } from "../../contract/metrics";
 
-/** The orders table (`table`) must have the outbox index (OUTBOX_INDEX). */
-export interface OutboxSweepProps extends OutboxPublisherProps {
+/**
+ * The orders table (`table`) must have the outbox index (OUTBOX_INDEX). The function's timeout is
+ * the sweep's own (SWEEP_TIMEOUT_SECONDS), not a setting.
+ */
+export interface OutboxSweepProps extends Omit<OutboxPublisherProps, "timeoutSeconds"> {
   /** Powertools' metrics namespace, as set in `environment`: where the alarm finds the age. */
   readonly metricsNamespace: string;
-  /** Minutes between sweeps, 1 to 60. Default: 1. */
+  /** Minutes between sweeps, 1 to 60. @default 1 */
   readonly everyMinutes?: number;
-  /** Orders listed for less than this are left to the relay, 0 to 3600. Default: 120 s. */
+  /** Orders listed for less than this many seconds are left to the relay, 0 to 3600. @default 120 */
   readonly graceSeconds?: number;
-  /** Page when an event has waited unpublished longer than this. Default: 600 s. */
+  /** Page when an event has waited unpublished longer than this many seconds. @default 600 */
   readonly maxUnpublishedAgeSeconds?: number;
 }
 
@@ -45,27 +48,17 @@ export class OutboxSweep extends Construct {
       throw new Error(`OutboxSweep "${props.functionName}": graceSeconds must be 0 to 3600, got ${graceSeconds}`);
     }
     this.function = new BundledFunction(this, "handler", {
-      functionName: props.functionName,
-      bundle: "outbox-sweep",
-      bundleRoot: props.bundleRoot,
-      memoryMb: props.memoryMb,
+      ...props,
       timeoutSeconds: SWEEP_TIMEOUT_SECONDS,
-      logRetentionDays: props.logRetentionDays,
       environment: {
         ...props.environment,
         ORDERS_TABLE: props.table.name,
         TOPIC_ARN: props.topic.arn,
         SWEEP_GRACE_SECONDS: String(graceSeconds),
       },
-      statements: [
-        {
-          sid: "ListUnpublished",
-          actions: ["dynamodb:Query"],
-          resources: [`${props.table.arn}/index/${OUTBOX_INDEX.name}`],
-        },
-        ...publishesOutbox(props),
-      ],
     });
+    props.table.grantIndexQuery(this.function, OUTBOX_INDEX.name, { sid: "ListUnpublished" });
+    grantOutboxPublishing(this.function, props);
     this.rule = new CloudwatchEventRule(this, "schedule", {
       name: `${props.functionName}-schedule`,
       description: "Publishes what the outbox relay's stream missed",

@@ -2,11 +2,13 @@ import { Fn } from "cdktf";
 
 /** One IAM policy statement, in the shape of Terraform's aws_iam_policy_document. */
 export interface PolicyStatement {
+  /** The statement's name in the policy, letters and digits; unique in the policy. @default none */
   readonly sid?: string;
-  /** Default: Allow. */
+  /** @default "Allow" */
   readonly effect?: "Allow" | "Deny";
   /** `"*"` for anyone; omit in identity policies. */
   readonly principals?: "*" | { readonly Service?: string[]; readonly AWS?: string[] };
+  /** What the statement allows or denies, e.g. `sqs:SendMessage`. */
   readonly actions: string[];
   /** Omitted only in trust policies. */
   readonly resources?: string[];
@@ -42,4 +44,20 @@ export function denyInsecureTransport(actionPrefix: string, resources: string[])
     resources,
     conditions: { Bool: { "aws:SecureTransport": ["false"] } },
   };
+}
+
+/**
+ * Whom a resource grants access to, as AWS CDK's IGrantable: a function, whose role's policy takes
+ * the statement. Resources grant through their own `grant…` methods (`table.grant(fn, …)`), so a
+ * statement is written where its resource is, never assembled by whoever uses the resource.
+ */
+export interface Grantee {
+  /** Adds the statement to the role's policy, after those already there. */
+  addToRolePolicy(statement: PolicyStatement): void;
+}
+
+/** How a grant's statement is written. */
+export interface GrantOptions {
+  /** The statement's Sid: it names the grant in a policy review and in the local runtime's grant report. @default none */
+  readonly sid?: string;
 }

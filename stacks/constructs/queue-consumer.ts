@@ -1,34 +1,25 @@
 import { Construct } from "constructs";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { BundledFunction } from "./bundled-function";
+import { BundledFunction, FunctionSettings } from "./bundled-function";
 import { SubscriberQueue } from "./subscriber-queue";
 import { FIFO_MAX_BATCH_SIZE, VISIBILITY_TIMEOUT_FACTOR } from "./fifo";
-import { PolicyStatement } from "./policy";
 import { AlarmDefinition, functionAlarms, OpsAlarms } from "./ops-alarms";
 
-export interface QueueConsumerProps {
-  /** Short service name, e.g. `inventory`; used in alarm names. */
+/** The function's settings (FunctionSettings), and how it consumes its queue. */
+export interface QueueConsumerProps extends FunctionSettings {
+  /** Short service name, e.g. `inventory`; begins each of its alarms' names (`<prefix><service>-<what>`). */
   readonly service: string;
-  readonly functionName: string;
-  readonly bundle: string;
-  /** Default: dist/ (see BundledFunction). */
-  readonly bundleRoot?: string;
+  /** The queue it consumes; its visibility timeout must be at least 6 × `timeoutSeconds`. */
   readonly queue: SubscriberQueue;
   /** Key the queue is encrypted with; the function gets kms:Decrypt on it. */
   readonly kmsKeyArn: string;
-  readonly memoryMb: number;
-  readonly timeoutSeconds: number;
-  readonly logRetentionDays: number;
-  /** 1 to 10 (FIFO). */
+  /** Messages per invocation, 1 to 10 (the FIFO maximum). */
   readonly batchSize: number;
   /** Pollers Lambda may run for this queue, 2 to 1000. */
   readonly maxConcurrency: number;
-  readonly environment: Record<string, string>;
-  /** Table and bucket grants this service needs, on those resources alone. */
-  readonly statements: PolicyStatement[];
-  /** Where its alarms go; each is named `<prefix><service>-<what>`. */
+  /** Where its alarms go. */
   readonly alarms: OpsAlarms;
-  /** Alarm when the oldest message is older than this. Default: 300 s. */
+  /** Alarm when the oldest message is older than this, in seconds. @default 300 */
   readonly maxMessageAgeSeconds?: number;
 }
 
@@ -61,26 +52,9 @@ export class QueueConsumer extends Construct {
       throw new Error(`${where}: maximum concurrency must be 2 to 1000, got ${props.maxConcurrency}`);
     }
 
-    this.function = new BundledFunction(this, "handler", {
-      functionName: props.functionName,
-      bundle: props.bundle,
-      bundleRoot: props.bundleRoot,
-      memoryMb: props.memoryMb,
-      timeoutSeconds: props.timeoutSeconds,
-      logRetentionDays: props.logRetentionDays,
-      environment: props.environment,
-      statements: [
-        {
-          sid: "ConsumeOwnQueue",
-          // What Lambda's SQS event source mapping calls with the role, and nothing more:
-          // https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html (execution role permissions)
-          actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-          resources: [queue.arn],
-        },
-        { sid: "DecryptOwnQueue", actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] },
-        ...props.statements,
-      ],
-    });
+    this.function = new BundledFunction(this, "handler", props);
+    queue.grantConsumeMessages(this.function, { sid: "ConsumeOwnQueue" });
+    this.function.addToRolePolicy({ sid: "DecryptOwnQueue", actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] });
     this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source", {
       eventSourceArn: queue.arn,
       functionName: this.function.fn.arn,

@@ -6,18 +6,21 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { denyInsecureTransport, PolicyStatement, policyDocument } from "./policy";
+import { denyInsecureTransport, Grantee, PolicyStatement, policyDocument } from "./policy";
 
 export interface SecureBucketProps {
-  /** Globally unique; include the account id. */
+  /** 3 to 63 lower-case letters, digits, hyphens and dots; globally unique, so include the account id. */
   readonly bucketName: string;
-  /** Days a replaced or deleted object version is kept. Default: 90. */
+  /** Days a replaced or deleted object version is kept, at least 1. @default 90 */
   readonly noncurrentVersionDays?: number;
-  /** Refuse `terraform destroy` while the bucket exists. Default: false. */
+  /** Refuse `terraform destroy` while the bucket exists. @default false */
   readonly preventDestroy?: boolean;
-  /** Let `terraform destroy` delete every object version with the bucket. Default: false. */
+  /** Let `terraform destroy` delete every object version with the bucket. @default false */
   readonly forceDestroy?: boolean;
-  /** Statements added to the bucket policy (which always denies plain HTTP), given the bucket's ARN. */
+  /**
+   * Statements added to the bucket policy (which always denies plain HTTP), given the bucket's ARN.
+   * @default none
+   */
   readonly policyStatements?: (bucketArn: string) => PolicyStatement[];
 }
 
@@ -68,6 +71,19 @@ export class SecureBucket extends Construct {
         },
       ],
     });
+  }
+
+  /**
+   * Lets the grantee put and get the objects whose keys match the pattern, and list the bucket:
+   * without ListBucket, S3 answers 403 instead of 404 for a key that does not exist. No delete,
+   * unlike AWS CDK's `Bucket.grantReadWrite`: a versioned bucket keeps what is replaced.
+   */
+  grantReadWrite(grantee: Grantee, objectsKeyPattern: string): void {
+    grantee.addToRolePolicy({
+      actions: ["s3:PutObject", "s3:GetObject"],
+      resources: [`${this.arn}/${objectsKeyPattern}`],
+    });
+    grantee.addToRolePolicy({ actions: ["s3:ListBucket"], resources: [this.arn] });
   }
 
   get arn(): string {

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Fn, TerraformOutput, Token } from "cdktf";
 import { Sesv2ConfigurationSet } from "@cdktf/provider-aws/lib/sesv2-configuration-set";
 import { Sesv2EmailIdentity } from "@cdktf/provider-aws/lib/sesv2-email-identity";
-import { PolicyStatement } from "./policy";
+import { Grantee } from "./policy";
 
 export interface SenderIdentityProps {
   /** The From address (a Terraform expression is fine, e.g. a variable's value). */
@@ -12,23 +12,22 @@ export interface SenderIdentityProps {
    * address's domain with Easy DKIM; the three CNAME records to publish are the `dkim_records` output.
    */
   readonly verify: "address" | "domain";
-  /** Name of the configuration set. */
+  /** Name of the configuration set, 1 to 64 letters, digits, hyphens and underscores. */
   readonly configurationSetName: string;
 }
 
 /**
  * The SES v2 identity that order e-mails are sent from, and the configuration set they are sent
- * through (reputation metrics on, bounces and complaints suppressed). `sendStatement` is the only
- * SES permission the sender needs: SendEmail through this identity, in this configuration set,
- * from this address.
+ * through (reputation metrics on, bounces and complaints suppressed).
  */
 export class SenderIdentity extends Construct {
   readonly identity: Sesv2EmailIdentity;
   readonly configurationSet: Sesv2ConfigurationSet;
-  readonly sendStatement: PolicyStatement;
+  private readonly senderEmail: string;
 
   constructor(scope: Construct, id: string, props: SenderIdentityProps) {
     super(scope, id);
+    this.senderEmail = props.senderEmail;
     this.configurationSet = new Sesv2ConfigurationSet(this, "configuration-set", {
       configurationSetName: props.configurationSetName,
       reputationOptions: { reputationMetricsEnabled: true },
@@ -47,14 +46,20 @@ export class SenderIdentity extends Construct {
         value: Token.asList(Fn.formatlist("%s._domainkey.%s CNAME %s.dkim.amazonses.com", [tokens, domain, tokens])),
       });
     }
-    // SES v2 authorizes SendEmail on the identity and on the configuration set named in the call.
-    // https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
-    this.sendStatement = {
+  }
+
+  /**
+   * Lets the grantee send, and nothing more of SES: SendEmail through this identity, in this
+   * configuration set, from this address. SES v2 authorizes SendEmail on the identity and on the
+   * configuration set named in the call (https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html).
+   */
+  grantSendEmail(grantee: Grantee): void {
+    grantee.addToRolePolicy({
       sid: "SendAsTheSenderIdentity",
       actions: ["ses:SendEmail"],
       resources: [this.identity.arn, this.configurationSet.arn],
-      conditions: { StringEquals: { "ses:FromAddress": [props.senderEmail] } },
-    };
+      conditions: { StringEquals: { "ses:FromAddress": [this.senderEmail] } },
+    });
   }
 
   get configurationSetName(): string {

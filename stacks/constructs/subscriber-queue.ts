@@ -6,23 +6,24 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Fn, Lazy } from "cdktf";
 import { FifoTopic } from "./fifo-topic";
 import { deadLetterName, requireFifoName } from "./fifo";
-import { denyInsecureTransport, policyDocument } from "./policy";
+import { denyInsecureTransport, GrantOptions, Grantee, policyDocument } from "./policy";
 
 export interface SubscriberQueueProps {
+  /** The FIFO topic the queue is subscribed to; only it may deliver. */
   readonly topic: FifoTopic;
-  /** Must end with `.fifo`; the DLQ is named `<name>-dlq.fifo`. */
+  /** 1 to 80 characters (letters, digits, hyphens, underscores), ending with `.fifo`; the DLQ is named `<name>-dlq.fifo`. */
   readonly queueName: string;
   /** Same key as the topic, so SNS can encrypt what it delivers. */
   readonly kmsKeyArn: string;
-  /** At least 6 × the consumer's timeout; QueueConsumer checks. */
+  /** 0 to 43,200 s (SQS's range), and at least 6 × the consumer's timeout; QueueConsumer checks. */
   readonly visibilityTimeoutSeconds: number;
-  /** Receives before a message moves to the DLQ. */
+  /** Receives before a message moves to the DLQ, 1 to 1000. */
   readonly maxReceiveCount: number;
-  /** Default: 14 days, the SQS maximum. */
+  /** Seconds the DLQ keeps a message, 60 to 1,209,600. @default 1,209,600 (14 days, the SQS maximum) */
   readonly dlqRetentionSeconds?: number;
-  /** Per-message-group throughput quotas. Default: false. */
+  /** Per-message-group throughput quotas. @default false */
   readonly highThroughput?: boolean;
-  /** SNS filter policy on message attributes. Default: every message. */
+  /** SNS filter policy on message attributes. @default none: every message */
   readonly filterPolicy?: Record<string, unknown>;
 }
 
@@ -95,6 +96,19 @@ export class SubscriberQueue extends Construct {
     });
   }
 
+  /**
+   * Lets the grantee consume the queue: what Lambda's SQS event source mapping calls with the
+   * function's role, and nothing more (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html,
+   * execution role permissions). The queue's key is granted apart (QueueConsumer's `kmsKeyArn`).
+   */
+  grantConsumeMessages(grantee: Grantee, options: GrantOptions = {}): void {
+    grantee.addToRolePolicy({
+      sid: options.sid,
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      resources: [this.queue.arn],
+    });
+  }
+
   get arn(): string {
     return this.queue.arn;
   }
@@ -105,8 +119,11 @@ export class SubscriberQueue extends Construct {
 }
 
 export interface QueueSubscriptionOptions {
+  /** The FIFO topic that delivers. */
   readonly topic: FifoTopic;
+  /** The FIFO queue it delivers to; its policy is written (or extended) to admit the topic. */
   readonly queue: SqsQueue;
+  /** SNS filter policy on message attributes. @default none: every message */
   readonly filterPolicy?: Record<string, unknown>;
 }
 
