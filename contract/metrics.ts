@@ -2,7 +2,7 @@
  * The names of the business metrics the functions emit and the stack's dashboard and alarms read:
  * one list, so that a renamed metric cannot leave an alarm watching nothing.
  */
-/** Orders stored whose event could not be published; the API's alarm watches it (FanoutStack). */
+/** Orders stored whose event could not be published; the API's alarm watches it (OrdersApi.addAlarms). */
 export const ORDERS_NOT_PUBLISHED_METRIC = "OrdersNotPublished";
 /** New orders stored by the API (a client's retry of the same order is not counted again). */
 export const ORDERS_PLACED_METRIC = "OrdersPlaced";

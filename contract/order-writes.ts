@@ -1,7 +1,7 @@
 /**
  * What each writer of an order item names in its writes: the top-level attributes of its
  * UpdateItem's key, update and condition expressions. The stack lets each role write only these
- * (IAM `dynamodb:Attributes`, stacks/fanout-stack.ts), so a consumer that is compromised cannot
+ * (IAM `dynamodb:Attributes`, OnDemandTable.grantUpdate in stacks/constructs/on-demand-table.ts), so a consumer that is compromised cannot
  * record an event in the outbox, change the order's status or its customer; the local runtime
  * checks every write against the same lists (local/authz/dynamodb-attributes.ts). The orders
  * API writes whole orders and is not limited.

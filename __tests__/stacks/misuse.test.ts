@@ -44,7 +44,6 @@ function consumerProps(overrides: Partial<QueueConsumerProps>, visibility = 60) 
     batchSize: 10,
     maxConcurrency: 2,
     environment: {},
-    statements: [],
     alarms: new OpsAlarms(stack, "ops", {
       topicName: "ops",
       alarmNamePrefix: "misuse-",

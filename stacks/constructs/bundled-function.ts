@@ -30,8 +30,6 @@ export interface FunctionSettings {
   readonly logRetentionDays: number;
   /** Environment variables, beside the `NODE_OPTIONS=--enable-source-maps` every function gets. */
   readonly environment: Record<string, string>;
-  /** What the function may do beyond writing its own logs and traces. @default nothing more */
-  readonly statements?: PolicyStatement[];
   /**
    * Concurrency set aside for this function alone (and its ceiling), 0 to the account's
    * unreserved concurrency. @default none: the account's shared pool
@@ -42,7 +40,7 @@ export interface FunctionSettings {
 /**
  * A Lambda function (LAMBDA_RUNTIME, arm64, X-Ray active) from an esbuild bundle's deployment package
  * (a reproducible zip, so its hash changes only when the code does), with its own log group
- * and a role that grants its logs, its traces, the given statements and what resources grant it
+ * and a role that grants its logs, its traces and what resources grant it
  * (`addToRolePolicy`), nothing else.
  */
 export class BundledFunction extends Construct implements Grantee {
@@ -88,7 +86,6 @@ export class BundledFunction extends Construct implements Grantee {
             },
             // X-Ray has no resource-level permissions: "*" is the only resource it accepts.
             { sid: "Tracing", actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources: ["*"] },
-            ...(props.statements ?? []),
             ...this.granted,
           ]),
       }),
