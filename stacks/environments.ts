@@ -20,6 +20,8 @@ import type { ConsumerService } from "../contract/services";
  *                                          (SES verifies its domain with Easy DKIM)
  *   ORDER_FANOUT_<ENV>_ACCOUNT_CONCURRENCY the account's Lambda concurrency quota in the region (default 1000;
  *                                          prod is designed for a raised quota, see docs/scale.md)
+ *   ORDER_FANOUT_<ENV>_TABLE_READ_QUOTA    the account's DynamoDB table-level read and write throughput
+ *   ORDER_FANOUT_<ENV>_TABLE_WRITE_QUOTA   quotas in the region (default 40000 each; prod is designed for raised ones)
  *
  * A value only a deployment needs (sender, alarm recipient) may be missing at synth: the stack
  * turns it into a Terraform variable whose validation stops `terraform plan` and `cdktf deploy`
@@ -89,6 +91,14 @@ export interface EnvironmentSettings {
   readonly apiLatencyAlarmMs: number;
   /** The account's Lambda concurrency quota in the region; synth refuses settings that exceed it. */
   readonly accountConcurrency: number;
+  /**
+   * The account's DynamoDB table-level throughput quotas in the region (Service Quotas: Amazon
+   * DynamoDB › Table-level read throughput limit, L-CF0CBE56, and write, L-AB614373): the most
+   * warm throughput a table may ask for. Synth refuses warm throughput above them: a deploy
+   * that asks for more fails on AWS's side, after the plan was approved.
+   * @default 40,000 read and 40,000 write units (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)
+   */
+  readonly tableThroughputQuota: WarmThroughput;
   /** IAM role the provider and the S3 backend assume; unset means the caller's own credentials. */
   readonly roleArn?: string;
   /** Where alarms are e-mailed; unset at synth, the deployment asks for it (see FanoutStack). */
@@ -183,6 +193,8 @@ const ses = (maxSendRate: number) => ({ transport: "ses", senderIdentity: "addre
 
 /** Lambda's default concurrency quota per account and region. */
 const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
+/** DynamoDB's default table-level throughput quotas per account and region (on-demand tables). */
+const DEFAULT_TABLE_QUOTA: WarmThroughput = { readUnitsPerSecond: 40_000, writeUnitsPerSecond: 40_000 };
 
 /** The same maximum concurrency for every consumer. */
 const everyConsumer = (n: number) => ({ inventory: n, billing: n, notification: n, review: n });
@@ -202,6 +214,7 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     apiThrottle: { burstLimit: 50, rateLimit: 20 },
     apiReservedConcurrency: 10,
     accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
+    tableThroughputQuota: DEFAULT_TABLE_QUOTA,
     notification: ses(1),
     tags: { project: "order-fanout", environment: "dev" },
   },
@@ -216,6 +229,7 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     apiThrottle: { burstLimit: 200, rateLimit: 100 },
     apiReservedConcurrency: 50,
     accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
+    tableThroughputQuota: DEFAULT_TABLE_QUOTA,
     notification: ses(14),
     tags: { project: "order-fanout", environment: "staging" },
   },
@@ -241,6 +255,10 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     // The quota prod is designed for (a raise from 1,000); ORDER_FANOUT_PROD_ACCOUNT_CONCURRENCY
     // states the account's real one, and synth refuses settings above it.
     accountConcurrency: 3000,
+    // The table-level quotas prod's warm throughput needs (raises from 40,000 each, requested
+    // before the first deploy); ORDER_FANOUT_PROD_TABLE_READ_QUOTA and _TABLE_WRITE_QUOTA state the
+    // account's real ones, and synth refuses warm throughput above them.
+    tableThroughputQuota: { readUnitsPerSecond: 60_000, writeUnitsPerSecond: 150_000 },
     deletionProtection: true,
     // An order's item takes about 14 write units in its life (docs/scale.md): 141,000/s at the peak.
     warmThroughput: {
@@ -272,6 +290,7 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     apiThrottle: { burstLimit: 500, rateLimit: 500 },
     apiReservedConcurrency: 10,
     accountConcurrency: DEFAULT_ACCOUNT_CONCURRENCY,
+    tableThroughputQuota: DEFAULT_TABLE_QUOTA,
     // No account rate locally: high enough that pacing never holds the local flow up.
     notification: { ...ses(1000), senderEmail: "orders@localhost" },
     // Shorter, so that a fault lifted in a local scenario is swept within a minute or so, and a
@@ -357,13 +376,12 @@ function roleArnFrom(variable: string, value: string | undefined): string | unde
   );
 }
 
-function concurrencyFrom(variable: string, value: string | undefined, designed: number): number {
+/** A quota the account states in `variable` (what Service Quotas shows), or the one the environment is designed for. */
+function quotaFrom(variable: string, value: string | undefined, designed: number, what: string): number {
   if (value === undefined) return designed;
   const quota = Number(value);
   if (!Number.isInteger(quota) || quota < 1)
-    throw new SettingsError(
-      `${variable} must be the account's Lambda concurrency quota, a whole number; got "${value}"`,
-    );
+    throw new SettingsError(`${variable} must be the account's ${what}, a whole number; got "${value}"`);
   return quota;
 }
 
@@ -393,13 +411,34 @@ export function environmentSettings(name: EnvironmentName, env: NodeJS.ProcessEn
   const roleVariable = variableName(name, "ROLE_ARN");
   const roleArn = roleArnFrom(roleVariable, given(env, roleVariable));
   const concurrencyVariable = variableName(name, "ACCOUNT_CONCURRENCY");
+  const readQuotaVariable = variableName(name, "TABLE_READ_QUOTA");
+  const writeQuotaVariable = variableName(name, "TABLE_WRITE_QUOTA");
   return {
     ...base,
     name,
     namePrefix: `order-fanout-${name}`,
     state: stateFor(name, env),
     allowedAccountIds: accountIdsFrom(accountVariable, env[accountVariable]),
-    accountConcurrency: concurrencyFrom(concurrencyVariable, given(env, concurrencyVariable), base.accountConcurrency),
+    accountConcurrency: quotaFrom(
+      concurrencyVariable,
+      given(env, concurrencyVariable),
+      base.accountConcurrency,
+      "Lambda concurrency quota",
+    ),
+    tableThroughputQuota: {
+      readUnitsPerSecond: quotaFrom(
+        readQuotaVariable,
+        given(env, readQuotaVariable),
+        base.tableThroughputQuota.readUnitsPerSecond,
+        "DynamoDB table-level read throughput quota",
+      ),
+      writeUnitsPerSecond: quotaFrom(
+        writeQuotaVariable,
+        given(env, writeQuotaVariable),
+        base.tableThroughputQuota.writeUnitsPerSecond,
+        "DynamoDB table-level write throughput quota",
+      ),
+    },
     ...(roleArn ? { roleArn } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     notification: notificationFrom(name, env, base.notification),

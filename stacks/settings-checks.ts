@@ -12,7 +12,7 @@ export const UNRESERVED_MINIMUM = 100;
 
 /**
  * Refuses, at synth, settings that are wrong whatever the deployment: an anonymous API anywhere but
- * the local stack, and concurrency the account cannot give. Each message names the setting.
+ * the local stack, and concurrency or warm throughput the account cannot give. Each message names the setting.
  */
 export function checkSettings(s: EnvironmentSettings): void {
   const where = `environment "${s.name}"`;
@@ -51,6 +51,27 @@ export function checkSettings(s: EnvironmentSettings): void {
     );
   }
   checkSendRate(s, where);
+  checkWarmThroughput(s, where);
+}
+
+/** No table asks for more warm throughput than the account's table-level quota lets it have. */
+function checkWarmThroughput(s: EnvironmentSettings, where: string): void {
+  for (const [table, warm] of Object.entries(s.warmThroughput ?? {})) {
+    for (const [unit, setting] of [
+      ["readUnitsPerSecond", "READ"],
+      ["writeUnitsPerSecond", "WRITE"],
+    ] as const) {
+      const quota = s.tableThroughputQuota[unit];
+      if (warm[unit] > quota) {
+        throw new SettingsError(
+          `${where}: the ${table} table's warm throughput (${warm[unit]} ${unit}) is above the account's ` +
+            `table-level quota (${quota}); request the raise in Service Quotas (Amazon DynamoDB › Table-level ` +
+            `${setting.toLowerCase()} throughput limit) and set ${variableName(s.name, `TABLE_${setting}_QUOTA`)}, ` +
+            "or ask for less",
+        );
+      }
+    }
+  }
 }
 
 /**

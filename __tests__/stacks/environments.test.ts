@@ -56,6 +56,7 @@ describe("environment settings", () => {
     ["ORDER_FANOUT_DEV_SENDER_IDENTITY", "dns", /ORDER_FANOUT_DEV_SENDER_IDENTITY must be "address" or "domain"/],
     ["ORDER_FANOUT_DEV_ROLE_ARN", "deployer", /ORDER_FANOUT_DEV_ROLE_ARN must be an IAM role ARN/],
     ["ORDER_FANOUT_DEV_ACCOUNT_CONCURRENCY", "lots", /ORDER_FANOUT_DEV_ACCOUNT_CONCURRENCY must be/],
+    ["ORDER_FANOUT_DEV_TABLE_WRITE_QUOTA", "0", /ORDER_FANOUT_DEV_TABLE_WRITE_QUOTA must be the account's DynamoDB/],
   ])("refuses %s=%s at synth, naming the variable", (variable, value, message) => {
     expect(() => environmentSettings("dev", { [variable]: value })).toThrow(message);
   });

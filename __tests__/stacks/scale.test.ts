@@ -66,6 +66,20 @@ describe("prod, sized for its peak", () => {
     );
   });
 
+  it("refuses prod's warm tables in an account whose DynamoDB table quotas were not raised, naming the quota and the variable", () => {
+    const unraised = environmentSettings("prod", { ORDER_FANOUT_PROD_TABLE_WRITE_QUOTA: "40000" });
+    expect(() => fanoutStack(unraised)).toThrow(
+      "the orders table's warm throughput (150000 writeUnitsPerSecond) is above the account's table-level quota (40000); " +
+        "request the raise in Service Quotas (Amazon DynamoDB › Table-level write throughput limit) and set " +
+        "ORDER_FANOUT_PROD_TABLE_WRITE_QUOTA, or ask for less",
+    );
+    const reads = environmentSettings("prod", { ORDER_FANOUT_PROD_TABLE_READ_QUOTA: "40000" });
+    expect(() => fanoutStack(reads)).toThrow("the orders table's warm throughput (60000 readUnitsPerSecond)");
+    expect(() =>
+      fanoutStack(environmentSettings("prod", { ORDER_FANOUT_PROD_TABLE_WRITE_QUOTA: "150000" })),
+    ).not.toThrow();
+  });
+
   it("pages for e-mail a day late, not 300 s late, since a peak backs it up by design; and for any queue that stops draining", () => {
     const alarms = Object.values(resourcesOf(plan, "aws_cloudwatch_metric_alarm"));
     const age = (service: string) =>
