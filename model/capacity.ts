@@ -127,9 +127,10 @@ export function limitsOf(topology: Topology, costs: Costs, highValueShare: numbe
   for (const c of topology.consumers) {
     const share = shareOf(c, highValueShare);
     limits.push({
-      // SNS delivers each message with its own SendMessage call, never a batch: the queue's
-      // per-action quota bounds what it takes from the topic, whatever the consumer's batch size.
-      part: `${c.service} queue intake (SNS sends one message per SendMessage call)`,
+      // An assumption, not a documented fact: AWS does not say how SNS writes to a subscribed
+      // queue. Taken as one SendMessage call a message (never a batch), the queue's per-action
+      // quota bounds what it takes from the topic, whatever the consumer's batch size.
+      part: `${c.service} queue intake (assumed: SNS sends one message per SendMessage call)`,
       ordersPerSecond: c.intakePerSecond / share,
       raisedBy: "highThroughputFifo: true (batching does not help)",
     });

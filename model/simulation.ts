@@ -1,7 +1,7 @@
 /**
  * A discrete-event simulation of the fan-out's topology under an offered load: the API's throttle
  * (token bucket: rate and burst) and its function's concurrency, the topic's publish quota, each
- * queue's intake quota (SNS sends one message per SendMessage call), and per queue a pool of
+ * queue's intake quota (assumed, undocumented: SNS sends one message per SendMessage call), and per queue a pool of
  * Lambda invocations taking batches, bounded by the mapping's maximum concurrency, by how fast
  * Lambda adds pollers, by the account's unreserved concurrency and, for e-mail, by each
  * environment's share of the SES rate.

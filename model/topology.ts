@@ -20,7 +20,7 @@ export interface ConsumerTopology {
   readonly timeoutSeconds: number;
   /** The subscription has a filter policy: only some orders reach it (review: high-value ones). */
   readonly filtered: boolean;
-  /** Messages/s SNS can deliver into the queue: one SendMessage call each, never a batch. */
+  /** Messages/s SNS can deliver into the queue, assuming one SendMessage call each (AWS does not document how SNS writes to a queue). */
   readonly intakePerSecond: number;
   readonly retentionSeconds: number;
   /** The e-mails/s the consumer paces itself to (SES_MAX_SEND_RATE), if it sends e-mail. */
