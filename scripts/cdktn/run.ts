@@ -8,6 +8,7 @@
  *
  *   npm run cdktn                   # prove it (CI)
  *   npm run cdktn -- --update-lock  # resolve cdktn/package-lock.json again, after a dependency change
+ *   npm run cdktn -- --in-place     # migrate for real: the same rename on this clean checkout, nothing else
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -122,16 +123,30 @@ async function compare(cdktfOut: string, cdktnOut: string): Promise<void> {
   console.log(`== plan difference: ${path.relative(ROOT, REPORT)} is current, every difference explained`);
 }
 
+/** The migration itself, on a checkout with nothing uncommitted, so that it is one reviewable diff. */
+function migrateInPlace(files: string[]): void {
+  if (
+    execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, encoding: "utf8" }).trim() !==
+    ""
+  )
+    throw new Error("commit or stash your changes first: the migration must be a diff of its own");
+  writeVariant(files, ROOT, false);
+  console.log('== renamed to cdktn: run npm ci, then follow docs/migration-cdktn.md, "After the rename"');
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args.some((arg) => arg !== "--update-lock")) throw new Error("usage: npm run cdktn [-- --update-lock]");
-  const updateLock = args.includes("--update-lock");
+  const [option, ...rest] = args;
+  if (rest.length > 0 || (option !== undefined && option !== "--update-lock" && option !== "--in-place"))
+    throw new Error("usage: npm run cdktn [-- --update-lock | --in-place]");
+  const files = trackedFiles();
+  refuseUnmappable(files);
+  if (option === "--in-place") return migrateInPlace(files);
+
+  const updateLock = option === "--update-lock";
   const [major, minor] = process.versions.node.split(".").map(Number);
   if (major < 22 || (major === 22 && minor < 19))
     throw new Error(`cdktn-cli needs Node >= 22.19; this is Node ${process.versions.node}`);
-
-  const files = trackedFiles();
-  refuseUnmappable(files);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "order-fanout-cdktn-"));
   const copy = path.join(work, "project");
   try {
@@ -153,13 +168,14 @@ async function main(): Promise<void> {
       copy,
       env,
     );
+    console.log("== the cdktn build synthesizes every stack and passes the infrastructure tests");
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
 main().then(
-  () => console.log("== the cdktn build synthesizes every stack and passes the infrastructure tests"),
+  () => undefined,
   (error) => {
     console.error((error as Error).message);
     process.exit(1);
