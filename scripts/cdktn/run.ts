@@ -19,6 +19,7 @@ import { PackageJson, renameImports, renamePackageJson, unmappableImports } from
 import { planDifferences, unexplained } from "./plan-difference";
 import { EXPLAINED_DIFFERENCES } from "./explained-differences";
 import { renderReport, StackComparison } from "./difference-report";
+import { hclRisks } from "./hcl-risks";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const LOCK = path.join(ROOT, "cdktn", "package-lock.json");
@@ -86,13 +87,19 @@ function readPlans(outdir: string): Map<string, Plan> {
   );
 }
 
-/** Writes the report; fails on an unexplained or stale difference, or a stack only one build has. */
+/**
+ * Writes the report; fails on an unexplained or stale difference, a stack only one build has, or
+ * what cdktn's HCL renderer would get wrong (hcl-risks.ts).
+ */
 async function compare(cdktfOut: string, cdktnOut: string): Promise<void> {
   const before = readPlans(cdktfOut);
   const after = readPlans(cdktnOut);
   const names = [...before.keys()].sort().join(", ");
   const cdktnNames = [...after.keys()].sort().join(", ");
   if (names !== cdktnNames) throw new Error(`the builds synthesize different stacks: ${names} / ${cdktnNames}`);
+  const risks = [...after].flatMap(([stack, plan]) => hclRisks(plan).map((risk) => `${stack}: ${risk}`));
+  if (risks.length > 0)
+    throw new Error(`cdktn's HCL output would corrupt or drop (cdk-terrain#313):\n  ${risks.join("\n  ")}`);
   const stacks: StackComparison[] = [...before.keys()].sort().map((stack) => {
     const [cdktf, cdktn] = [before.get(stack)!, after.get(stack)!];
     return {
