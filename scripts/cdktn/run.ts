@@ -138,7 +138,7 @@ function migrateInPlace(files: string[]): void {
   )
     throw new Error("commit or stash your changes first: the migration must be a diff of its own");
   writeVariant(files, ROOT, false);
-  console.log('== renamed to cdktn: run npm ci, then follow docs/migration-cdktn.md, "After the rename"');
+  console.log('== renamed to cdktn: run npm ci, then follow docs/migration-cdktn.md, "The migration, for real"');
 }
 
 async function main(): Promise<void> {
