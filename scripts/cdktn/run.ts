@@ -132,10 +132,11 @@ async function compare(cdktfOut: string, cdktnOut: string): Promise<void> {
 
 /** The migration itself, on a checkout with nothing uncommitted, so that it is one reviewable diff. */
 function migrateInPlace(files: string[]): void {
-  if (
-    execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: ROOT, encoding: "utf8" }).trim() !==
-    ""
-  )
+  const changed = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (changed.trim() !== "")
     throw new Error("commit or stash your changes first: the migration must be a diff of its own");
   writeVariant(files, ROOT, false);
   console.log('== renamed to cdktn: run npm ci, then follow docs/migration-cdktn.md, "The migration, for real"');
@@ -158,7 +159,13 @@ async function main(): Promise<void> {
   const copy = path.join(work, "project");
   try {
     writeVariant(files, copy, updateLock);
-    run("npm", [updateLock ? "install" : "ci", "--no-audit", "--no-fund"], copy);
+    try {
+      run("npm", [updateLock ? "install" : "ci", "--no-audit", "--no-fund"], copy);
+    } catch (error) {
+      // npm ci refuses a lockfile that no longer matches package.json's dependencies.
+      const hint = updateLock ? "" : "; after a change to package.json's dependencies: npm run cdktn -- --update-lock";
+      throw new Error(`${(error as Error).message}${hint}`, { cause: error });
+    }
     if (updateLock) fs.copyFileSync(path.join(copy, "package-lock.json"), LOCK);
     const env = { ...process.env, CHECKPOINT_DISABLE: "1", ORDER_FANOUT_DIST: path.join(copy, "dist") };
     run("npm", ["run", "build", "--silent"], copy, env);
