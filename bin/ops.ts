@@ -5,10 +5,11 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { ENVIRONMENT_NAMES } from "../stacks/environments";
-import { CONSUMER_SERVICES } from "../contract/services";
+import { CONSUMER_SERVICES, ConsumerService } from "../contract/services";
 import { OpsTarget, requireService, resolveTarget } from "../ops/target";
 import { collectStatus, formatStatus } from "../ops/status";
-import { formatDeadLetters, listDeadLetters, MAX_MESSAGES_PER_SECOND, MoveTaskRunningError, redrive } from "../ops/dlq";
+import { formatDeadLetters, listDeadLetters, MoveTaskRunningError, redrive } from "../ops/dlq";
+import { MAX_MESSAGES_PER_SECOND } from "../contract/sqs-limits";
 import { parseCommandLine, UsageError } from "../ops/cli";
 import { runAsMain, runCommand } from "./frame";
 import { replayCommand } from "./replay";
@@ -92,20 +93,26 @@ function checkOptions(command: Command, args: Args): void {
     throw new UsageError("--data-dir is for dlq list");
 }
 
-async function run(command: Command, args: Args, target: OpsTarget, sqs: SQSClient): Promise<number> {
+/** What the command line asks for, checked once. */
+interface Request {
+  readonly service?: ConsumerService;
+  readonly rate?: number;
+}
+
+async function run(command: Command, args: Args, request: Request, target: OpsTarget, sqs: SQSClient): Promise<number> {
   if (command.name === "status") {
     const report = await collectStatus(sqs, target);
     console.log(args.values.json ? JSON.stringify(report, null, 2) : formatStatus(report));
     return 0;
   }
-  const service = requireService(command.service!);
+  const service = request.service!;
   if (command.name === "dlq list") {
     const dataDir = args.values["data-dir"] ?? ".local-data";
     const { queue, messages } = await listDeadLetters(sqs, target, service, dataDir);
     console.log(formatDeadLetters(queue, target, messages));
     return 0;
   }
-  const task = await redrive(sqs, target, service, { rate: rateOf(args) });
+  const task = await redrive(sqs, target, service, { rate: request.rate });
   if (task.Status === "COMPLETED") return 0;
   console.error(`ops: the move task ended ${task.Status}${task.FailureReason ? `: ${task.FailureReason}` : ""}`);
   return 1;
@@ -125,8 +132,10 @@ export async function main(argv: string[]): Promise<number> {
     const args = parse(argv);
     const command = commandOf(args.positionals);
     checkOptions(command, args);
-    if (command.service !== undefined) requireService(command.service);
-    rateOf(args);
+    const request: Request = {
+      ...(command.service !== undefined ? { service: requireService(command.service) } : {}),
+      rate: rateOf(args),
+    };
     const { env } = args.values;
     if (env === undefined) throw new UsageError(`--env is required: one of ${ENVIRONMENT_NAMES.join(", ")}`);
     const target = resolveTarget(env);
@@ -136,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     reached({ target, service: "SQS", endpoint, resource: `a queue of ${target.settings.namePrefix}` });
     const sqs = new SQSClient(target.sqs);
     try {
-      return await run(command, args, target, sqs);
+      return await run(command, args, request, target, sqs);
     } finally {
       sqs.destroy();
     }

@@ -44,14 +44,19 @@ export async function outboxCommand(argv: string[]): Promise<number> {
     if (args.values.json && command !== "list") throw new UsageError("--json is for outbox list");
     if (!args.values.env) throw new UsageError("--env is required");
     const target = resolveTarget(args.values.env);
+    if (command === "backfill") {
+      const ddb = documentClientFor(target);
+      try {
+        const { found, listed } = await backfillOutboxIndex(ddb, target.tables.orders);
+        console.log(`${found} orders with unpublished events were not in the outbox index; ${listed} listed now`);
+        return 0;
+      } finally {
+        ddb.destroy();
+      }
+    }
     const sqs = new SQSClient(target.sqs);
     try {
       if (command === "replay") return await replayOutbox(target, sqs);
-      if (command === "backfill") {
-        const { found, listed } = await backfillOutboxIndex(documentClientFor(target), target.tables.orders);
-        console.log(`${found} orders with unpublished events were not in the outbox index; ${listed} listed now`);
-        return 0;
-      }
       const report = await outboxReport(target, sqs);
       console.log(args.values.json ? JSON.stringify(report, null, 2) : formatOutboxReport(report, target));
       return 0;

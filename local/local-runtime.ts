@@ -28,7 +28,7 @@ import { RequestMapper } from "./authz/requests";
 import { grantsReport } from "./authz/grants";
 import { startGateway } from "./runtime/gateway";
 import { Scheduler } from "./runtime/scheduler";
-import { processedMessageOf, RuntimeParts, RuntimeState } from "./runtime/state";
+import { RuntimeParts, RuntimeState } from "./runtime/state";
 import {
   activityLine,
   formatDenial,
@@ -36,6 +36,7 @@ import {
   formatScheduledRun,
   formatStreamBatch,
   ProcessedMessage,
+  processedMessageOf,
 } from "./runtime/lines";
 import { LocalConsole } from "./console/server";
 import { importCatalogueFile } from "../ops/catalogue/import";

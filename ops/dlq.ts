@@ -20,12 +20,6 @@ import { ConsumerService } from "../contract/services";
 import { deadLetterQueueName, functionName, OpsTarget, queueName } from "./target";
 import { queueUrlOf } from "./status";
 
-/**
- * SQS's ceiling for a message move task's MaxNumberOfMessagesPerSecond
- * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html).
- */
-export const MAX_MESSAGES_PER_SECOND = 500;
-
 /** Long enough to finish reading a DLQ, short enough that a crash of this command hides nothing for long. */
 const LIST_VISIBILITY_SECONDS = 30;
 

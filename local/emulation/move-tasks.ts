@@ -21,7 +21,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { redriveOf } from "../plan/redrive";
-import { MAX_MESSAGES_PER_SECOND } from "../../ops/dlq";
+import { MAX_MESSAGES_PER_SECOND } from "../../contract/sqs-limits";
 
 /** A queue of the plan, as the move tasks need it. */
 export interface MoveTaskQueue {

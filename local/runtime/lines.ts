@@ -7,6 +7,7 @@
 import type { Denial } from "../authz/authorizer";
 import type { ScheduledRun } from "./scheduler";
 import type { StreamBatchReport } from "./stream-poller";
+import type { LogRecord } from "./function-host";
 
 /** A message a consumer processed, or failed, as its log line reported it. */
 export interface ProcessedMessage {
@@ -69,4 +70,25 @@ export function formatStreamBatch(service: string, b: StreamBatchReport): string
 /** The runtime's line for a denied call, at ERROR: who, what, and AWS's reason. */
 export function formatDenial(denial: Denial): string {
   return noticeLine("ERROR", `access denied: ${denial.message}`);
+}
+
+/** A log line's key as text, or `fallback` when the function did not log it as a string or number. */
+function field(record: LogRecord, key: string, fallback = "?"): string {
+  const value = record[key];
+  return typeof value === "string" || typeof value === "number" ? String(value) : fallback;
+}
+
+/** The message outcome a consumer's log line reports (`processed` or `failed`), if it is one. */
+export function processedMessageOf(record: LogRecord): ProcessedMessage | undefined {
+  if (record.message !== "processed" && record.message !== "failed") return undefined;
+  const error = record.error as { message?: string } | undefined;
+  return {
+    service: field(record, "service"),
+    orderId: field(record, "orderId"),
+    eventType: field(record, "eventType"),
+    outcome: record.message === "processed" ? field(record, "outcome") : `FAILED: ${error?.message ?? "error"}`,
+    ms: Number(record.ms ?? 0),
+    failed: record.message === "failed",
+    at: field(record, "timestamp", new Date().toISOString()),
+  };
 }

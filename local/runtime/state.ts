@@ -9,7 +9,7 @@ import type { LocalClients } from "../emulation/aws-clients";
 import type { Faults } from "../emulation/faults";
 import type { Mail } from "../emulation/ses";
 import type { Authorizer, Denial } from "../authz/authorizer";
-import type { FunctionHost, LogRecord } from "./function-host";
+import type { FunctionHost } from "./function-host";
 import type { QueuePoller } from "./poller";
 import type { StreamPoller } from "./stream-poller";
 import type { ProcessedMessage } from "./lines";
@@ -134,25 +134,4 @@ export class RuntimeState {
     );
     return { queues, functions, denials: this.denials() };
   }
-}
-
-/** A log line's key as text, or `fallback` when the function did not log it as a string or number. */
-function field(record: LogRecord, key: string, fallback = "?"): string {
-  const value = record[key];
-  return typeof value === "string" || typeof value === "number" ? String(value) : fallback;
-}
-
-/** The message outcome a consumer's log line reports (`processed` or `failed`), if it is one. */
-export function processedMessageOf(record: LogRecord): ProcessedMessage | undefined {
-  if (record.message !== "processed" && record.message !== "failed") return undefined;
-  const error = record.error as { message?: string } | undefined;
-  return {
-    service: field(record, "service"),
-    orderId: field(record, "orderId"),
-    eventType: field(record, "eventType"),
-    outcome: record.message === "processed" ? field(record, "outcome") : `FAILED: ${error?.message ?? "error"}`,
-    ms: Number(record.ms ?? 0),
-    failed: record.message === "failed",
-    at: field(record, "timestamp", new Date().toISOString()),
-  };
 }

@@ -167,8 +167,11 @@ async function main(): Promise<void> {
       throw new Error(`${(error as Error).message}${hint}`, { cause: error });
     }
     if (updateLock) fs.copyFileSync(path.join(copy, "package-lock.json"), LOCK);
-    const env = { ...process.env, CHECKPOINT_DISABLE: "1", ORDER_FANOUT_DIST: path.join(copy, "dist") };
-    run("npm", ["run", "build", "--silent"], copy, env);
+    // Both builds package the same bundles (the rename touches no function code): the project's own
+    // dist/, built here only when a build before this one (CI's test:lambda-node) has not.
+    const dist = path.join(ROOT, "dist");
+    if (!fs.existsSync(dist)) run("npm", ["run", "build", "--silent"], ROOT);
+    const env = { ...process.env, CHECKPOINT_DISABLE: "1", ORDER_FANOUT_DIST: dist };
     run(path.join(copy, "node_modules", ".bin", "tsc"), ["--noEmit"], copy);
     const cdktnOut = path.join(work, "cdktn.out");
     run(path.join(copy, "node_modules", ".bin", "cdktn"), ["synth", "--output", cdktnOut], copy, env);
