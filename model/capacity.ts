@@ -78,6 +78,13 @@ export function orderReadUnits(itemBytes: number, highValueShare: number): numbe
   return reads * Math.ceil(itemBytes / 4096);
 }
 
+/**
+ * Writes of an order to the outbox index (lambda-src/shared/outbox-index.ts): listed with its first
+ * unpublished event, unlisted with the publish of its last; each a write of a key-only index item
+ * under 1 KB. A rejection lists and unlists it once more, too rare to count.
+ */
+export const OUTBOX_INDEX_WRITES = 2;
+
 /** Lambda concurrency at `ordersPerSecond` (Little's law with the p95 time: rate × time). */
 export function concurrencyAt(
   topology: Topology,
@@ -143,7 +150,7 @@ export function limitsOf(topology: Topology, costs: Costs, highValueShare: numbe
       ordersPerSecond: drainPerSecond(c, costs) / share,
       raisedBy:
         c.sendRatePerSecond !== undefined
-          ? `${QUOTAS.sesProduction.raise}, then notification.maxSendRate`
+          ? `${QUOTAS.sesSendRate.raise}, then notification.maxSendRate`
           : "eventSource.maxConcurrency (at most 1,000 per mapping)",
     });
   }
@@ -162,6 +169,14 @@ export function limitsOf(topology: Topology, costs: Costs, highValueShare: numbe
         raisedBy: `warmThroughput.orders in stacks/environments.ts, and ${side.quota.raise} above ${count(side.quota.value)}`,
       });
     }
+  }
+  const outboxIndex = topology.ordersTable.outboxIndexWarmWriteUnits;
+  if (outboxIndex !== undefined) {
+    limits.push({
+      part: `orders table's outbox index: warm write units ${count(outboxIndex)}/s ÷ 2 an order (it enters and leaves)`,
+      ordersPerSecond: outboxIndex / OUTBOX_INDEX_WRITES,
+      raisedBy: "the outbox index's warm throughput in stacks/fanout-stack.ts",
+    });
   }
   const perOrder = topology.consumers.reduce(
     (n, c) => n + shareOf(c, highValueShare) * seconds(costs.consumers[c.service].p50Ms),
@@ -187,6 +202,7 @@ export function quotaRequests(
   peak: number,
   orderItemBytes?: number,
   highValueShare = 1,
+  emailsPerDay?: number,
 ): QuotaRequest[] {
   const requests: QuotaRequest[] = [];
   const ask = (quota: Quota, needed: number, askFor: number) => {
@@ -198,7 +214,9 @@ export function quotaRequests(
   const lambda = topology.api.reservedConcurrency + topology.consumers.reduce((n, c) => n + c.maxConcurrency, 0);
   ask(QUOTAS.lambdaRegional, lambda, topology.accountConcurrency);
   const email = topology.consumers.find((c) => c.sendRatePerSecond !== undefined)?.sendRatePerSecond;
-  if (email !== undefined) ask(QUOTAS.sesProduction, email, email);
+  if (email !== undefined) ask(QUOTAS.sesSendRate, email, email);
+  // SES's 24-hour quota is the account's: asked with headroom over the busiest day's e-mails.
+  if (emailsPerDay !== undefined) ask(QUOTAS.sesDailyQuota, emailsPerDay, roundUp(emailsPerDay * HEADROOM, 5_000_000));
   if (orderItemBytes !== undefined) {
     // Every write of an order lands on the orders table: its table-level quota must cover the peak's.
     const writes = peak * orderWriteUnits(orderItemBytes, highValueShare);

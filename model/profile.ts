@@ -65,3 +65,14 @@ export function offeredRate(profile: CurveProfile, t: number): number {
   }
   return 0;
 }
+
+/**
+ * Orders in the busiest 24 hours around a curve: the curve's own, and the rest of the day at its
+ * lowest rate (a shop is never quieter than its curve's quietest phase). A closed loop: its orders.
+ */
+export function ordersInBusiestDay(profile: Profile, ordersInProfile: number): number {
+  if (profile.kind === "clients") return ordersInProfile;
+  const rest = Math.max(0, 24 * 3600 - curveSeconds(profile));
+  const lowest = Math.min(...profile.phases.map((p) => Math.min(p.from, p.to)));
+  return ordersInProfile + rest * lowest;
+}

@@ -97,11 +97,19 @@ export const QUOTAS = {
     source:
       "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling",
   },
-  sesProduction: {
-    value: 14,
-    unit: "e-mails/s, a new production account's typical starting rate (sandbox: 1/s)",
-    source: "https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html",
-    raise: "Amazon SES › Sending rate (an SES sending quota increase)",
+  sesSendRate: {
+    value: 1,
+    unit: "e-mails/s (per recipient) in the sandbox; AWS publishes no production starting rate",
+    source:
+      "https://docs.aws.amazon.com/ses/latest/dg/quotas.html (asked for with how the rate was chosen: https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-request-increase.html)",
+    raise: "Amazon SES › Sending rate (L-CDEF9B6B)",
+  },
+  sesDailyQuota: {
+    value: 200,
+    unit: "e-mails (per recipient) in any 24 hours, a rolling window, in the sandbox; no production start is published",
+    source:
+      'https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html (SES refuses a send beyond it: ThrottlingException "Daily message quota exceeded", https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html)',
+    raise: "Amazon SES › Sending quota (L-804C8AE8)",
   },
   apiGatewayAccount: {
     value: 10_000,

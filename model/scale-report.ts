@@ -18,7 +18,7 @@ import {
 } from "./capacity";
 import { BenchFile } from "./costs";
 import { count, duration, markdownTable, percent } from "./format";
-import { loadProfile, Profile } from "./profile";
+import { loadProfile, ordersInBusiestDay, Profile } from "./profile";
 import { QUOTAS } from "./quotas";
 import { localRun } from "./runs";
 import { BACKLOG_SECONDS, simulate, SimulationOptions, SimulationResult } from "./simulation";
@@ -108,6 +108,7 @@ function quotas(input: ScaleReportInput): string[] {
     settings.peakOrdersPerSecond,
     input.options.costs.orderItemBytes,
     input.profile.highValueShare,
+    emailsPerDay(input),
   );
   const rows = requests.map((r) => [
     r.quota.raise ?? r.quota.unit,
@@ -121,6 +122,34 @@ function quotas(input: ScaleReportInput): string[] {
     `Asked with ${HEADROOM}× headroom over what the peak uses where the quota is shared by the account.`,
     "",
     markdownTable(["quota (Service Quotas)", "default", "ask for", "source"], rows, [false, true, true, false]),
+    "",
+  ];
+}
+
+/** E-mails in the busiest 24 hours: one confirmation an order (SES counts the rolling 24 hours). */
+function emailsPerDay(input: ScaleReportInput): number {
+  return ordersInBusiestDay(input.profile, input.result.services.notification.processed);
+}
+
+/** The notification service's objective against the simulated peak, and the day against SES's 24-hour quota. */
+function emailObjective(input: ScaleReportInput): string[] {
+  const { objective, dailyQuota, maxSendRate } = environmentSettings(input.env, {}).notification;
+  const latency = input.result.services.notification.latency;
+  const within = latency.percentile(objective.percent);
+  const met = within <= objective.withinMinutes * 60;
+  const day = emailsPerDay(input);
+  return [
+    `E-mail objective (notification.objective): ${objective.percent} % of confirmations sent within ` +
+      `${objective.withinMinutes} minutes of the order. Simulated at an SES rate of ${count(maxSendRate)}/s: ` +
+      `${objective.percent} % within ${duration(within)}, ${met ? "**met**" : "**not met**"}.`,
+    `The busiest 24 hours send about ${count(day)} e-mails (the curve's, and the rest of the day at its quietest rate); ` +
+      `SES's 24-hour quota (notification.dailyQuota) is ${count(dailyQuota)}: ` +
+      (day <= dailyQuota
+        ? `${Math.round((100 * day) / dailyQuota)} % of it. `
+        : `**${count(day - dailyQuota)} e-mails beyond it** would be refused. `) +
+      "The `email-daily-quota` alarm fires when the account's sends in the last 24 hours reach 80 % of it. " +
+      "An e-mail SES refuses for either quota is retried, then waits in the notification DLQ (14 days) for " +
+      "`npm run ops -- dlq redrive notification`: nothing is lost, confirmations come late.",
     "",
   ];
 }
@@ -160,6 +189,7 @@ function simulation(input: ScaleReportInput): string[] {
     `message is younger than ${BACKLOG_SECONDS} s again. Every queue keeps a message`,
     `${duration(Math.min(...input.options.topology.consumers.map((c) => c.retentionSeconds)))}: a backlog must drain well inside that.`,
     "",
+    ...emailObjective(input),
   ];
 }
 

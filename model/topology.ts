@@ -6,6 +6,7 @@
 import { EnvironmentName, EnvironmentSettings, environmentSettings } from "../stacks/environments";
 import { ConsumerService } from "../contract/services";
 import { sendIntervalMs } from "../contract/send-pace";
+import { OUTBOX_INDEX } from "../contract/outbox-index";
 import { PlanError, PlanIndex, PlanResource } from "../local/plan/plan-index";
 import { TerraformPlan } from "../local/plan/synth-plan";
 import { QUOTAS } from "./quotas";
@@ -43,8 +44,15 @@ export interface Topology {
   readonly topicPerSecond: number;
   readonly consumers: readonly ConsumerTopology[];
   readonly accountConcurrency: number;
-  /** The orders table's warm write throughput, if it has one (every write of an order lands there). */
-  readonly ordersTable: { readonly warmWriteUnits?: number; readonly warmReadUnits?: number };
+  /**
+   * The orders table's warm throughput, if it has one (every write of an order lands there), and
+   * its outbox index's warm writes (each order enters and leaves the index once).
+   */
+  readonly ordersTable: {
+    readonly warmWriteUnits?: number;
+    readonly warmReadUnits?: number;
+    readonly outboxIndexWarmWriteUnits?: number;
+  };
 }
 
 /** Topologies already read: a synth takes a second, and one command may ask for the same one again. */
@@ -77,8 +85,11 @@ interface QueueConfig {
 interface StageConfig {
   default_route_settings: { throttling_rate_limit: number; throttling_burst_limit: number };
 }
-interface TableConfig {
+interface WarmConfig {
   warm_throughput?: { write_units_per_second: number; read_units_per_second: number };
+}
+interface TableConfig extends WarmConfig {
+  global_secondary_index?: (WarmConfig & { name: string })[];
 }
 
 const config = <T>(resource: PlanResource) => resource.config as T;
@@ -137,6 +148,8 @@ export function topologyOfPlan(plan: TerraformPlan, settings: EnvironmentSetting
     ordersTable: {
       warmWriteUnits: orders.warm_throughput?.write_units_per_second,
       warmReadUnits: orders.warm_throughput?.read_units_per_second,
+      outboxIndexWarmWriteUnits: orders.global_secondary_index?.find((i) => i.name === OUTBOX_INDEX.name)
+        ?.warm_throughput?.write_units_per_second,
     },
   };
 }

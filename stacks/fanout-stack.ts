@@ -161,13 +161,14 @@ export class FanoutStack extends TerraformStack {
 
   /**
    * The outbox index; warm where the orders table is. Each order enters and leaves it once (two
-   * writes), and only the sweep reads it: writes of twice the peak's orders, reads at the least
-   * DynamoDB accepts for warm throughput (12,000 reads, 4,000 writes:
+   * writes), and only the sweep reads it: writes of twice the peak's orders with half again as
+   * headroom (as the quotas are asked), reads at the least DynamoDB accepts for warm throughput
+   * (12,000 reads, 4,000 writes:
    * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput.html).
    */
   private outboxIndex(): KeysOnlyIndex {
     if (!this.settings.warmThroughput?.orders) return OUTBOX_INDEX;
-    const writeUnitsPerSecond = Math.max(4_000, 2 * this.settings.peakOrdersPerSecond);
+    const writeUnitsPerSecond = Math.max(4_000, 3 * this.settings.peakOrdersPerSecond);
     return { ...OUTBOX_INDEX, warmThroughput: { readUnitsPerSecond: 12_000, writeUnitsPerSecond } };
   }
 

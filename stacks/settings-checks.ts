@@ -96,4 +96,13 @@ function checkSendRate(s: EnvironmentSettings, where: string): void {
         "rate or lower the notification consumer's maximum concurrency",
     );
   }
+  const { dailyQuota, objective } = s.notification;
+  if (!Number.isInteger(dailyQuota) || dailyQuota < 1)
+    throw new SettingsError(
+      `${where}: notification.dailyQuota must be the account's 24-hour SES quota, got ${dailyQuota}`,
+    );
+  if (!(objective.percent > 0 && objective.percent <= 100) || !(objective.withinMinutes > 0))
+    throw new SettingsError(
+      `${where}: notification.objective needs a percent above 0 up to 100 and minutes above 0, got ${JSON.stringify(objective)}`,
+    );
 }

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { topologyOf } from "../../model/topology";
 import { drainPerSecond, limitsOf, quotaRequests } from "../../model/capacity";
-import { loadProfile } from "../../model/profile";
+import { loadProfile, ordersInBusiestDay } from "../../model/profile";
 import { QUOTAS } from "../../model/quotas";
 import type { Costs } from "../../model/simulation";
 
@@ -22,11 +22,11 @@ describe("the topology read from a synthesized plan", () => {
     expect(Object.fromEntries(prod.consumers.map((c) => [c.service, c.maxConcurrency]))).toEqual({
       inventory: 600,
       billing: 600,
-      notification: 100,
+      notification: 800,
       review: 200,
     });
     expect(prod.consumers.filter((c) => c.filtered).map((c) => c.service)).toEqual(["review"]);
-    expect(prod.consumers.find((c) => c.service === "notification")!.sendRatePerSecond).toBe(2000);
+    expect(prod.consumers.find((c) => c.service === "notification")!.sendRatePerSecond).toBe(10_000);
     expect(prod.api).toMatchObject({ rateLimit: 10_000, burstLimit: 5000, reservedConcurrency: 1000 });
     expect(prod.highThroughputFifo).toBe(true);
     expect(dev.highThroughputFifo).toBe(false);
@@ -45,8 +45,8 @@ describe("the topology read from a synthesized plan", () => {
     const inventory = prod.consumers.find((c) => c.service === "inventory")!;
     expect(drainPerSecond(inventory, costs)).toBeCloseTo(600 / 0.02, 6);
     const notification = prod.consumers.find((c) => c.service === "notification")!;
-    // 100 senders sharing 2,000/s send one each 50 ms, slower than the 30 ms handler.
-    expect(drainPerSecond(notification, costs)).toBeCloseTo(2000, 6);
+    // 800 senders sharing 10,000/s send one each 80 ms, slower than the 30 ms handler.
+    expect(drainPerSecond(notification, costs)).toBeCloseTo(10_000, 6);
   });
 
   it("names the quotas prod's peak needs raised, with what to ask for", () => {
@@ -54,9 +54,12 @@ describe("the topology read from a synthesized plan", () => {
     expect(asked).toEqual({
       [QUOTAS.apiGatewayAccount.raise]: 15_000,
       [QUOTAS.snsFifoMessageGroupScope.raise]: 15_000,
-      [QUOTAS.lambdaRegional.raise]: 3000,
-      [QUOTAS.sesProduction.raise]: 2000,
+      [QUOTAS.lambdaRegional.raise]: 3500,
+      [QUOTAS.sesSendRate.raise]: 10_000,
     });
+    // SES's 24-hour quota is asked for only with a day's e-mails, with headroom.
+    const daily = quotaRequests(prod, 10_000, undefined, 1, 87_600_000).find((r) => r.quota === QUOTAS.sesDailyQuota)!;
+    expect(daily.askFor).toBe(135_000_000);
     expect(quotaRequests(dev, 10)).toEqual([]);
     // An item of 1,100 B is billed 2 units a write, 7.05 writes an order at 5 % high-value: 141,000 units/s.
     const table = quotaRequests(prod, 10_000, 1100, 0.05).find((r) => r.quota === QUOTAS.dynamoOnDemandTable)!;
@@ -66,6 +69,20 @@ describe("the topology read from a synthesized plan", () => {
     const reads = quotaRequests(prod, 10_000, 1100, 0.05).find((r) => r.quota === QUOTAS.dynamoOnDemandTableReads)!;
     expect(reads.needed).toBeCloseTo(30_500, 6);
     expect(reads.askFor).toBe(50_000);
+  });
+});
+
+describe("what the peak design leaves out of no part", () => {
+  it("bounds orders by the outbox index's warm writes, two an order", () => {
+    const index = limitsOf(topologyOf("prod"), costs, 1).find((l) => l.part.includes("outbox index"))!;
+    expect(index.ordersPerSecond).toBe(15_000);
+    expect(limitsOf(topologyOf("dev"), costs, 1).some((l) => l.part.includes("outbox index"))).toBe(false);
+  });
+
+  it("counts the busiest day's orders as the curve's and the rest of the day at its quietest rate", () => {
+    const profile = loadProfile("model/profiles/black-friday.json");
+    // 140 minutes of curve, then 21 h 40 min at the 500 orders/s before the sale.
+    expect(ordersInBusiestDay(profile, 48_600_000)).toBe(48_600_000 + (24 * 3600 - 140 * 60) * 500);
   });
 });
 

@@ -35,6 +35,8 @@ describe("environment settings", () => {
       senderEmail: "orders@acme.co.uk",
       senderIdentity: "domain",
       maxSendRate: 14,
+      dailyQuota: 50_000,
+      objective: { percent: 99, withinMinutes: 15 },
     });
     expect(settings.roleArn).toBe("arn:aws:iam::222222222222:role/order-fanout-deploy");
     expect(settings.accountConcurrency).toBe(3000);
@@ -43,7 +45,13 @@ describe("environment settings", () => {
   it("leaves what only a deployment needs unset when its variable is unset", () => {
     const settings = environmentSettings("dev", {});
     expect(settings.alarmEmail).toBeUndefined();
-    expect(settings.notification).toEqual({ transport: "ses", senderIdentity: "address", maxSendRate: 1 });
+    expect(settings.notification).toEqual({
+      transport: "ses",
+      senderIdentity: "address",
+      maxSendRate: 1,
+      dailyQuota: 200,
+      objective: { percent: 99, withinMinutes: 15 },
+    });
     expect(settings.roleArn).toBeUndefined();
     expect(settings.accountConcurrency).toBe(1000);
   });

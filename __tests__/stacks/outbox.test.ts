@@ -102,7 +102,7 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name: EnvironmentName) => {
         // Warm in prod for the index's own writes (two per order at the 10,000/s peak), not the table's.
         (index) =>
           name === "prod"
-            ? { ...index, warm_throughput: { read_units_per_second: 12_000, write_units_per_second: 20_000 } }
+            ? { ...index, warm_throughput: { read_units_per_second: 12_000, write_units_per_second: 30_000 } }
             : index,
       ),
     );
