@@ -4,6 +4,9 @@ import { FifoTopic } from "../../stacks/constructs/fifo-topic";
 import { SubscriberQueue, subscribeQueue } from "../../stacks/constructs/subscriber-queue";
 import { QueueConsumer, QueueConsumerProps } from "../../stacks/constructs/queue-consumer";
 import { OpsAlarms } from "../../stacks/constructs/ops-alarms";
+import { OnDemandTable } from "../../stacks/constructs/on-demand-table";
+import { MessagingKey } from "../../stacks/constructs/messaging-key";
+import { OutboxRelay, OutboxRelayProps } from "../../stacks/constructs/outbox-relay";
 import { configureProviderAndState } from "../../stacks/aws-provider";
 import { environmentSettings, stateBootstrapSettings } from "../../stacks/environments";
 import { fakeBundleRoot } from "../support/synth";
@@ -15,6 +18,17 @@ function scene() {
     kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
   });
   return { stack, topic };
+}
+
+function opsAlarms(stack: TerraformStack): OpsAlarms {
+  return new OpsAlarms(stack, "ops", {
+    topicName: "ops",
+    alarmNamePrefix: "misuse-",
+    kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+    accountId: "123456789012",
+    partition: "aws",
+    region: "eu-west-1",
+  });
 }
 
 function queueWithVisibility(visibilityTimeoutSeconds: number) {
@@ -44,20 +58,55 @@ function consumerProps(overrides: Partial<QueueConsumerProps>, visibility = 60) 
     batchSize: 10,
     maxConcurrency: 2,
     environment: {},
-    alarms: new OpsAlarms(stack, "ops", {
-      topicName: "ops",
-      alarmNamePrefix: "misuse-",
-      kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
-      accountId: "123456789012",
-      partition: "aws",
-      region: "eu-west-1",
+    alarms: opsAlarms(stack),
+    ...overrides,
+  };
+  return { stack, props };
+}
+
+function relayProps(overrides: Partial<OutboxRelayProps>) {
+  const { stack, topic } = scene();
+  const props: OutboxRelayProps = {
+    functionName: "relay",
+    bundle: "outbox-relay",
+    bundleRoot: fakeBundleRoot(),
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    logRetentionDays: 7,
+    environment: {},
+    table: new OnDemandTable(stack, "orders", {
+      name: "orders",
+      partitionKey: "orderId",
+      protect: false,
+      stream: "NEW_IMAGE",
     }),
+    topic,
+    key: new MessagingKey(stack, "key", { alias: "k", accountId: "123456789012", partition: "aws", topicArns: [] }),
+    alarms: opsAlarms(stack),
     ...overrides,
   };
   return { stack, props };
 }
 
 describe("constructs refuse misuse at synth time", () => {
+  it.each([
+    [{ batchSize: 0 }, "batchSize must be 1 to 10000, got 0"],
+    [{ batchSize: 10_001 }, "batchSize must be 1 to 10000, got 10001"],
+    [{ maxBatchingWindowSeconds: 301 }, "maxBatchingWindowSeconds must be whole seconds, 0 to 300, got 301"],
+    [{ maxBatchingWindowSeconds: -1 }, "maxBatchingWindowSeconds must be whole seconds, 0 to 300, got -1"],
+    [{ maxBatchingWindowSeconds: 0.5 }, "maxBatchingWindowSeconds must be whole seconds, 0 to 300, got 0.5"],
+  ])("refuses an outbox relay batching %j outside a DynamoDB stream's range", (overrides, message) => {
+    const { stack, props } = relayProps(overrides);
+    expect(() => new OutboxRelay(stack, "relay", props)).toThrow(`OutboxRelay "relay": ${message}`);
+  });
+
+  it("accepts an outbox relay batching at the ends of a DynamoDB stream's range", () => {
+    const { stack, props } = relayProps({ batchSize: 10_000, maxBatchingWindowSeconds: 300 });
+    expect(new OutboxRelay(stack, "relay", props).eventSourceMapping.maximumBatchingWindowInSecondsInput).toBe(300);
+    const zero = relayProps({ batchSize: 1, maxBatchingWindowSeconds: 0 });
+    expect(new OutboxRelay(zero.stack, "relay", zero.props).eventSourceMapping.batchSizeInput).toBe(1);
+  });
+
   it("refuses a non-FIFO queue on the FIFO topic", () => {
     const { stack, topic } = scene();
     const queue = new SqsQueue(stack, "standard", { name: "standard-queue" });

@@ -44,7 +44,9 @@ describe.each(ENVIRONMENT_NAMES)("order-fanout-%s", (name: EnvironmentName) => {
       event_source_arn: `\${aws_dynamodb_table.${ordersId}.stream_arn}`,
       function_name: `\${aws_lambda_function.${relayFunction[0]}.arn}`,
       starting_position: "TRIM_HORIZON",
-      batch_size: 10,
+      // Up to 100 new orders a second in one invocation: the window delays only the rescue of a failed API publish.
+      batch_size: 100,
+      maximum_batching_window_in_seconds: 1,
       bisect_batch_on_function_error: true,
       // An hour of retries on AWS (only a failing service fails the relay); half a minute locally.
       maximum_retry_attempts: name === "local" ? 10 : 10_000,

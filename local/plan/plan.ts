@@ -103,6 +103,8 @@ export interface LocalStreamSource {
   streamArn: string;
   /** Records per invocation, 1 to 10000; default 100. */
   batchSize: number;
+  /** Seconds a batch that is not full gathers records before it is delivered, 0 (default) to 300. */
+  maxBatchingWindowSeconds: number;
   startingPosition: "TRIM_HORIZON" | "LATEST";
   /** filter_criteria: a record is delivered if it matches any of them; none means every record. */
   filters: FilterPattern[];
@@ -610,6 +612,13 @@ function onFailureQueueOf(address: string, c: Record<string, Value>, queues: Loc
 
 function queueSource(address: string, c: Record<string, Value>, queue: LocalQueue, fn: LocalFunction) {
   checkArguments(address, c, QUEUE_MAPPING_ARGUMENTS);
+  onlyAt(
+    address,
+    c,
+    "maximum_batching_window_in_seconds",
+    0,
+    "the local queue poller invokes as soon as messages arrive",
+  );
   const scaling = (c.scaling_config ?? {}) as { maximum_concurrency?: number };
   return {
     address,
@@ -644,6 +653,11 @@ function streamSource(
     tableName: table.name,
     streamArn: text(c.event_source_arn),
     batchSize: integer(address, c, "batch_size", { fallback: 100, min: 1, max: 10000 }),
+    maxBatchingWindowSeconds: integer(address, c, "maximum_batching_window_in_seconds", {
+      fallback: 0,
+      min: 0,
+      max: 300,
+    }),
     startingPosition,
     filters: filtersOf(address, c),
     bisectOnError: flag(address, c, "bisect_batch_on_function_error"),
@@ -673,7 +687,6 @@ function eventSourceMappings(
     if (c.enabled !== undefined && c.enabled !== null && !flag(address, c, "enabled")) {
       throw new PlanError(`${address}: enabled = false is not supported locally`);
     }
-    onlyAt(address, c, "maximum_batching_window_in_seconds", 0, "the local pollers invoke as soon as records arrive");
     const queue = model.queues.find((q) => q.arn === c.event_source_arn);
     const table = model.tables.find((t) => t.streamArn !== undefined && t.streamArn === c.event_source_arn);
     if (queue) found.eventSources.push(queueSource(address, c, queue, fn));

@@ -8,6 +8,12 @@
  * - GetRecords about 4 times a second per shard; records that match none of the mapping's filters
  *   are skipped (never delivered, never retried); the rest go to the function in order, in batches
  *   of at most batch_size, one batch at a time per shard, as Lambda shapes them;
+ * - a batch is delivered once full (batch_size, or the next record would take it past Lambda's 6 MB
+ *   payload), at the shard's end, or once maximum_batching_window_in_seconds has passed since its
+ *   first record was read or, if later, since the shard's previous invocation ended ("the next
+ *   batching window begins as soon as the previous function invocation completes":
+ *   https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html); a failed
+ *   batch's retries do not wait for it;
  * - a failed batch blocks its shard and is retried, with a backoff doubling up to a few seconds:
  *   from the first failed record when the function names it (ReportBatchItemFailures), else whole,
  *   or split in two when bisect_batch_on_function_error is set and the function failed;
@@ -48,6 +54,8 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../contract/local-endpoints"
 const STREAM_RETENTION_SECONDS = 24 * 60 * 60;
 /** DynamoDB Local rounds ApproximateCreationDateTime down to the minute. */
 const CREATION_TIME_PRECISION_MS = 60_000;
+/** Lambda's limit on a synchronous invocation's payload. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 export interface StreamTiming {
   /** Pause after an empty GetRecords: Lambda polls a shard about 4 times a second. */
@@ -166,6 +174,12 @@ export function lambdaStreamRecord(record: _Record, eventSourceArn: string): Dyn
 export interface Entry {
   record: DynamoDBRecord;
   writtenAt: number;
+}
+
+/** A record waiting for its batch: when it was read, and its size in the invocation's payload. */
+interface Pending extends Entry {
+  readAt: number;
+  bytes: number;
 }
 
 interface ShardState {
@@ -342,11 +356,14 @@ export class StreamPoller {
   private async consume(shard: ShardState, streamArn: string): Promise<void> {
     let iterator = await this.iterator(streamArn, shard);
     let lastRead = shard.checkpoint;
-    const pending: Entry[] = [];
+    const pending: Pending[] = [];
+    /** When the shard's previous invocation ended: no batching window begins before it. */
+    let windowFrom = 0;
     while (!this.stopped) {
-      if (pending.length > 0) {
-        const batch = pending.splice(0, this.source.batchSize);
+      const batch = this.nextBatch(pending, windowFrom, iterator === undefined);
+      if (batch) {
         await this.deliver(shard.id, batch);
+        windowFrom = this.now();
         if (this.stopped) return;
         shard.checkpoint = pending.length > 0 ? batch[batch.length - 1].record.dynamodb?.SequenceNumber : lastRead;
         continue;
@@ -385,11 +402,32 @@ export class StreamPoller {
           continue;
         }
         const approximate = (record.dynamodb?.ApproximateCreationDateTime ?? readAt / 1000) * 1000;
-        pending.push({ record, writtenAt: Math.min(approximate + CREATION_TIME_PRECISION_MS, readAt) });
+        const writtenAt = Math.min(approximate + CREATION_TIME_PRECISION_MS, readAt);
+        pending.push({ record, writtenAt, readAt, bytes: Buffer.byteLength(JSON.stringify(record)) });
       }
       if (pending.length === 0) shard.checkpoint = lastRead;
-      if ((answer.Records ?? []).length === 0 && iterator !== undefined) await this.sleep(this.timing.pollIntervalMs);
+      if ((answer.Records ?? []).length === 0 && iterator !== undefined) {
+        const windowLeft = pending.length > 0 ? this.windowEnd(pending, windowFrom) - this.now() : Infinity;
+        await this.sleep(Math.max(0, Math.min(this.timing.pollIntervalMs, windowLeft)));
+      }
     }
+  }
+
+  private windowEnd(pending: Pending[], from: number): number {
+    return Math.max(pending[0].readAt, from) + this.source.maxBatchingWindowSeconds * 1000;
+  }
+
+  /** Takes the next batch off `pending` once Lambda would invoke with it (see the top of this file). */
+  private nextBatch(pending: Pending[], windowFrom: number, shardEnded: boolean): Pending[] | undefined {
+    if (pending.length === 0) return undefined;
+    let size = 1;
+    let bytes = pending[0].bytes;
+    while (size < Math.min(pending.length, this.source.batchSize) && bytes + pending[size].bytes <= MAX_PAYLOAD_BYTES) {
+      bytes += pending[size++].bytes;
+    }
+    const full = size < pending.length || size === this.source.batchSize;
+    if (!full && !shardEnded && this.now() < this.windowEnd(pending, windowFrom)) return undefined;
+    return pending.splice(0, size);
   }
 
   private report(batch: StreamBatchReport): void {

@@ -44,6 +44,7 @@ function synthesized(): TerraformPlan {
     functionName: relay.arn,
     startingPosition: "TRIM_HORIZON",
     batchSize: 10,
+    maximumBatchingWindowInSeconds: 1,
     bisectBatchOnFunctionError: true,
     maximumRetryAttempts: -1,
     maximumRecordAgeInSeconds: -1,
@@ -110,6 +111,7 @@ describe("the plan loader on table streams", () => {
         tableName: "orders",
         streamArn: ordersStreamArn,
         batchSize: 10,
+        maxBatchingWindowSeconds: 1,
         startingPosition: "TRIM_HORIZON",
         filters: [
           {
@@ -148,6 +150,7 @@ describe("the plan loader on table streams", () => {
     });
     expect(load().streamSources[0]).toMatchObject({
       batchSize: 100,
+      maxBatchingWindowSeconds: 0,
       startingPosition: "LATEST",
       filters: [],
       bisectOnError: false,
@@ -166,12 +169,13 @@ describe("the plan loader on table streams", () => {
         maximum_record_age_in_seconds: 60,
         parallelization_factor: 1,
         tumbling_window_in_seconds: 0,
-        maximum_batching_window_in_seconds: 0,
+        maximum_batching_window_in_seconds: 300,
         enabled: true,
       });
     });
     expect(load().streamSources[0]).toMatchObject({
       batchSize: 10000,
+      maxBatchingWindowSeconds: 300,
       maxRetryAttempts: 0,
       maxRecordAgeSeconds: 60,
       filters: [{ eventName: [{ kind: "equals", value: "INSERT" }] }],
@@ -201,9 +205,19 @@ describe("the plan loader on table streams", () => {
       `${address}: tumbling_window_in_seconds 60 is not supported locally (no tumbling windows locally)`,
     ],
     [
-      "a batching window",
-      { maximum_batching_window_in_seconds: 5 },
-      `${address}: maximum_batching_window_in_seconds 5 is not supported locally (the local pollers invoke as soon as records arrive)`,
+      "too long a batching window",
+      { maximum_batching_window_in_seconds: 301 },
+      `${address}: maximum_batching_window_in_seconds must be 0 to 300, got 301`,
+    ],
+    [
+      "a negative batching window",
+      { maximum_batching_window_in_seconds: -1 },
+      `${address}: maximum_batching_window_in_seconds must be 0 to 300, got -1`,
+    ],
+    [
+      "a batching window of part of a second",
+      { maximum_batching_window_in_seconds: 1.5 },
+      `${address}: maximum_batching_window_in_seconds must be 0 to 300, got 1.5`,
     ],
     [
       "a destination that is not a queue of the plan",
@@ -262,12 +276,19 @@ describe("the plan loader on table streams", () => {
     );
   });
 
-  it("refuses a stream argument on a queue mapping, and a mapping on a table without a stream", () => {
+  it("refuses a stream argument or a batching window on a queue mapping, and a mapping on a table without a stream", () => {
     const onQueue = copy();
     resources(onQueue, "aws_lambda_event_source_mapping")["billing-source"].bisect_batch_on_function_error = true;
     expect(() => loadPlan(onQueue, account)).toThrow(
       new PlanError(
         "aws_lambda_event_source_mapping.billing-source: argument bisect_batch_on_function_error is not supported locally",
+      ),
+    );
+    const windowed = copy();
+    resources(windowed, "aws_lambda_event_source_mapping")["billing-source"].maximum_batching_window_in_seconds = 1;
+    expect(() => loadPlan(windowed, account)).toThrow(
+      new PlanError(
+        "aws_lambda_event_source_mapping.billing-source: maximum_batching_window_in_seconds 1 is not supported locally (the local queue poller invokes as soon as messages arrive)",
       ),
     );
     const noStream = copy();

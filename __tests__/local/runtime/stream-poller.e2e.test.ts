@@ -79,6 +79,7 @@ function source(tableName: string, settings: Partial<LocalStreamSource> = {}): L
     tableName,
     streamArn: `arn:aws:dynamodb:us-east-1:000000000000:table/${tableName}/stream/${LOCAL_STREAM_LABEL}`,
     batchSize: 100,
+    maxBatchingWindowSeconds: 0,
     startingPosition: "TRIM_HORIZON",
     filters: [],
     bisectOnError: false,
@@ -351,6 +352,51 @@ describe("the stream poller on DynamoDB Local", () => {
   });
 });
 
+describe("the stream poller's batching window", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("delivers records written within the window in one invocation, and a lone record once it has passed", async () => {
+    const name = await table();
+    const { recorded, poller } = run(source(name, { maxBatchingWindowSeconds: 2 }));
+    await until(() => poller.stats.shards === 1, "the shard to be read");
+    await write(name, ids("w", 5));
+    await until(() => recorded.batches.length === 1, "the window's batch");
+    expect(recorded.batches).toEqual([ids("w", 5)]);
+
+    const written = Date.now();
+    await write(name, ["lone"]);
+    await sleep(1000);
+    expect(recorded.batches).toHaveLength(1); // half the window: still gathering
+    await until(() => recorded.batches.length === 2, "the lone record", 15_000);
+    // Never before the window has passed since it was read (so since it was written).
+    expect(Date.now() - written).toBeGreaterThanOrEqual(1900);
+    expect(recorded.batches[1]).toEqual(["lone"]);
+  });
+
+  it("delivers a full batch without waiting for the window, and retries a failed one at once", async () => {
+    const name = await table();
+    const { recorded } = run(
+      source(name, { batchSize: 3, maxBatchingWindowSeconds: 300 }),
+      throwing((_, call) => call === 1),
+    );
+    await write(name, ids("x", 4));
+    await until(() => recorded.succeeded.length === 3, "the full batch, retried", 15_000);
+    expect(recorded.batches).toEqual([ids("x", 3), ids("x", 3)]);
+    await sleep(500);
+    expect(recorded.batches).toHaveLength(2); // x3 waits for its window
+  });
+});
+
+/** Stand-in clients for a table whose stream is `table`'s: the test scripts its shards and records. */
+function standInClients(table: string) {
+  const tableClient = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const streamClient = new DynamoDBStreamsClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  mockClient(tableClient)
+    .on(DescribeTableCommand)
+    .resolves({ Table: { LatestStreamArn: `arn:aws:dynamodb:ddblocal:000000000000:table/${table}/stream/x` } });
+  return { tableClient, streamClient, streamsMock: mockClient(streamClient) };
+}
+
 describe("the stream poller across shards", () => {
   // DynamoDB Local keeps one shard; a split is played by stand-in clients: a closed parent shard
   // with two records, and its child, already listed, with one.
@@ -361,13 +407,8 @@ describe("the stream poller across shards", () => {
   });
 
   it("reads a parent shard to its end before its child", async () => {
-    const tableClient = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const streamClient = new DynamoDBStreamsClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    mockClient(tableClient)
-      .on(DescribeTableCommand)
-      .resolves({ Table: { LatestStreamArn: "arn:aws:dynamodb:ddblocal:000000000000:table/split/stream/x" } });
+    const { tableClient, streamClient, streamsMock } = standInClients("split");
     const reads: string[] = [];
-    const streamsMock = mockClient(streamClient);
     streamsMock.on(DescribeStreamCommand).resolves({
       StreamDescription: {
         Shards: [
@@ -403,5 +444,44 @@ describe("the stream poller across shards", () => {
     await until(() => delivered.length === 3, "the three records");
     expect(delivered).toEqual(["p1", "p2", "c1"]);
     expect(reads.slice(0, 3)).toEqual(["parent:0", "parent:1", "child:0"]);
+  });
+});
+
+describe("the stream poller's payload limit", () => {
+  it("cuts a batch short before Lambda's 6 MB payload, without waiting for the window", async () => {
+    const { tableClient, streamClient, streamsMock } = standInClients("big");
+    streamsMock.on(DescribeStreamCommand).resolves({ StreamDescription: { Shards: [{ ShardId: "only" }] } });
+    streamsMock.on(GetShardIteratorCommand).resolves({ ShardIterator: "only:0" });
+    // Five records of 2.5 MB: two fit in 6 MB, three do not; the fifth waits for the window.
+    const big = (id: string, sequence: string): _Record => ({
+      eventName: "INSERT",
+      dynamodb: {
+        Keys: { id: { S: id } },
+        NewImage: { id: { S: id }, body: { S: "x".repeat(2_500_000) } },
+        SequenceNumber: sequence,
+      },
+    });
+    streamsMock.on(GetRecordsCommand).callsFake((input: { ShardIterator: string }) => ({
+      Records: input.ShardIterator === "only:0" ? ["1", "2", "3", "4", "5"].map((n) => big(`r${n}`, n)) : [],
+      NextShardIterator: "only:1",
+    }));
+    const batches: string[][] = [];
+    const poller = new StreamPoller(source("big", { maxBatchingWindowSeconds: 300 }), {
+      dynamodb: tableClient,
+      streams: streamClient,
+      timing: FAST,
+      invoke: (event) => {
+        batches.push(event.Records.map((r) => r.dynamodb!.Keys!.id.S!));
+        return Promise.resolve(undefined);
+      },
+    });
+    pollers.push(poller);
+    poller.start();
+    await until(() => batches.length === 2, "two batches");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(batches).toEqual([
+      ["r1", "r2"],
+      ["r3", "r4"],
+    ]);
   });
 });
