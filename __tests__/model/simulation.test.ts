@@ -164,6 +164,23 @@ describe("the fan-out simulation", () => {
     expect(slow).toBeLessThan(18_000 / 143 + 3);
   });
 
+  it("logs a record's outcome when the record is done, before its invocation's own cost", () => {
+    const overhead = { p50Ms: 10, p95Ms: 10, invocationMs: 30 };
+    const result = simulate({
+      topology: topology(),
+      costs: {
+        ...costs(10),
+        consumers: { inventory: overhead, billing: overhead, notification: overhead, review: overhead },
+      },
+      profile: { name: "one", kind: "clients", clients: 1, orders: 10, highValueShare: 0 },
+      cores: 64,
+      windowSeconds: 1,
+    });
+    // The bench stamps an outcome with the record's "processed" log: 10 ms after the answer, not 40.
+    expect(result.orderLatency!.percentile(50)).toBeCloseTo(0.01, 3);
+    expect(result.services.billing.lastOutcomeSeconds).toBeCloseTo(0.11, 3);
+  });
+
   it("lets consumers start on an order before the API has answered it", () => {
     const result = simulate({
       topology: topology(),
