@@ -10,6 +10,11 @@ export const ORDERS_PLACED_METRIC = "OrdersPlaced";
 export const EVENTS_SWEPT_METRIC = "EventsSwept";
 /** Seconds since the oldest event still unpublished after a sweep was recorded; its alarm pages. */
 export const OLDEST_UNPUBLISHED_METRIC = "OldestUnpublishedAgeSeconds";
+/**
+ * E-mails SES refused for the account's 24-hour quota or send rate (lambda-src/notification/email.ts);
+ * its alarm pages at the first (SenderIdentity.addAlarms).
+ */
+export const EMAILS_REFUSED_BY_QUOTA_METRIC = "EmailsRefusedByQuota";
 /** Milliseconds a handler spent on one record (consumers, relay) or one request (API). */
 export const PROCESSING_TIME_METRIC = "ProcessingTime";
 
@@ -33,7 +38,7 @@ export const BUSINESS_METRICS: Readonly<Record<string, readonly string[]>> = {
   "orders-api": [ORDERS_PLACED_METRIC, ORDERS_NOT_PUBLISHED_METRIC],
   inventory: [OUTCOME_METRICS.RESERVED, OUTCOME_METRICS.OUT_OF_STOCK],
   billing: [OUTCOME_METRICS.INVOICED, OUTCOME_METRICS.CREDITED],
-  notification: [OUTCOME_METRICS.CONFIRMATION_SENT],
+  notification: [OUTCOME_METRICS.CONFIRMATION_SENT, EMAILS_REFUSED_BY_QUOTA_METRIC],
   review: [OUTCOME_METRICS.PENDING_REVIEW],
   "outbox-sweep": [EVENTS_SWEPT_METRIC, OLDEST_UNPUBLISHED_METRIC],
 };

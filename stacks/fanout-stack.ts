@@ -129,11 +129,12 @@ export class FanoutStack extends TerraformStack {
 
     const data = this.data(account);
     const messaging = this.messaging(account);
-    const queues = this.consumers(data, messaging, this.email());
+    const email = this.email();
+    const queues = this.consumers(data, messaging, email);
     const relay = this.outboxRelay(data, messaging);
     const sweep = this.outboxSweep(data, messaging);
     const api = this.api(data, messaging, [relay.function, sweep.function]);
-    this.observability(data, messaging, api, queues);
+    this.observability(data, messaging, api, queues, email.identity);
 
     new TerraformOutput(this, "api_url", { value: api.url });
     for (const [capability, policy] of Object.entries(api.invokePolicies ?? {})) {
@@ -439,7 +440,7 @@ export class FanoutStack extends TerraformStack {
 
   /**
    * In an AWS environment, the dashboard an operator watches the fan-out on; then the alarms of the
-   * API and of the tables, which each defines (the consumers, the relay and the sweep add theirs
+   * API, of the tables and of the SES quotas, which each defines (the consumers, the relay and the sweep add theirs
    * as they are built).
    */
   private observability(
@@ -447,6 +448,7 @@ export class FanoutStack extends TerraformStack {
     messaging: Messaging,
     api: OrdersApi,
     queues: Record<ConsumerService, SubscriberQueue>,
+    sender: SenderIdentity,
   ): void {
     if (!this.isLocal) this.dashboard(api, queues);
     api.addAlarms(messaging.alarms, {
@@ -455,6 +457,11 @@ export class FanoutStack extends TerraformStack {
       service: "orders-api",
     });
     for (const table of [data.orders, data.products, data.idempotency]) table.addAlarms(messaging.alarms);
+    sender.addAlarms(messaging.alarms, {
+      dailyQuota: this.settings.notification.dailyQuota,
+      metricsNamespace: metricsNamespace(this.settings),
+      service: "notification",
+    });
   }
 
   /** The environment's CloudWatch dashboard; its console address is the `dashboard_url` output. */

@@ -6,23 +6,25 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { sesClient } from "../../lambda-src/shared/clients";
-import { sesTransport } from "../../lambda-src/notification/email";
+import { SendingQuotaError, sesTransport } from "../../lambda-src/notification/email";
 
 const delivery = {
   eventId: "e-1",
   message: { from: "orders@shop.co", to: "ann@shop.co", subject: "Order", text: "Thanks" },
 };
 
-/** An SES v2 endpoint that throttles the first `throttled` sends, then accepts. */
-async function sesEndpoint(throttled: number) {
+const RATE_REFUSAL = { status: 429, type: "TooManyRequestsException", message: "Maximum sending rate exceeded." };
+
+/** An SES v2 endpoint that refuses the first `throttled` sends (for the rate, unless told), then accepts. */
+async function sesEndpoint(throttled: number, refusal = RATE_REFUSAL) {
   const requests: number[] = [];
   const server = http.createServer((request, response) => {
     request.resume();
     request.on("end", () => {
       requests.push(Date.now());
       if (requests.length <= throttled) {
-        response.writeHead(429, { "content-type": "application/json", "x-amzn-errortype": "TooManyRequestsException" });
-        response.end(JSON.stringify({ message: "Maximum sending rate exceeded." }));
+        response.writeHead(refusal.status, { "content-type": "application/json", "x-amzn-errortype": refusal.type });
+        response.end(JSON.stringify({ message: refusal.message }));
       } else {
         response.writeHead(200, { "content-type": "application/json" });
         response.end(JSON.stringify({ MessageId: "m-1" }));
@@ -77,6 +79,52 @@ describe("SES throttling", () => {
     } finally {
       timers.mockRestore();
       await ses.close();
+    }
+  });
+
+  it("counts a send refused for the 24-hour quota and fails it naming the quota and the way back", async () => {
+    const daily = { status: 400, type: "LimitExceededException", message: "Daily message quota exceeded." };
+    const ses = await sesEndpoint(100, daily);
+    let refusals = 0;
+    try {
+      pointAt(ses.url);
+      const sending = sesTransport(sesClient(), "order-fanout-dev", () => refusals++)(delivery);
+      await expect(sending).rejects.toThrow(SendingQuotaError);
+      await expect(sending).rejects.toThrow(
+        "SES refused the e-mail: the account's 24-hour sending quota is used up (Daily message quota exceeded.)",
+      );
+      await expect(sending).rejects.toThrow("Amazon SES › Sending quota (L-804C8AE8)");
+      expect(refusals).toBe(1);
+    } finally {
+      await ses.close();
+    }
+  });
+
+  it("counts a send still refused for the rate after its attempts, and lets any other error through as it is", async () => {
+    const rate = await sesEndpoint(100);
+    let refusals = 0;
+    try {
+      pointAt(rate.url);
+      await expect(sesTransport(sesClient(), "order-fanout-dev", () => refusals++)(delivery)).rejects.toThrow(
+        "the account's maximum send rate is used up",
+      );
+      expect(refusals).toBe(1);
+    } finally {
+      await rate.close();
+    }
+    const rejected = await sesEndpoint(100, {
+      status: 400,
+      type: "MessageRejected",
+      message: "Email address is not verified.",
+    });
+    try {
+      pointAt(rejected.url);
+      const sending = sesTransport(sesClient(), "order-fanout-dev", () => refusals++)(delivery);
+      await expect(sending).rejects.toThrow("Email address is not verified.");
+      await expect(sending).rejects.not.toThrow(SendingQuotaError);
+      expect(refusals).toBe(1);
+    } finally {
+      await rejected.close();
     }
   });
 });

@@ -46,6 +46,25 @@ describe("prod, sized for its peak", () => {
       expect(table.warm_throughput).toBeUndefined();
   });
 
+  it("pages at 80 % of SES's 24-hour quota over a sliding day, and at the first e-mail refused for a quota", () => {
+    const alarms = Object.values(resourcesOf(plan, "aws_cloudwatch_metric_alarm"));
+    const daily = alarms.find((a) => a.alarm_name === "order-fanout-prod-email-daily-quota");
+    expect(daily).toMatchObject({
+      namespace: "AWS/SES",
+      metric_name: "Send",
+      statistic: "Sum",
+      period: 86_400,
+      comparison_operator: "GreaterThanOrEqualToThreshold",
+      threshold: 0.8 * prod.notification.dailyQuota,
+    });
+    expect(alarms.find((a) => a.alarm_name === "order-fanout-prod-email-quota-refused")).toMatchObject({
+      namespace: "order-fanout/prod",
+      metric_name: "EmailsRefusedByQuota",
+      dimensions: { service: "notification" },
+      threshold: 0,
+    });
+  });
+
   it("paces the notification service to its share of the SES rate", () => {
     const variables = functionNamed("order-fanout-prod-notification").environment.variables;
     expect(variables).toMatchObject({ SES_MAX_SEND_RATE: "10000", SES_SENDERS: "800" });

@@ -80,16 +80,56 @@ export function logged(transport: EmailTransport, log: (message: string, extra: 
 /** The message of the log line `logged` writes per e-mail sent. */
 export const EMAIL_SENT = "e-mail sent";
 
-/** Sends through SES v2 in the stack's configuration set (reputation metrics, suppression list). */
-export function sesTransport(ses: SESv2Client, configurationSet: string): EmailTransport {
-  return async ({ message }) => {
-    await ses.send(
-      new SendEmailCommand({
-        ConfigurationSetName: configurationSet,
-        FromEmailAddress: message.from,
-        Destination: { ToAddresses: [message.to] },
-        Content: { Simple: { Subject: { Data: message.subject }, Body: { Text: { Data: message.text } } } },
-      }),
+/**
+ * The account's SES quotas, by the message SES refuses a send with (AWS documents the messages,
+ * not one exception name for SES v2: https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html).
+ */
+const QUOTA_REFUSALS = [
+  {
+    quota: "24-hour sending quota",
+    raise: "Amazon SES › Sending quota (L-804C8AE8)",
+    message: /daily message quota exceeded/i,
+  },
+  {
+    quota: "maximum send rate",
+    raise: "Amazon SES › Sending rate (L-CDEF9B6B)",
+    message: /maximum sending rate exceeded/i,
+  },
+];
+
+/** SES refused a send for an account quota: nothing is wrong with the e-mail, and it must not be lost. */
+export class SendingQuotaError extends Error {
+  constructor(quota: string, raise: string, cause: Error) {
+    super(
+      `SES refused the e-mail: the account's ${quota} is used up (${cause.message}). The message is received ` +
+        `again, then waits in the notification DLQ: raise ${raise} or let the quota free up, then run ` +
+        "`npm run ops -- dlq redrive notification`",
+      { cause },
     );
+    this.name = "SendingQuotaError";
+  }
+}
+
+/**
+ * Sends through SES v2 in the stack's configuration set (reputation metrics, suppression list).
+ * A refusal for an account quota is counted (`onQuotaRefusal`) and thrown as a SendingQuotaError.
+ */
+export function sesTransport(ses: SESv2Client, configurationSet: string, onQuotaRefusal = () => {}): EmailTransport {
+  return async ({ message }) => {
+    try {
+      await ses.send(
+        new SendEmailCommand({
+          ConfigurationSetName: configurationSet,
+          FromEmailAddress: message.from,
+          Destination: { ToAddresses: [message.to] },
+          Content: { Simple: { Subject: { Data: message.subject }, Body: { Text: { Data: message.text } } } },
+        }),
+      );
+    } catch (error) {
+      const refusal = QUOTA_REFUSALS.find((r) => r.message.test((error as Error).message));
+      if (!refusal) throw error;
+      onQuotaRefusal();
+      throw new SendingQuotaError(refusal.quota, refusal.raise, error as Error);
+    }
   };
 }

@@ -6,6 +6,8 @@ import { logger } from "../shared/logger";
 import { paced } from "./pacing";
 import { sendIntervalMs } from "../../contract/send-pace";
 import { notify, onceIdempotent } from "./notify";
+import { countNow } from "../shared/metrics";
+import { EMAILS_REFUSED_BY_QUOTA_METRIC } from "../../contract/metrics";
 
 /**
  * The role may send only through CONFIGURATION_SET; the account's send rate and how many
@@ -23,7 +25,8 @@ export const ENVIRONMENT = [
 
 const env = readEnvironment(ENVIRONMENT);
 const interval = sendIntervalMs({ maxSendRate: Number(env.SES_MAX_SEND_RATE), senders: Number(env.SES_SENDERS) });
-const transport = paced(sesTransport(sesClient(), env.CONFIGURATION_SET), interval);
+const refusals = () => countNow(EMAILS_REFUSED_BY_QUOTA_METRIC);
+const transport = paced(sesTransport(sesClient(), env.CONFIGURATION_SET, refusals), interval);
 const dynamoDb = dynamoDbClient();
 const sending = logged(transport, (message, extra) => logger.info(message, extra));
 const { deliver, config } = onceIdempotent(sending, dynamoDb, env.IDEMPOTENCY_TABLE, Number(env.EMAIL_RECORD_DAYS));

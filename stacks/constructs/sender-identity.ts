@@ -3,6 +3,8 @@ import { Fn, TerraformOutput, Token } from "cdktf";
 import { Sesv2ConfigurationSet } from "@cdktf/provider-aws/lib/sesv2-configuration-set";
 import { Sesv2EmailIdentity } from "@cdktf/provider-aws/lib/sesv2-email-identity";
 import { Grantee } from "./policy";
+import { OpsAlarms } from "./ops-alarms";
+import { EMAILS_REFUSED_BY_QUOTA_METRIC } from "../../contract/metrics";
 
 export interface SenderIdentityProps {
   /** The From address (a Terraform expression is fine, e.g. a variable's value). */
@@ -65,4 +67,48 @@ export class SenderIdentity extends Construct {
   get configurationSetName(): string {
     return this.configurationSet.configurationSetName;
   }
+
+  /**
+   * Pages before SES's 24-hour quota runs out and when it has: the account's sends over the last
+   * day (AWS/SES Send, account-wide, no dimension) reaching `warnAt` of `dailyQuota`, and any send
+   * SES refused for a quota (the notification service counts them). A one-day period is evaluated
+   * as a sliding window by default, as SES counts its quota
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+   */
+  addAlarms(alarms: OpsAlarms, options: SendingQuotaAlarmOptions): void {
+    const warnAt = options.warnAt ?? 0.8;
+    alarms.add(this, "email-daily-quota", {
+      namespace: "AWS/SES",
+      metricName: "Send",
+      statistic: "Sum",
+      period: 86_400,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: Math.floor(options.dailyQuota * warnAt),
+      alarmDescription:
+        `The account sent ${warnAt * 100} % of its SES 24-hour quota (${options.dailyQuota}) in the last 24 hours: ` +
+        "e-mails beyond it are refused; request a raise of Amazon SES › Sending quota (L-804C8AE8)",
+    });
+    alarms.add(this, "email-quota-refused", {
+      namespace: options.metricsNamespace,
+      metricName: EMAILS_REFUSED_BY_QUOTA_METRIC,
+      dimensions: { service: options.service },
+      statistic: "Sum",
+      period: 60,
+      threshold: 0,
+      alarmDescription:
+        "SES refused e-mails for the account's quota: they wait in the notification DLQ; see its log lines, " +
+        "then `npm run ops -- dlq redrive notification` once the quota allows",
+    });
+  }
+}
+
+export interface SendingQuotaAlarmOptions {
+  /** The account's SES 24-hour quota (notification.dailyQuota). */
+  readonly dailyQuota: number;
+  /** The share of it at which to page, above 0 up to 1. @default 0.8 */
+  readonly warnAt?: number;
+  /** Where the notification service's own metrics are (metricsNamespace). */
+  readonly metricsNamespace: string;
+  /** The notification service's `service` dimension. */
+  readonly service: string;
 }
