@@ -15,6 +15,7 @@ import { runAsMain, runCommand } from "./frame";
 import { replayCommand } from "./replay";
 import { unusedGrantsCommand } from "./unused-grants";
 import { outboxCommand } from "./outbox";
+import { quotasCommand } from "./quotas";
 
 export const USAGE = `Usage:
   npm run ops -- status --env <env> [--json]
@@ -22,6 +23,7 @@ export const USAGE = `Usage:
   npm run ops -- dlq redrive <service> --env <env> [--rate <n>]
   npm run ops -- replay <service> --from <time> --env <env>   (see replay --help)
   npm run ops -- outbox list|replay --env <env> [--json]   (see outbox --help)
+  npm run ops -- quotas --env <env> [--json]   (see quotas --help)
   npm run ops -- unused-grants [--from <dir>] [--json]   (local only; see unused-grants --help)
 
   --env <env>       ${ENVIRONMENT_NAMES.join(", ")}. AWS environments use the default credential chain and the
@@ -119,10 +121,11 @@ async function run(command: Command, args: Args, request: Request, target: OpsTa
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // replay, unused-grants and outbox parse their own options: see bin/replay.ts, bin/unused-grants.ts, bin/outbox.ts.
+  // replay, unused-grants, outbox and quotas parse their own options: see bin/replay.ts, bin/unused-grants.ts, bin/outbox.ts.
   if (argv[0] === "replay") return replayCommand(argv.slice(1));
   if (argv[0] === "unused-grants") return unusedGrantsCommand(argv.slice(1));
   if (argv[0] === "outbox") return outboxCommand(argv.slice(1));
+  if (argv[0] === "quotas") return quotasCommand(argv.slice(1));
   const frame = {
     name: "ops",
     usage: USAGE,

@@ -36,6 +36,15 @@ export interface OpsTarget {
   readonly sqs: SQSClientConfig;
   /** Lambda's Invoke; `local`: the same endpoint as SQS (local/emulation/lambda-invoke.ts). */
   readonly lambda: LambdaClientConfig;
+  /**
+   * The account's own figures (Lambda's account settings, Service Quotas, SES's account): the
+   * region and credential chain; `local`: the same endpoint as SQS, which answers them.
+   */
+  readonly account: {
+    readonly region: string;
+    readonly endpoint?: string;
+    readonly credentials?: typeof LOCAL_CREDENTIALS;
+  };
   /** CloudWatch and CloudWatch Logs: AWS environments only (the local runtime has neither). */
   readonly cloudwatch?: { region: string };
   /** `local` only: the runtime's HTTP endpoint, for `/_local/status` (LOCAL_API_URL, default http://localhost:3000). */
@@ -74,6 +83,7 @@ export function resolveTarget(name: string, vars: NodeJS.ProcessEnv = process.en
       dynamodb: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint },
       sqs: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint },
       lambda: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint },
+      account: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint },
       localApi: vars.LOCAL_API_URL ?? `http://localhost:${DEFAULT_PORTS.api}`,
       description: `local (${endpoint})`,
     };
@@ -85,6 +95,7 @@ export function resolveTarget(name: string, vars: NodeJS.ProcessEnv = process.en
     dynamodb: { region: settings.region },
     sqs: { region: settings.region },
     lambda: { region: settings.region },
+    account: { region: settings.region },
     cloudwatch: { region: settings.region },
     description: `${name} (${settings.region})`,
   };

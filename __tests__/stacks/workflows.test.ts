@@ -363,6 +363,21 @@ function roleProblems(project: Project): string[] {
   return problems;
 }
 
+/**
+ * (h) Before terraform plans, the account's real quotas are checked against what the plan asks
+ * (npm run ops -- quotas): an apply the account would refuse fails before review, not after it.
+ */
+function quotaCheckProblems(project: Project): string[] {
+  const action = project.units.find((unit) => unit.actionDir === `${ACTIONS}/terraform-plan`);
+  if (action === undefined) return [`${ACTIONS}/terraform-plan/action.yml: missing`];
+  const runs = action.steps.map((step) => String(step?.run ?? ""));
+  const quotas = runs.findIndex((run) => /\bnpm run ops\b.*\bquotas --env\b/.test(run));
+  const plan = runs.findIndex((run) => /\bterraform\b.*\bplan\b/.test(run));
+  if (quotas === -1) return [`${action.file}: no step checks the account's quotas (npm run ops -- quotas)`];
+  if (plan !== -1 && quotas > plan) return [`${action.file}: checks the account's quotas after terraform plan`];
+  return [];
+}
+
 /** (d) The pull request's plan matrix is exactly the AWS environments, each with its name in capitals. */
 function planMatrixProblems(project: Project): string[] {
   const file = `${WORKFLOWS}/pull-request.yml`;
@@ -588,6 +603,10 @@ describe("GitHub workflows", () => {
     expect(roleProblems(project)).toEqual([]);
   });
 
+  it("checks the account's real quotas before every plan", () => {
+    expect(quotaCheckProblems(project)).toEqual([]);
+  });
+
   it("plans exactly the AWS environments", () => {
     expect(planMatrixProblems(project)).toEqual([]);
   });
@@ -623,6 +642,14 @@ describe("the workflow checks fail on a broken copy", () => {
   const plan = `${ACTIONS}/terraform-plan/action.yml`;
 
   it.each([
+    [
+      "a plan without the account's quotas checked",
+      quotaCheckProblems,
+      plan,
+      'run: npm run ops --silent -- quotas --env "${ENVIRONMENT}"',
+      "run: echo skipped",
+      "no step checks the account's quotas",
+    ],
     [
       "an npm script that does not exist",
       npmScriptProblems,
