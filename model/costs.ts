@@ -146,6 +146,40 @@ export function benchCpuCosts(bench: BenchFile, file: string): { costs: Costs; c
   };
 }
 
+/** How the one-client runs shared the machine: what the laptop check's explanation rests on. */
+export interface Contention {
+  /** Wall time ÷ CPU of one invocation, for the API and each consumer (medians over runs). */
+  readonly stretch: Readonly<Record<string, number>>;
+  /** Share of the cores' time no process used. */
+  readonly idleShare: number;
+  /** Invocations in flight on average (Little's law: their busy time ÷ the run's wall time). */
+  readonly jobsInFlight: number;
+}
+
+export function oneClientContention(bench: BenchFile, file: string): Contention {
+  const runs = oneClientRuns(bench, file);
+  const { costs } = benchCpuCosts(bench, file);
+  const cpuMs: Record<string, number> = { "orders-api": costs.api.p50Ms };
+  for (const s of CONSUMER_SERVICES) {
+    const c = costs.consumers[s];
+    const records = median(runs.map((r) => (r.functions[s].records ?? 0) / r.functions[s].invocations));
+    cpuMs[s] = c.invocationMs + records * c.p50Ms;
+  }
+  const stretch: Record<string, number> = {};
+  for (const [name, cpu] of Object.entries(cpuMs))
+    stretch[name] = median(runs.map((r) => r.functions[name].busyMs / r.functions[name].invocations)) / cpu;
+  const cpus = bench.fanOutMeasured.cpus;
+  return {
+    stretch,
+    idleShare: median(
+      runs.map((r) => 1 - (r.cpuSeconds.runtime + r.cpuSeconds.dynamodbLocal) / (r.wallSeconds * cpus)),
+    ),
+    jobsInFlight: median(
+      runs.map((r) => Object.values(r.functions).reduce((ms, f) => ms + f.busyMs, 0) / (r.wallSeconds * 1000)),
+    ),
+  };
+}
+
 /**
  * A deployed environment's durations from CloudWatch over the last `hours`: each function's
  * Duration p50 and p95; a consumer's per message is its Duration over its mean batch (messages

@@ -16,7 +16,7 @@ import {
   quotaRequests,
   RESERVATIONS_PER_STOCK_ITEM,
 } from "./capacity";
-import { BenchFile } from "./costs";
+import { BenchFile, Contention, oneClientContention } from "./costs";
 import { count, duration, markdownTable, percent } from "./format";
 import { loadProfile, ordersInBusiestDay, Profile } from "./profile";
 import { QUOTAS } from "./quotas";
@@ -215,9 +215,11 @@ function leftOut(): string[] {
 function trust(input: ScaleReportInput): string[] {
   const rows: string[][] = [];
   const beyond: string[] = [];
+  let oneClientBusy: number | undefined;
   for (const file of input.benchProfiles) {
     const profile = loadProfile(file);
     const result = simulate(localRun(profile, input.bench, input.benchFile, 1));
+    if (profile.kind === "clients" && profile.clients === 1) oneClientBusy = result.coreUtilisation;
     for (const c of compareWithBench(result, profile, input.bench)) {
       rows.push([
         profile.name,
@@ -239,18 +241,36 @@ function trust(input: ScaleReportInput): string[] {
     "",
     markdownTable(["load", "figure", "bench", "simulation", "difference"], rows, [false, false, true, true, true]),
     "",
-    `Beyond 20 %: ${beyond.length ? beyond.join("; ") : "none"}. A service's outcome counts when its record is`,
-    "done (the bench stamps it with the record's log line); the invocation's own flush comes after. The",
-    "simulation shares the cores equally among the jobs in flight, which the one-client runs bear out per",
-    "job: each function took 2.6 to 3.2 times its CPU per invocation, short jobs and long alike (a scheduler",
-    "serving short jobs first would not stretch them alike). Where the cores are the limit (a backlog, as",
-    "with ten clients) the CPU an order causes sets throughput and latency. With one client the machine",
-    "stayed about 9 % idle with about five jobs in flight (Little's law on the functions' measured times):",
-    "its jobs also wait without using CPU (on each other's processes, on timers), which the bench does not",
-    "measure apart. The simulated jobs are CPU alone: they keep the cores busy and pile up to about seven in",
-    "flight, each slower; and each handler's spread, measured under that contention, is drawn again as",
-    "CPU, so the slowest of an order's services is later than on the machine. Closing that needs the",
-    "handlers timed one order at a time (their spread and waits without contention).",
+    `Beyond 20 %: ${beyond.length ? beyond.join("; ") : "none"}.`,
+    "",
+    ...laptopExplanation(oneClientContention(input.bench, input.benchFile), oneClientBusy),
+    "",
+  ];
+}
+
+/**
+ * Why the laptop's one-client latency is where it is, from the bench's own figures: how much each
+ * function's invocations were stretched beyond their CPU, how idle the cores stayed, and how many
+ * jobs were in flight, beside how busy the simulated cores were.
+ */
+function laptopExplanation(measured: Contention, simulatedBusy: number | undefined): string[] {
+  const stretches = Object.values(measured.stretch);
+  const low = Math.min(...stretches).toFixed(1);
+  const high = Math.max(...stretches).toFixed(1);
+  return [
+    "A service's outcome counts when its record is done (the bench stamps it with the record's log line);",
+    "the invocation's own flush comes after. The simulation shares the cores equally among the jobs in",
+    `flight, which the one-client runs bear out per job: each function took ${low} to ${high} times its CPU per`,
+    "invocation, short jobs and long alike (a scheduler serving short jobs first would not stretch them",
+    "alike). Where the cores are the limit (a backlog, as with ten clients) the CPU an order causes sets",
+    `throughput and latency. With one client the cores stayed ${(measured.idleShare * 100).toFixed(0)} % idle with ` +
+      `${measured.jobsInFlight.toFixed(1)} invocations in flight on`,
+    "average (Little's law on the functions' measured times): its jobs also wait without using CPU (on each",
+    "other's processes, on timers), which the bench does not measure apart. The simulated jobs are CPU",
+    `alone: they keep the cores ${simulatedBusy === undefined ? "busier" : `${(simulatedBusy * 100).toFixed(0)} % busy`}, ` +
+      "and each handler's spread, measured under contention, is drawn again as CPU, so the slowest of an",
+    "order's services is later than on the machine. Closing that needs the handlers timed one order at a",
+    "time (their spread and waits without contention), which the bench does not do yet.",
     "",
   ];
 }
