@@ -22,6 +22,8 @@ import { localSnsArchive, startFaultProxy } from "./emulation/fault-proxy";
 import { MessageMoveTasks } from "./emulation/move-tasks";
 import { startAwsFront, startDynamoDbFront } from "./emulation/aws-front";
 import { LocalSes } from "./emulation/ses";
+import { AccountQuotas } from "./emulation/account-quotas";
+import { environmentSettings } from "../stacks/environments";
 import { Authorizer, functionCredentials } from "./authz/authorizer";
 import { Gate } from "./authz/gate";
 import { RequestMapper } from "./authz/requests";
@@ -216,14 +218,15 @@ interface FunctionsOptions {
   readonly snsEndpoint: string;
   readonly dataDir: string;
   readonly dist: string;
+  /** The bundle folders in dist/, by asset hash (bundlesByHash). */
+  readonly bundles: Map<string, string>;
   readonly processed: ProcessedMessage[];
   readonly print: (line: string) => void;
 }
 
 /** A host per function of the plan, each with its first environment started and its log file open. */
 async function startFunctions(options: FunctionsOptions, stops: Stops): Promise<Map<string, FunctionHost>> {
-  const { model, dist, processed, print } = options;
-  const bundles = bundlesByHash(dist);
+  const { model, dist, bundles, processed, print } = options;
   const logDir = path.join(options.dataDir, "logs");
   fs.mkdirSync(logDir, { recursive: true });
   const awsEnvironment = functionAwsEnvironment({ ...options.endpoints, sns: options.snsEndpoint });
@@ -265,6 +268,14 @@ async function startFunctions(options: FunctionsOptions, stops: Stops): Promise<
   return hosts;
 }
 
+/** The bytes of the functions' deployment packages (dist/<fn>.zip), as Lambda counts its code storage. */
+function packageBytes(model: LocalModel, bundles: Map<string, string>): number {
+  return model.functions.reduce((sum, fn) => {
+    const dir = bundles.get(fn.bundleHash);
+    return sum + (dir && fs.existsSync(`${dir}.zip`) ? fs.statSync(`${dir}.zip`).size : 0);
+  }, 0);
+}
+
 /** Starts everything; on any failure, stops what had started and rethrows. */
 export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalRuntime> {
   const started = Date.now();
@@ -298,7 +309,25 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
     const model = loadPlan(plan, account);
     const authorizer = new Authorizer(model.access, LOCAL_ACCOUNT, (denial) => print(formatDenial(denial)));
     const gate = new Gate(authorizer, new RequestMapper(mappedResources(model)), options.authorization ?? true);
-    const ses = new LocalSes(model.ses, LOCAL_REGION);
+    // The local account's quotas: the local environment's settings, which stand for a fresh
+    // account's defaults (Lambda 1000, DynamoDB 40,000/40,000) and an SES quota that never holds the flow up.
+    const settings = environmentSettings("local", {});
+    const ses = new LocalSes(model.ses, LOCAL_REGION, {
+      maxSendRate: settings.notification.maxSendRate,
+      max24HourSend: settings.notification.dailyQuota,
+    });
+    const bundles = bundlesByHash(dist);
+    const quotas = new AccountQuotas(
+      {
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT,
+        lambdaConcurrency: settings.accountConcurrency,
+        reservedConcurrency: model.functions.reduce((sum, fn) => sum + (fn.reservedConcurrency ?? 0), 0),
+        functions: { count: model.functions.length, codeSize: packageBytes(model, bundles) },
+        tableThroughput: settings.tableThroughputQuota,
+      },
+      ses,
+    );
     // Lambda's Invoke on the AWS endpoint reaches the functions, which start after the endpoint.
     const invocable = new Map<string, FunctionHost>();
     const dynamo = await dynamoStarting;
@@ -311,6 +340,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
       ses,
       invoke: (name, payload) => invocable.get(name)?.invoke(payload),
       functionArn: (name) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${name}`,
+      account: quotas,
     });
     stops.add(() => front.stop());
     const dynamoFront = await startDynamoDbFront(ports.dynamodb, dynamo.endpoint, gate);
@@ -325,7 +355,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
     stops.add(() => proxy.stop());
     const processed: ProcessedMessage[] = [];
     const hosts = await startFunctions(
-      { model, endpoints, snsEndpoint: proxy.endpoint, dataDir, dist, processed, print },
+      { model, endpoints, snsEndpoint: proxy.endpoint, dataDir, dist, bundles, processed, print },
       stops,
     );
     for (const [name, host] of hosts) invocable.set(name, host);

@@ -12,13 +12,14 @@
  *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html
  * - SES v2 (REST JSON): 403 AccessDeniedException, SES's own `…' quoting.
  * - Lambda (REST JSON): 403 AccessDeniedException in `x-amzn-errortype`, the message in `Message`.
+ * - Service Quotas (JSON 1.1): 400, `__type` AccessDeniedException.
  */
 import type * as http from "node:http";
 import { randomUUID } from "node:crypto";
 import { accessKeyOfRequest, AuthorizationCheck, Authorizer, Denial, OPERATOR_ACCESS_KEY } from "./authorizer";
 import { RequestMapper, SNS_SERVICE } from "./requests";
 
-export type Service = "dynamodb" | "sqs" | "sns" | "s3" | "ses" | "lambda";
+export type Service = "dynamodb" | "sqs" | "sns" | "s3" | "ses" | "lambda" | "servicequotas";
 
 /** A REST JSON service's error, its type in `x-amzn-errortype` (SES v2, Lambda). */
 export function restJsonError(status: number, type: string, body: Record<string, string>): Refusal {
@@ -39,8 +40,12 @@ export interface Refusal {
 export const escapeXml = (text: string) =>
   text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
-function json(status: number, headers: Record<string, string>, body: unknown): Refusal {
-  return { status, headers: { "content-type": "application/x-amz-json-1.0", ...headers }, body: JSON.stringify(body) };
+function json(status: number, headers: Record<string, string>, body: unknown, version = "1.0"): Refusal {
+  return {
+    status,
+    headers: { "content-type": `application/x-amz-json-${version}`, ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /** An error as SNS's query protocol answers it (also the runtime's SNS endpoint's own, fault-proxy.ts). */
@@ -93,6 +98,8 @@ export function denialAnswer(service: Service, denial: Denial): Refusal {
     }
     case "lambda":
       return restJsonError(403, "AccessDeniedException", { Message: message });
+    case "servicequotas":
+      return json(400, {}, { __type: "AccessDeniedException", Message: message }, "1.1");
   }
 }
 
@@ -116,6 +123,8 @@ function unrecognized(service: Service, key: string | undefined): Refusal {
       return restJsonError(403, "UnrecognizedClientException", { message });
     case "lambda":
       return restJsonError(403, "UnrecognizedClientException", { Message: message });
+    case "servicequotas":
+      return json(400, {}, { __type: "UnrecognizedClientException", Message: message }, "1.1");
   }
 }
 
@@ -211,13 +220,15 @@ export class Gate {
     ]);
   }
 
-  /** SES v2: SendEmail is mapped; anything else is the operator's only. */
+  /** SES v2: SendEmail and GetAccount are mapped; anything else is the operator's only. */
   ses(request: Pick<http.IncomingMessage, "method" | "url" | "headers">, body: Buffer): Refusal | undefined {
     const path = new URL(request.url ?? "/", "http://local").pathname;
     const checks =
       request.method === "POST" && path === "/v2/email/outbound-emails"
         ? this.mapper.sesSendEmail(parseJson(body))
-        : undefined;
+        : request.method === "GET" && path === "/v2/email/account"
+          ? [{ action: "ses:GetAccount", resource: "*" }]
+          : undefined;
     return this.refusal("ses", request.headers, `SES ${request.method} ${path}`, checks);
   }
 
@@ -226,6 +237,22 @@ export class Gate {
     return this.refusal("lambda", headers, `Lambda Invoke ${functionArn}`, [
       { action: "lambda:InvokeFunction", resource: functionArn },
     ]);
+  }
+
+  /** Lambda's GetAccountSettings: an account-wide read, on no resource. */
+  lambdaAccountSettings(headers: http.IncomingHttpHeaders): Refusal | undefined {
+    return this.refusal("lambda", headers, "Lambda GetAccountSettings", [
+      { action: "lambda:GetAccountSettings", resource: "*" },
+    ]);
+  }
+
+  /** Service Quotas (JSON 1.1): GetServiceQuota is mapped; anything else is the operator's only. */
+  serviceQuotas(headers: http.IncomingHttpHeaders): Refusal | undefined {
+    const target = String(headers["x-amz-target"] ?? "");
+    const operation = target.replace(/^ServiceQuotasV20190624\./, "");
+    const checks =
+      operation === "GetServiceQuota" ? [{ action: "servicequotas:GetServiceQuota", resource: "*" }] : undefined;
+    return this.refusal("servicequotas", headers, `Service Quotas ${target}`, checks);
   }
 
   s3(request: Pick<http.IncomingMessage, "method" | "url" | "headers">): Refusal | undefined {

@@ -2,22 +2,27 @@
  * The endpoints the functions and operator commands are given, in front of the emulators: every
  * request is authorized first (local/authz/gate.ts), then answered by the emulator.
  *
- * - The AWS endpoint (`--aws-port`) fronts fauxqs's SQS, S3 and SNS, and answers SES v2 itself
- *   (ses.ts). It also owns the queue URLs:
+ * - The AWS endpoint (`--aws-port`) fronts fauxqs's SQS, S3 and SNS, and answers SES v2's
+ *   SendEmail itself (ses.ts). Requests are routed by the service they are signed for. It also owns
+ *   the queue URLs:
  *   fauxqs names queues by URLs on its own port, and the AWS SDK v3 sends an SQS call to the host
  *   of its QueueUrl (`useQueueUrlAsEndpoint`, on by default), so every URL fauxqs answers is
  *   rewritten to this endpoint and every URL a request names is rewritten back: no client is
  *   handed a way around the check. It answers SQS's message move tasks itself (move-tasks.ts).
- *   It answers Lambda's Invoke of the plan's functions (lambda-invoke.ts).
+ *   It answers Lambda's Invoke of the plan's functions (lambda-invoke.ts); any other Lambda
+ *   request is refused.
+ *   It answers the account's quotas (account-quotas.ts): Lambda's GetAccountSettings, SES v2's
+ *   GetAccount and Service Quotas' GetServiceQuota, so the operator's `quotas` command runs here too.
  * - The DynamoDB endpoint (`--dynamodb-port`) fronts DynamoDB Local.
  */
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { Answer, forwardBuffered, readBody, writeAnswer } from "./http-forward";
 import { MessageMoveTasks, MOVE_TASK_ACTIONS, SqsApiError } from "./move-tasks";
-import { Gate, Refusal, restJsonError } from "../authz/gate";
+import { Gate, Refusal } from "../authz/gate";
 import { LocalSes } from "./ses";
 import { answerInvoke, invokedFunction, LocalInvoke } from "./lambda-invoke";
+import { AccountQuotas, isAccountSettings, isSesGetAccount, unansweredLambda } from "./account-quotas";
 
 export interface Front {
   readonly endpoint: string;
@@ -87,6 +92,8 @@ export interface AwsFrontOptions {
   readonly invoke: LocalInvoke;
   /** A function's ARN by name, for the check of lambda:InvokeFunction. */
   readonly functionArn: (name: string) => string;
+  /** The account's quotas (GetAccountSettings, SES GetAccount, GetServiceQuota). */
+  readonly account: AccountQuotas;
 }
 
 /** The service a request is signed for: the SigV4 credential scope's service (`…/<region>/ses/aws4_request`). */
@@ -119,11 +126,11 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<Front> {
   }
 
   async function lambda(request: http.IncomingMessage, path: string, body: Buffer, response: http.ServerResponse) {
-    const name = invokedFunction(request.method ?? "GET", path);
-    if (!name) {
-      const message = `the local runtime answers Lambda's Invoke only, not ${request.method} ${path}`;
-      return refuse(response, restJsonError(400, "InvalidRequestContentException", { Message: message }));
-    }
+    const method = request.method ?? "GET";
+    if (isAccountSettings(method, path))
+      return refuse(response, gate.lambdaAccountSettings(request.headers) ?? options.account.lambdaAccountSettings());
+    const name = invokedFunction(method, path);
+    if (!name) return refuse(response, unansweredLambda(method, path));
     const refusal = gate.lambdaInvoke(request.headers, options.functionArn(name));
     if (refusal) return refuse(response, refusal);
     const type = String(request.headers["x-amz-invocation-type"] ?? "RequestResponse");
@@ -136,10 +143,17 @@ export async function startAwsFront(options: AwsFrontOptions): Promise<Front> {
       if (String(request.headers["x-amz-target"] ?? "").startsWith("AmazonSQS.")) return sqs(request, body, response);
       const service = signingService(request.headers);
       const path = new URL(request.url ?? "/", "http://local").pathname;
+      const method = request.method ?? "GET";
       if (service === "ses") {
-        return refuse(response, gate.ses(request, body) ?? options.ses.answer(request.method ?? "GET", path, body));
+        const answer = () =>
+          isSesGetAccount(method, path) ? options.account.sesAccount() : options.ses.answer(method, path, body);
+        return refuse(response, gate.ses(request, body) ?? answer());
       }
       if (service === "lambda") return lambda(request, path, body, response);
+      if (service === "servicequotas") {
+        const target = String(request.headers["x-amz-target"] ?? "");
+        return refuse(response, gate.serviceQuotas(request.headers) ?? options.account.serviceQuotas(target, body));
+      }
       const form = String(request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")
         ? new URLSearchParams(body.toString("utf8"))
         : undefined;

@@ -8,6 +8,10 @@
  * simple content needs a subject and a body. Errors are SES v2's REST-JSON errors, named by the
  * `x-amzn-ErrorType` header. The sandbox's rule that recipients must be verified too is not
  * applied: the local stack stands for an account with production access.
+ *
+ * Its send quota (the rate and the 24-hour quota) is the one the runtime gives it; it counts what
+ * it accepted in the last 24 hours, per recipient as SES counts against the quota, for GetAccount
+ * (account-quotas.ts). It does not refuse sends beyond the quota.
  */
 import { randomUUID } from "node:crypto";
 import type { Refusal } from "../authz/gate";
@@ -22,6 +26,24 @@ export interface Mail {
   readonly text: string;
   readonly configurationSet?: string;
 }
+
+/** SES v2's SendQuota, as GetAccount answers it. */
+export interface SendQuota {
+  readonly Max24HourSend: number;
+  readonly MaxSendRate: number;
+  readonly SentLast24Hours: number;
+}
+
+/** The account's SES quotas in the region. */
+export interface SesQuota {
+  /** E-mails per second. */
+  readonly maxSendRate: number;
+  /** E-mails in any 24 hours. */
+  readonly max24HourSend: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const MINUTE_MS = 60 * 1000;
 
 /** Mails kept, oldest dropped first: a long local session does not grow without bound. */
 const MAILBOX_SIZE = 10_000;
@@ -43,11 +65,26 @@ interface SendEmailInput {
 
 export class LocalSes {
   readonly mailbox: Mail[] = [];
+  /** Recipients accepted per minute (start of the minute, ms): the 24-hour count without keeping every mail. */
+  private readonly sentPerMinute = new Map<number, number>();
 
   constructor(
     private readonly declared: { identities: readonly string[]; configurationSets: readonly string[] },
     private readonly region: string,
+    private readonly quota: SesQuota,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  /** The send quota and what was sent in the last 24 hours (to the minute). */
+  sendQuota(): SendQuota {
+    const since = this.now() - DAY_MS;
+    let sent = 0;
+    for (const [minute, count] of this.sentPerMinute) {
+      if (minute + MINUTE_MS <= since) this.sentPerMinute.delete(minute);
+      else sent += count;
+    }
+    return { Max24HourSend: this.quota.max24HourSend, MaxSendRate: this.quota.maxSendRate, SentLast24Hours: sent };
+  }
 
   /** The answer to a SES v2 request (already authorized). */
   answer(method: string, path: string, body: Buffer): Refusal {
@@ -64,7 +101,7 @@ export class LocalSes {
     const simple = input.Content!.Simple!;
     const mail: Mail = {
       messageId: `${randomUUID()}-000000`,
-      at: new Date().toISOString(),
+      at: new Date(this.now()).toISOString(),
       from: input.FromEmailAddress!,
       to: [
         ...(input.Destination?.ToAddresses ?? []),
@@ -76,6 +113,8 @@ export class LocalSes {
       ...(input.ConfigurationSetName ? { configurationSet: input.ConfigurationSetName } : {}),
     };
     this.mailbox.push(mail);
+    const minute = Math.floor(this.now() / MINUTE_MS) * MINUTE_MS;
+    this.sentPerMinute.set(minute, (this.sentPerMinute.get(minute) ?? 0) + mail.to.length);
     if (this.mailbox.length > MAILBOX_SIZE) this.mailbox.shift();
     return {
       status: 200,

@@ -82,6 +82,8 @@ export interface LocalFunction {
   environment: Record<string, string>;
   /** The execution role: the identity its calls and its event source mapping's calls are made with. */
   roleArn: string;
+  /** Reserved concurrency, when the plan reserves any: only the account's unreserved figure counts it. */
+  reservedConcurrency?: number;
 }
 export interface LocalEventSource {
   address: string;
@@ -326,7 +328,8 @@ function subscriptions(r: Resolver): LocalSubscription[] {
  * memory, environment, the role its calls are authorized as), then those with no local effect:
  * the zip's path (bundles are found by hash in dist/), the architecture (the host's Node runs it),
  * tracing (no X-Ray), the log group (logs go to <data dir>/logs/), reserved concurrency (each
- * mapping's maximum concurrency bounds the local pool; the API runs one request per worker), tags.
+ * mapping's maximum concurrency bounds the local pool; the API runs one request per worker; it is
+ * read only for the account's unreserved concurrency, local/emulation/account-quotas.ts), tags.
  */
 const FUNCTION_ARGUMENTS = [
   "function_name",
@@ -365,6 +368,12 @@ function functions(r: Resolver): LocalFunction[] {
     if (!c.source_code_hash)
       throw new PlanError(`${address}: no source_code_hash; the local runtime runs bundles by their asset hash`);
     const environment = (c.environment as { variables?: Record<string, Value> } | undefined)?.variables ?? {};
+    const reserved = integer(address, c, "reserved_concurrent_executions", {
+      fallback: -1,
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+      or: -1,
+    });
     return {
       address,
       name: text(c.function_name),
@@ -375,6 +384,7 @@ function functions(r: Resolver): LocalFunction[] {
       memoryMb: Number(c.memory_size ?? 128),
       environment: Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, text(v)])),
       roleArn: text(c.role),
+      ...(reserved >= 0 ? { reservedConcurrency: reserved } : {}),
     };
   });
 }

@@ -1,7 +1,10 @@
 import { LocalSes } from "../../../local/emulation/ses";
 
 const ses = () =>
-  new LocalSes({ identities: ["orders@localhost", "shop.example"], configurationSets: ["local"] }, "us-east-1");
+  new LocalSes({ identities: ["orders@localhost", "shop.example"], configurationSets: ["local"] }, "us-east-1", {
+    maxSendRate: 14,
+    max24HourSend: 50_000,
+  });
 const send = (s: LocalSes, input: Record<string, unknown>) =>
   s.answer("POST", "/v2/email/outbound-emails", Buffer.from(JSON.stringify(input)));
 const mail = {
@@ -53,5 +56,27 @@ describe("the local SES v2", () => {
     expect({ status: answer.status, type: answer.headers["x-amzn-errortype"] }).toEqual({ status, type });
     expect(JSON.parse(answer.body).message).toMatch(message);
     expect(s.mailbox).toEqual([]);
+  });
+
+  it("counts the recipients it accepted in the last 24 hours for its send quota, and no refused send", () => {
+    let now = Date.parse("2026-12-07T10:00:00Z");
+    const s = new LocalSes(
+      { identities: ["orders@localhost"], configurationSets: ["local"] },
+      "us-east-1",
+      {
+        maxSendRate: 14,
+        max24HourSend: 50_000,
+      },
+      () => now,
+    );
+    send(s, mail);
+    send(s, { ...mail, Destination: { ToAddresses: ["a@example.com"], CcAddresses: ["b@example.com"] } });
+    send(s, { ...mail, FromEmailAddress: "someone@elsewhere.example" });
+    expect(s.sendQuota()).toEqual({ Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 3 });
+    now += 12 * 3600 * 1000;
+    send(s, mail);
+    expect(s.sendQuota().SentLast24Hours).toBe(4);
+    now += 12 * 3600 * 1000 + 60 * 1000;
+    expect(s.sendQuota().SentLast24Hours).toBe(1);
   });
 });

@@ -65,6 +65,11 @@ describe("the local plan loader", () => {
     expect(() => loadPlan(cron, account)).toThrow(/schedule_expression rate\(1 minutes\) is not supported locally/);
   });
 
+  it("reads the orders API's reserved concurrency (the account's unreserved figure counts it), and no other's", () => {
+    const reserved = model.functions.filter((f) => f.reservedConcurrency !== undefined);
+    expect(reserved.map((f) => [f.name, f.reservedConcurrency])).toEqual([["order-fanout-local-orders-api", 10]]);
+  });
+
   it("resolves every reference a function's environment holds", () => {
     const api = model.functions.find((f) => f.name === "order-fanout-local-orders-api")!;
     expect(api.environment).toMatchObject({
