@@ -53,6 +53,11 @@ export interface RuntimeOptions {
   plan?: TerraformPlan;
   /** Settings that replace the local stack's own when it is synthesized. */
   overrides?: LocalOverrides;
+  /**
+   * The local account's SES 24-hour quota instead of the one the local stack is designed for (its
+   * settings' notification.dailyQuota): to try what happens to e-mail beyond it.
+   */
+  sesDailyQuota?: number;
   /** Where dist/ bundles are. */
   dist?: string;
   /** False: no call is authorized (to measure what authorization costs). Default true. */
@@ -314,7 +319,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<LocalR
     const settings = environmentSettings("local", {});
     const ses = new LocalSes(model.ses, LOCAL_REGION, {
       maxSendRate: settings.notification.maxSendRate,
-      max24HourSend: settings.notification.dailyQuota,
+      max24HourSend: options.sesDailyQuota ?? settings.notification.dailyQuota,
     });
     const bundles = bundlesByHash(dist);
     const quotas = new AccountQuotas(

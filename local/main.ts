@@ -3,6 +3,7 @@
  *   --api-port 3000  --aws-port 4566  --dynamodb-port 8000  --data-dir .local-data
  *   --function-timeout <seconds>  instead of the local stack's own (visibility timeouts follow at 6×)
  *   --max-receive-count <n>       receives before a message moves to its DLQ, instead of the stack's own
+ *   --ses-daily-quota <n>         the local account's SES 24-hour quota, instead of what the stack is designed for
  */
 import { parseArgs } from "node:util";
 import { LocalRuntime, startRuntime } from "./local-runtime";
@@ -19,13 +20,18 @@ const { values } = parseArgs({
     "data-dir": { type: "string", default: ".local-data" },
     "function-timeout": { type: "string" },
     "max-receive-count": { type: "string" },
+    "ses-daily-quota": { type: "string" },
     // Only to measure what authorization costs (the bench); never to check a stack.
     "no-authorization": { type: "boolean", default: false },
   },
 });
 
 /** An optional whole number from `min` to `max` (Lambda: 1 to 900 s; SQS redrive: 1 to 1,000 receives). */
-function wholeNumber(option: "function-timeout" | "max-receive-count", min: number, max: number): number | undefined {
+function wholeNumber(
+  option: "function-timeout" | "max-receive-count" | "ses-daily-quota",
+  min: number,
+  max: number,
+): number | undefined {
   const raw = values[option];
   if (raw === undefined) return undefined;
   const value = Number(raw);
@@ -82,6 +88,7 @@ async function main(): Promise<void> {
       maxReceiveCount: wholeNumber("max-receive-count", 1, 1000),
     },
     authorization: !values["no-authorization"],
+    sesDailyQuota: wholeNumber("ses-daily-quota", 0, Number.MAX_SAFE_INTEGER),
   });
   if (values["no-authorization"]) console.log("authorization is OFF: no call is checked against the plan's policies");
   console.log(banner(runtime, dataDir));

@@ -5,14 +5,14 @@
  * its order and the reason billing logged, and once the order exists `dlq redrive` moves it back
  * and billing invoices it.
  */
-import { execFile } from "node:child_process";
-import * as path from "node:path";
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { orderIdFor } from "../../lambda-src/orders-api/orders";
 import {
   addFault,
+  CommandRun,
   placeOrder,
+  runCommandLine,
   removeFault,
   RunningRuntime,
   startLocalRuntime,
@@ -20,7 +20,6 @@ import {
   waitFor,
 } from "../support/local-runtime";
 
-const ROOT = path.resolve(__dirname, "../..");
 const PORTS = { api: 3700, aws: 5366, dynamodb: 8700 };
 const ORDERS = "order-fanout-local-orders";
 
@@ -37,33 +36,12 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
+function ops(...args: string[]): Promise<CommandRun> {
+  return runCommandLine(runtime, "bin/ops.ts", ...args);
 }
 
-function ops(...args: string[]): Promise<Run> {
-  return command("bin/ops.ts", ...args);
-}
-
-function command(script: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", script, ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          AWS_ENDPOINT_URL_SQS: runtime.aws,
-          AWS_ENDPOINT_URL_DYNAMODB: runtime.dynamodb,
-          LOCAL_API_URL: runtime.api,
-        },
-      },
-      (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function command(script: string, ...args: string[]): Promise<CommandRun> {
+  return runCommandLine(runtime, script, ...args);
 }
 
 it("counts, lists and redrives a dead-lettered message", async () => {

@@ -2,6 +2,7 @@
  * The local runtime as a child process on test ports (local/runtime/child-runtime.ts), talked to as a user
  * would: over HTTP, and with real SDK clients against its emulators. No mocks.
  */
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
@@ -19,7 +20,7 @@ export interface RunningRuntime extends ChildRuntime {
  * same mechanisms.
  */
 export async function startLocalRuntime(
-  overrides: { functionTimeoutSeconds: number; maxReceiveCount: number },
+  overrides: { functionTimeoutSeconds: number; maxReceiveCount: number; sesDailyQuota?: number },
   ports = { api: 3100, aws: 4666, dynamodb: 8100 },
 ): Promise<RunningRuntime> {
   const runtime = await startChildRuntime(ports, 90_000, [
@@ -27,6 +28,7 @@ export async function startLocalRuntime(
     String(overrides.functionTimeoutSeconds),
     "--max-receive-count",
     String(overrides.maxReceiveCount),
+    ...(overrides.sesDailyQuota !== undefined ? ["--ses-daily-quota", String(overrides.sesDailyQuota)] : []),
   ]);
   return {
     ...runtime,
@@ -135,4 +137,30 @@ export async function storedItem(runtime: RunningRuntime, table: string, key: Re
     new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
   );
   return Item;
+}
+
+export interface CommandRun {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A command line of bin/ (e.g. `bin/ops.ts`) in a process of its own, pointed at this runtime as an operator would. */
+export function runCommandLine(runtime: RunningRuntime, script: string, ...args: string[]): Promise<CommandRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", script, ...args],
+      {
+        cwd: path.resolve(__dirname, "../.."),
+        env: {
+          ...process.env,
+          AWS_ENDPOINT_URL_SQS: runtime.aws,
+          AWS_ENDPOINT_URL_DYNAMODB: runtime.dynamodb,
+          LOCAL_API_URL: runtime.api,
+        },
+      },
+      (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }

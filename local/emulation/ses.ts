@@ -11,7 +11,12 @@
  *
  * Its send quota (the rate and the 24-hour quota) is the one the runtime gives it; it counts what
  * it accepted in the last 24 hours, per recipient as SES counts against the quota, for GetAccount
- * (account-quotas.ts). It does not refuse sends beyond the quota.
+ * (account-quotas.ts), and refuses a send that would take the last 24 hours beyond the quota, with
+ * the message SES documents ("Daily message quota exceeded",
+ * https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html). AWS does not name
+ * SES v2's exception for it: LimitExceededException here is an assumption, the message is not. The
+ * rate is not enforced: SES accepts bursts above it ("for short bursts, but not for sustained
+ * periods"), without saying how long.
  */
 import { randomUUID } from "node:crypto";
 import type { Refusal } from "../authz/gate";
@@ -137,11 +142,14 @@ export class LocalSes {
     if (input.ConfigurationSetName && !this.declared.configurationSets.includes(input.ConfigurationSetName))
       return error(404, "NotFoundException", `Configuration set <${input.ConfigurationSetName}> does not exist.`);
     const d = input.Destination ?? {};
-    if ([...(d.ToAddresses ?? []), ...(d.CcAddresses ?? []), ...(d.BccAddresses ?? [])].length === 0)
-      return error(400, "BadRequestException", "Destination needs at least one address");
+    const recipients = [...(d.ToAddresses ?? []), ...(d.CcAddresses ?? []), ...(d.BccAddresses ?? [])].length;
+    if (recipients === 0) return error(400, "BadRequestException", "Destination needs at least one address");
     const simple = input.Content?.Simple;
     if (!simple?.Subject?.Data || !(simple.Body?.Text?.Data ?? simple.Body?.Html?.Data))
       return error(400, "BadRequestException", "Content.Simple needs a Subject and a Text or Html Body");
+    const { Max24HourSend, SentLast24Hours } = this.sendQuota();
+    if (Max24HourSend !== -1 && SentLast24Hours + recipients > Max24HourSend)
+      return error(400, "LimitExceededException", "Daily message quota exceeded.");
     return undefined;
   }
 }

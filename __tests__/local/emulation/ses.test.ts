@@ -79,4 +79,30 @@ describe("the local SES v2", () => {
     now += 12 * 3600 * 1000 + 60 * 1000;
     expect(s.sendQuota().SentLast24Hours).toBe(1);
   });
+
+  it("refuses a send beyond the 24-hour quota as SES does, keeps nothing, and takes sends again as the day rolls on", () => {
+    let now = Date.parse("2026-12-07T10:00:00Z");
+    const s = new LocalSes(
+      { identities: ["orders@localhost"], configurationSets: ["local"] },
+      "us-east-1",
+      { maxSendRate: 14, max24HourSend: 2 },
+      () => now,
+    );
+    expect(send(s, mail).status).toBe(200);
+    // Two recipients would make three in the last 24 hours: the whole send is refused.
+    const pair = { ...mail, Destination: { ToAddresses: ["a@example.com", "b@example.com"] } };
+    const refused = send(s, pair);
+    expect({ status: refused.status, type: refused.headers["x-amzn-errortype"] }).toEqual({
+      status: 400,
+      type: "LimitExceededException",
+    });
+    expect(JSON.parse(refused.body).message).toBe("Daily message quota exceeded.");
+    expect(send(s, mail).status).toBe(200);
+    expect(send(s, mail).status).toBe(400);
+    expect(s.mailbox).toHaveLength(2);
+    expect(s.sendQuota().SentLast24Hours).toBe(2);
+    // A rolling window: a day and a minute after the first sends, they no longer count.
+    now += 24 * 3600 * 1000 + 60 * 1000;
+    expect(send(s, pair).status).toBe(200);
+  });
 });
