@@ -264,13 +264,14 @@ const BASE: Record<EnvironmentName, BaseSettings> = {
     // A 10,000 orders/s peak (docs/scale.md): every figure below is checked by `npm run capacity`
     // and simulated by `npm run simulate -- --env prod --profile model/profiles/black-friday.json`.
     peakOrdersPerSecond: 10_000,
-    // Concurrency ≈ messages/s × time a message (p95, measured) with headroom; notification's 800
-    // senders share the SES rate (one e-mail each per 80 ms, above a send's measured p95 of 73 ms),
-    // and whatever SES cannot take yet waits in its queue. Maximum concurrency, not
+    // Concurrency ≈ messages/s × time a message (p95, measured) with headroom; notification's 1,000
+    // senders (a mapping's most) share the SES rate, one e-mail each per 100 ms, above a send's
+    // measured p95 (73 to 101 ms on the bench's laptop), and whatever SES cannot take yet waits in
+    // its queue. Maximum concurrency, not
     // provisioned pollers: AWS documents provisioned mode for SQS sources without saying FIFO
     // queues are supported, and it cannot be combined with maximum concurrency
     // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html).
-    eventSource: { batchSize: 10, maxConcurrency: { inventory: 600, billing: 600, notification: 800, review: 200 } },
+    eventSource: { batchSize: 10, maxConcurrency: { inventory: 600, billing: 600, notification: 1000, review: 200 } },
     highThroughputFifo: true,
     snsArchiveRetentionDays: 30,
     apiAuthorization: "AWS_IAM",

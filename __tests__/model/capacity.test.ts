@@ -22,7 +22,7 @@ describe("the topology read from a synthesized plan", () => {
     expect(Object.fromEntries(prod.consumers.map((c) => [c.service, c.maxConcurrency]))).toEqual({
       inventory: 600,
       billing: 600,
-      notification: 800,
+      notification: 1000,
       review: 200,
     });
     expect(prod.consumers.filter((c) => c.filtered).map((c) => c.service)).toEqual(["review"]);
@@ -45,7 +45,7 @@ describe("the topology read from a synthesized plan", () => {
     const inventory = prod.consumers.find((c) => c.service === "inventory")!;
     expect(drainPerSecond(inventory, costs)).toBeCloseTo(600 / 0.02, 6);
     const notification = prod.consumers.find((c) => c.service === "notification")!;
-    // 800 senders sharing 10,000/s send one each 80 ms, slower than the 30 ms handler.
+    // 1,000 senders sharing 10,000/s send one each 100 ms, slower than the 30 ms handler.
     expect(drainPerSecond(notification, costs)).toBeCloseTo(10_000, 6);
   });
 

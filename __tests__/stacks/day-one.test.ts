@@ -284,7 +284,7 @@ describe("synth refuses settings that are wrong wherever they are deployed", () 
     const prod = committedSettings("prod");
     const settings = { ...prod, accountConcurrency: 1000, apiReservedConcurrency: 850 };
     expect(refuse(settings)).toThrow(
-      "the orders API's reserved concurrency (850) plus 4 consumers at their maximum concurrency (2200) exceed the account's concurrency (1000)",
+      "the orders API's reserved concurrency (850) plus 4 consumers at their maximum concurrency (2400) exceed the account's concurrency (1000)",
     );
     expect(refuse({ ...committedSettings("dev"), accountConcurrency: 10 })).toThrow(
       "apiReservedConcurrency 10 leaves 0 of the account's 10 unreserved; Lambda keeps at least 100",

@@ -67,7 +67,7 @@ describe("prod, sized for its peak", () => {
 
   it("paces the notification service to its share of the SES rate", () => {
     const variables = functionNamed("order-fanout-prod-notification").environment.variables;
-    expect(variables).toMatchObject({ SES_MAX_SEND_RATE: "10000", SES_SENDERS: "800" });
+    expect(variables).toMatchObject({ SES_MAX_SEND_RATE: "10000", SES_SENDERS: "1000" });
   });
 
   it("refuses an SES rate that leaves a notification environment less than one e-mail per half timeout", () => {
