@@ -79,6 +79,12 @@ export function orderReadUnits(itemBytes: number, highValueShare: number): numbe
 }
 
 /**
+ * Writes of one message's idempotency record (Powertools idempotency): put in progress, then
+ * updated complete; each a record well under 1 KB.
+ */
+export const IDEMPOTENCY_WRITES = 2;
+
+/**
  * Writes of an order to the outbox index (lambda-src/shared/outbox-index.ts): listed with its first
  * unpublished event, unlisted with the publish of its last; each a write of a key-only index item
  * under 1 KB. A rejection lists and unlists it once more, too rare to count.
@@ -170,6 +176,14 @@ export function limitsOf(topology: Topology, costs: Costs, highValueShare: numbe
       });
     }
   }
+  for (const c of topology.consumers) {
+    if (c.idempotencyWarmWriteUnits === undefined) continue;
+    limits.push({
+      part: `${c.service}'s idempotency records: warm write units ${count(c.idempotencyWarmWriteUnits)}/s ÷ ${IDEMPOTENCY_WRITES} a message`,
+      ordersPerSecond: c.idempotencyWarmWriteUnits / IDEMPOTENCY_WRITES / shareOf(c, highValueShare),
+      raisedBy: "warmThroughput.idempotency in stacks/environments.ts",
+    });
+  }
   const outboxIndex = topology.ordersTable.outboxIndexWarmWriteUnits;
   if (outboxIndex !== undefined) {
     limits.push({
@@ -218,11 +232,13 @@ export function quotaRequests(
   // SES's 24-hour quota is the account's: asked with headroom over the busiest day's e-mails.
   if (emailsPerDay !== undefined) ask(QUOTAS.sesDailyQuota, emailsPerDay, roundUp(emailsPerDay * HEADROOM, 5_000_000));
   if (orderItemBytes !== undefined) {
-    // Every write of an order lands on the orders table: its table-level quota must cover the peak's.
+    // Every write of an order lands on the orders table: its table-level quota must cover the
+    // peak's, and at least the warm throughput the table asks for (an apply asking more is refused).
+    const { warmWriteUnits = 0, warmReadUnits = 0 } = topology.ordersTable;
     const writes = peak * orderWriteUnits(orderItemBytes, highValueShare);
-    ask(QUOTAS.dynamoOnDemandTable, writes, roundUp(writes * HEADROOM, 5000));
+    ask(QUOTAS.dynamoOnDemandTable, writes, Math.max(roundUp(writes * HEADROOM, 5000), warmWriteUnits));
     const reads = peak * orderReadUnits(orderItemBytes, highValueShare);
-    ask(QUOTAS.dynamoOnDemandTableReads, reads, roundUp(reads * HEADROOM, 5000));
+    ask(QUOTAS.dynamoOnDemandTableReads, reads, Math.max(roundUp(reads * HEADROOM, 5000), warmReadUnits));
   }
   return requests;
 }

@@ -28,6 +28,8 @@ export interface ConsumerTopology {
   readonly sendRatePerSecond?: number;
   /** Seconds between two sends of one environment, by the handler's own rule (pacing.ts); 0 when unpaced. */
   readonly sendIntervalSeconds: number;
+  /** Warm write units of the table it keeps idempotency records in (IDEMPOTENCY_TABLE), if warm. */
+  readonly idempotencyWarmWriteUnits?: number;
 }
 
 export interface Topology {
@@ -100,7 +102,8 @@ function readTopology(name: EnvironmentName, env: NodeJS.ProcessEnv): Topology {
 
 /** The topology a synthesized fan-out stack deploys, with the settings it was synthesized from. */
 export function topologyOfPlan(plan: TerraformPlan, settings: EnvironmentSettings): Topology {
-  const parts = fanoutParts(new PlanIndex(plan));
+  const index = new PlanIndex(plan);
+  const parts = fanoutParts(index);
   const topic = config<{ fifo_throughput_scope?: string }>(parts.topic);
   const messageGroupScope = topic.fifo_throughput_scope === "MessageGroup";
   const api = config<FunctionConfig>(parts.apiFunction);
@@ -116,6 +119,12 @@ export function topologyOfPlan(plan: TerraformPlan, settings: EnvironmentSetting
     const variables = fn.environment?.variables ?? {};
     const sendRate = variables.SES_MAX_SEND_RATE;
     const highThroughput = queue.fifo_throughput_limit === "perMessageGroupId";
+    const idempotency =
+      variables.IDEMPOTENCY_TABLE !== undefined
+        ? config<TableConfig>(
+            index.referencedBy(consumer.fn, "environment.variables.IDEMPOTENCY_TABLE", "aws_dynamodb_table"),
+          ).warm_throughput?.write_units_per_second
+        : undefined;
     return {
       service: consumer.service,
       functionName: fn.function_name,
@@ -130,6 +139,7 @@ export function topologyOfPlan(plan: TerraformPlan, settings: EnvironmentSetting
         sendRate !== undefined
           ? sendIntervalMs({ maxSendRate: Number(sendRate), senders: Number(variables.SES_SENDERS) }) / 1000
           : 0,
+      ...(idempotency !== undefined ? { idempotencyWarmWriteUnits: idempotency } : {}),
     };
   });
   return {

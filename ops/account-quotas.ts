@@ -6,7 +6,12 @@
  * the settings state; this checks those figures against the account.
  */
 import { GetAccountSettingsCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import {
+  GetAWSDefaultServiceQuotaCommand,
+  GetServiceQuotaCommand,
+  NoSuchResourceException,
+  ServiceQuotasClient,
+} from "@aws-sdk/client-service-quotas";
 import { GetAccountCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { EnvironmentSettings, TableKind } from "../stacks/environments";
 import { UNRESERVED_MINIMUM } from "../stacks/settings-checks";
@@ -30,10 +35,31 @@ export interface AccountClients {
 /** DynamoDB's table-level throughput quotas, which warm throughput may not exceed. */
 const TABLE_QUOTAS = { read: "L-CF0CBE56", write: "L-AB614373" } as const;
 
+/** A figure the answer did not hold: the check cannot be made, which is itself a failure. */
+export class MissingFigureError extends Error {
+  constructor(what: string) {
+    super(`the account's ${what} was not in AWS's answer: the quotas cannot be checked`);
+    this.name = "MissingFigureError";
+  }
+}
+
+const figure = (value: number | undefined, what: string): number => {
+  if (value === undefined || !Number.isFinite(value)) throw new MissingFigureError(what);
+  return value;
+};
+
 export async function readAccountFigures(clients: AccountClients): Promise<AccountFigures> {
+  // GetServiceQuota answers only quotas with an applied value; an account that never raised one
+  // gets NoSuchResourceException, and AWS's default is the account's figure
+  // (https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_GetServiceQuota.html).
   const tableQuota = async (code: string) => {
-    const answer = await clients.quotas.send(new GetServiceQuotaCommand({ ServiceCode: "dynamodb", QuotaCode: code }));
-    return answer.Quota?.Value ?? Number.NaN;
+    const input = { ServiceCode: "dynamodb", QuotaCode: code };
+    try {
+      return figure((await clients.quotas.send(new GetServiceQuotaCommand(input))).Quota?.Value, code);
+    } catch (error) {
+      if (!(error instanceof NoSuchResourceException)) throw error;
+      return figure((await clients.quotas.send(new GetAWSDefaultServiceQuotaCommand(input))).Quota?.Value, code);
+    }
   };
   const [settings, read, write, ses] = await Promise.all([
     clients.lambda.send(new GetAccountSettingsCommand({})),
@@ -42,11 +68,11 @@ export async function readAccountFigures(clients: AccountClients): Promise<Accou
     clients.ses.send(new GetAccountCommand({})),
   ]);
   return {
-    lambdaConcurrency: settings.AccountLimit?.ConcurrentExecutions ?? Number.NaN,
+    lambdaConcurrency: figure(settings.AccountLimit?.ConcurrentExecutions, "Lambda concurrency"),
     tableReadUnits: read,
     tableWriteUnits: write,
-    sesMaxSendRate: ses.SendQuota?.MaxSendRate ?? Number.NaN,
-    sesMax24HourSend: ses.SendQuota?.Max24HourSend ?? Number.NaN,
+    sesMaxSendRate: figure(ses.SendQuota?.MaxSendRate, "SES maximum send rate"),
+    sesMax24HourSend: figure(ses.SendQuota?.Max24HourSend, "SES 24-hour quota"),
     sesProductionAccess: ses.ProductionAccessEnabled === true,
   };
 }

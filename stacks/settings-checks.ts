@@ -101,8 +101,15 @@ function checkSendRate(s: EnvironmentSettings, where: string): void {
     throw new SettingsError(
       `${where}: notification.dailyQuota must be the account's 24-hour SES quota, got ${dailyQuota}`,
     );
+  if (!objective) return;
   if (!(objective.percent > 0 && objective.percent <= 100) || !(objective.withinMinutes > 0))
     throw new SettingsError(
       `${where}: notification.objective needs a percent above 0 up to 100 and minutes above 0, got ${JSON.stringify(objective)}`,
+    );
+  // A sustained peak above the rate backs e-mail up without bound: no objective can hold.
+  if (maxSendRate < s.peakOrdersPerSecond)
+    throw new SettingsError(
+      `${where}: notification.objective cannot hold at the design peak: the SES rate ${maxSendRate}/s is below ` +
+        `its ${s.peakOrdersPerSecond} confirmations/s; raise the rate or drop the objective`,
     );
 }

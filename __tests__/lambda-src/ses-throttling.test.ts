@@ -83,7 +83,7 @@ describe("SES throttling", () => {
   });
 
   it("counts a send refused for the 24-hour quota and fails it naming the quota and the way back", async () => {
-    const daily = { status: 400, type: "LimitExceededException", message: "Daily message quota exceeded." };
+    const daily = { status: 400, type: "ThrottlingException", message: "Daily message quota exceeded." };
     const ses = await sesEndpoint(100, daily);
     let refusals = 0;
     try {

@@ -1,6 +1,11 @@
 import { mockClient } from "aws-sdk-client-mock";
 import { GetAccountSettingsCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { GetServiceQuotaCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
+import {
+  GetAWSDefaultServiceQuotaCommand,
+  GetServiceQuotaCommand,
+  NoSuchResourceException,
+  ServiceQuotasClient,
+} from "@aws-sdk/client-service-quotas";
 import { GetAccountCommand, SESv2Client } from "@aws-sdk/client-sesv2";
 import { AccountFigures, checkAccount, formatChecks, readAccountFigures } from "../../ops/account-quotas";
 import { environmentSettings } from "../../stacks/environments";
@@ -34,6 +39,30 @@ describe("the account's quotas beside an environment's needs", () => {
     });
     const clients = { lambda: new LambdaClient({}), quotas: new ServiceQuotasClient({}), ses: new SESv2Client({}) };
     expect(await readAccountFigures(clients)).toEqual(enough);
+  });
+
+  it("takes AWS's default for a quota never raised, and refuses to check with a figure missing", async () => {
+    const lambda = mockClient(LambdaClient);
+    const quotas = mockClient(ServiceQuotasClient);
+    const ses = mockClient(SESv2Client);
+    lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 1000 } });
+    quotas
+      .on(GetServiceQuotaCommand)
+      .rejects(
+        new NoSuchResourceException({
+          message: "The request failed because the specified service quota does not exist.",
+          $metadata: {},
+        }),
+      )
+      .on(GetAWSDefaultServiceQuotaCommand)
+      .resolves({ Quota: { Value: 40_000 } });
+    ses.on(GetAccountCommand).resolves({ SendQuota: { MaxSendRate: 14, Max24HourSend: 50_000 } });
+    const clients = { lambda: new LambdaClient({}), quotas: new ServiceQuotasClient({}), ses: new SESv2Client({}) };
+    expect(await readAccountFigures(clients)).toMatchObject({ tableReadUnits: 40_000, tableWriteUnits: 40_000 });
+    ses.on(GetAccountCommand).resolves({});
+    await expect(readAccountFigures(clients)).rejects.toThrow(
+      "the account's SES maximum send rate was not in AWS's answer: the quotas cannot be checked",
+    );
   });
 
   it("finds nothing short when the account has what the design asks", () => {

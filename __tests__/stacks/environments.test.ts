@@ -36,7 +36,6 @@ describe("environment settings", () => {
       senderIdentity: "domain",
       maxSendRate: 14,
       dailyQuota: 50_000,
-      objective: { percent: 99, withinMinutes: 15 },
     });
     expect(settings.roleArn).toBe("arn:aws:iam::222222222222:role/order-fanout-deploy");
     expect(settings.accountConcurrency).toBe(3000);
@@ -50,7 +49,6 @@ describe("environment settings", () => {
       senderIdentity: "address",
       maxSendRate: 1,
       dailyQuota: 200,
-      objective: { percent: 99, withinMinutes: 15 },
     });
     expect(settings.roleArn).toBeUndefined();
     expect(settings.accountConcurrency).toBe(1000);

@@ -78,6 +78,20 @@ describe("prod, sized for its peak", () => {
     );
   });
 
+  it("refuses an e-mail objective the SES rate cannot carry at the design peak, and pages at a day without one", () => {
+    const settings = environmentSettings("prod", {});
+    const short = { ...settings, notification: { ...settings.notification, maxSendRate: 2000 } } as typeof settings;
+    expect(() => fanoutStack(short)).toThrow(
+      "notification.objective cannot hold at the design peak: the SES rate 2000/s is below its 10000 confirmations/s",
+    );
+    // dev sends at the sandbox's 1/s and promises nothing: its e-mail pages when a day late.
+    const dev = synthJson(fanoutStack(committedSettings("dev")));
+    const age = Object.values(resourcesOf(dev, "aws_cloudwatch_metric_alarm")).find(
+      (a) => a.alarm_name === "order-fanout-dev-notification-oldest-message-age",
+    );
+    expect(age.threshold).toBe(24 * 3600);
+  });
+
   it("refuses prod's design in an account whose Lambda quota was not raised", () => {
     const settings = environmentSettings("prod", { ORDER_FANOUT_PROD_ACCOUNT_CONCURRENCY: "1000" });
     expect(() => fanoutStack(settings)).toThrow(

@@ -81,31 +81,32 @@ export function logged(transport: EmailTransport, log: (message: string, extra: 
 export const EMAIL_SENT = "e-mail sent";
 
 /**
- * The account's SES quotas, by the message SES refuses a send with (AWS documents the messages,
- * not one exception name for SES v2: https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html).
+ * The account's SES quotas, by the message SES refuses a send with. AWS's page names the messages
+ * and ThrottlingException (https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html),
+ * but SES v2's SendEmail lists neither that nor another exception for them, and the rate's refusal
+ * is seen as TooManyRequestsException: the message is what is sure.
  */
 const QUOTA_REFUSALS = [
   {
     quota: "24-hour sending quota",
-    raise: "Amazon SES › Sending quota (L-804C8AE8)",
     message: /daily message quota exceeded/i,
+    then:
+      "The message is received again, then waits in the notification DLQ: raise Amazon SES › Sending quota " +
+      "(L-804C8AE8) or let the last 24 hours free up, then run `npm run ops -- dlq redrive notification`",
   },
   {
     quota: "maximum send rate",
-    raise: "Amazon SES › Sending rate (L-CDEF9B6B)",
     message: /maximum sending rate exceeded/i,
+    then:
+      "SQS delivers the message again after its visibility timeout; refused on every receive, it waits in the " +
+      "notification DLQ. Another sender in the account takes the rate: raise Amazon SES › Sending rate (L-CDEF9B6B)",
   },
 ];
 
 /** SES refused a send for an account quota: nothing is wrong with the e-mail, and it must not be lost. */
 export class SendingQuotaError extends Error {
-  constructor(quota: string, raise: string, cause: Error) {
-    super(
-      `SES refused the e-mail: the account's ${quota} is used up (${cause.message}). The message is received ` +
-        `again, then waits in the notification DLQ: raise ${raise} or let the quota free up, then run ` +
-        "`npm run ops -- dlq redrive notification`",
-      { cause },
-    );
+  constructor(quota: string, then: string, cause: Error) {
+    super(`SES refused the e-mail: the account's ${quota} is used up (${cause.message}). ${then}`, { cause });
     this.name = "SendingQuotaError";
   }
 }
@@ -129,7 +130,7 @@ export function sesTransport(ses: SESv2Client, configurationSet: string, onQuota
       const refusal = QUOTA_REFUSALS.find((r) => r.message.test((error as Error).message));
       if (!refusal) throw error;
       onQuotaRefusal();
-      throw new SendingQuotaError(refusal.quota, refusal.raise, error as Error);
+      throw new SendingQuotaError(refusal.quota, refusal.then, error as Error);
     }
   };
 }

@@ -13,8 +13,8 @@
  * it accepted in the last 24 hours, per recipient as SES counts against the quota, for GetAccount
  * (account-quotas.ts), and refuses a send that would take the last 24 hours beyond the quota, with
  * the message SES documents ("Daily message quota exceeded",
- * https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html). AWS does not name
- * SES v2's exception for it: LimitExceededException here is an assumption, the message is not. The
+ * https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas-errors.html), as the
+ * ThrottlingException that page names (SES v2's SendEmail does not list it: an assumption). The
  * rate is not enforced: SES accepts bursts above it ("for short bursts, but not for sustained
  * periods"), without saying how long.
  */
@@ -149,7 +149,7 @@ export class LocalSes {
       return error(400, "BadRequestException", "Content.Simple needs a Subject and a Text or Html Body");
     const { Max24HourSend, SentLast24Hours } = this.sendQuota();
     if (Max24HourSend !== -1 && SentLast24Hours + recipients > Max24HourSend)
-      return error(400, "LimitExceededException", "Daily message quota exceeded.");
+      return error(400, "ThrottlingException", "Daily message quota exceeded.");
     return undefined;
   }
 }

@@ -96,8 +96,8 @@ export class SenderIdentity extends Construct {
       period: 60,
       threshold: 0,
       alarmDescription:
-        "SES refused e-mails for the account's quota: they wait in the notification DLQ; see its log lines, " +
-        "then `npm run ops -- dlq redrive notification` once the quota allows",
+        "SES refused e-mails for an account quota (the notification log lines name which): beyond the 24-hour " +
+        "quota they wait in the notification DLQ for `npm run ops -- dlq redrive notification` once it allows",
     });
   }
 }

@@ -94,7 +94,7 @@ describe("the local SES v2", () => {
     const refused = send(s, pair);
     expect({ status: refused.status, type: refused.headers["x-amzn-errortype"] }).toEqual({
       status: 400,
-      type: "LimitExceededException",
+      type: "ThrottlingException",
     });
     expect(JSON.parse(refused.body).message).toBe("Daily message quota exceeded.");
     expect(send(s, mail).status).toBe(200);
