@@ -5,14 +5,21 @@
  * through its life, so that at most one CLI process runs at a time: run beside the fan-out suite's
  * burst of orders, more at once took enough of two cores for its functions to time out.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Product } from "../../contract/product";
-import { call, placeOrder, RunningRuntime, startLocalRuntime, storedItem, waitFor } from "../support/local-runtime";
+import {
+  call,
+  CommandRun,
+  placeOrder,
+  runCommandLine,
+  RunningRuntime,
+  startLocalRuntime,
+  storedItem,
+  waitFor,
+} from "../support/local-runtime";
 
-const ROOT = path.resolve(__dirname, "../..");
 const PORTS = { api: 3200, aws: 4766, dynamodb: 8200 };
 const PRODUCTS = "order-fanout-local-products";
 const HEADER = "sku,name,unitPriceCents,currency,stock";
@@ -31,22 +38,9 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** The CLI as an operator runs it, pointed at this suite's runtime. */
-function catalogue(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "bin/catalogue.ts", ...args],
-      { cwd: ROOT, env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: runtime.dynamodb } },
-      (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function catalogue(...args: string[]): Promise<CommandRun> {
+  return runCommandLine(runtime, "bin/catalogue.ts", ...args);
 }
 
 function file(name: string, content: string | Product[]): string {

@@ -91,3 +91,22 @@ export function functionAlarms(functionName: string): Record<"errors" | "throttl
     throttles: { ...metric, metricName: "Throttles", threshold: 0, alarmDescription: `${functionName} was throttled` },
   };
 }
+
+/**
+ * A business count (a function's own metric, by its `service` dimension) above zero in the last
+ * minute: something that should never happen happened.
+ */
+export function anyCountAlarm(
+  metric: { readonly namespace: string; readonly service: string; readonly metricName: string },
+  alarmDescription: string,
+): AlarmDefinition {
+  return {
+    namespace: metric.namespace,
+    metricName: metric.metricName,
+    dimensions: { service: metric.service },
+    statistic: "Sum",
+    period: 60,
+    threshold: 0,
+    alarmDescription,
+  };
+}

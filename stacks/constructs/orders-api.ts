@@ -9,7 +9,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Fn } from "cdktf";
 import { BundledFunction } from "./bundled-function";
 import { policyDocument } from "./policy";
-import { functionAlarms, OpsAlarms } from "./ops-alarms";
+import { anyCountAlarm, functionAlarms, OpsAlarms } from "./ops-alarms";
 import { ORDERS_NOT_PUBLISHED_METRIC } from "../../contract/metrics";
 
 /** The routes of the orders API, all served by one function. */
@@ -187,14 +187,13 @@ export class OrdersApi extends Construct {
     for (const [what, alarm] of Object.entries(functionAlarms(this.handler.functionName))) {
       alarms.add(scope, `orders-api-${what}`, alarm);
     }
-    alarms.add(scope, "orders-not-published", {
-      namespace: options.metricsNamespace,
-      metricName: ORDERS_NOT_PUBLISHED_METRIC,
-      dimensions: { service: options.service },
-      statistic: "Sum",
-      period: 60,
-      threshold: 0,
-      alarmDescription: "Orders were stored but their event could not be published (the client was told to retry)",
-    });
+    alarms.add(
+      scope,
+      "orders-not-published",
+      anyCountAlarm(
+        { namespace: options.metricsNamespace, service: options.service, metricName: ORDERS_NOT_PUBLISHED_METRIC },
+        "Orders were stored but their event could not be published (the client was told to retry)",
+      ),
+    );
   }
 }

@@ -3,7 +3,7 @@ import { Fn, TerraformOutput, Token } from "cdktf";
 import { Sesv2ConfigurationSet } from "@cdktf/provider-aws/lib/sesv2-configuration-set";
 import { Sesv2EmailIdentity } from "@cdktf/provider-aws/lib/sesv2-email-identity";
 import { Grantee } from "./policy";
-import { OpsAlarms } from "./ops-alarms";
+import { anyCountAlarm, OpsAlarms } from "./ops-alarms";
 import { EMAILS_REFUSED_BY_QUOTA_METRIC } from "../../contract/metrics";
 
 export interface SenderIdentityProps {
@@ -88,17 +88,15 @@ export class SenderIdentity extends Construct {
         `The account sent ${warnAt * 100} % of its SES 24-hour quota (${options.dailyQuota}) in the last 24 hours: ` +
         "e-mails beyond it are refused; request a raise of Amazon SES › Sending quota (L-804C8AE8)",
     });
-    alarms.add(this, "email-quota-refused", {
-      namespace: options.metricsNamespace,
-      metricName: EMAILS_REFUSED_BY_QUOTA_METRIC,
-      dimensions: { service: options.service },
-      statistic: "Sum",
-      period: 60,
-      threshold: 0,
-      alarmDescription:
+    alarms.add(
+      this,
+      "email-quota-refused",
+      anyCountAlarm(
+        { namespace: options.metricsNamespace, service: options.service, metricName: EMAILS_REFUSED_BY_QUOTA_METRIC },
         "SES refused e-mails for an account quota (the notification log lines name which): beyond the 24-hour " +
-        "quota they wait in the notification DLQ for `npm run ops -- dlq redrive notification` once it allows",
-    });
+          "quota they wait in the notification DLQ for `npm run ops -- dlq redrive notification` once it allows",
+      ),
+    );
   }
 }
 
